@@ -1,0 +1,44 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "hako",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "hako", targets: ["hako"]),
+        .library(name: "Runtime", targets: ["Runtime"]),
+        .library(name: "OCISpec", targets: ["OCISpec"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+    ],
+    targets: [
+        // Thin, logic-free C wrappers for what Swift's Glibc module cannot call.
+        .target(name: "CLinux"),
+        // Codable runtime-spec types, defaults and validation. No syscalls.
+        .target(name: "OCISpec"),
+        // Swift wrappers over Linux syscalls that throw errors carrying the step, path and errno.
+        .target(name: "LinuxSys", dependencies: ["CLinux"]),
+        // The container runtime as a library: state, process model, rootfs, namespaces.
+        .target(
+            name: "Runtime",
+            dependencies: [
+                "OCISpec", "LinuxSys", "CLinux",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // The command line: thin commands over Runtime.
+        .executableTarget(
+            name: "hako",
+            dependencies: [
+                "Runtime", "OCISpec", "LinuxSys",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(name: "OCISpecTests", dependencies: ["OCISpec"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "RuntimeTests", dependencies: ["Runtime", "OCISpec", "LinuxSys"]),
+        .testTarget(name: "IntegrationTests", dependencies: ["hako", "OCISpec"]),
+    ]
+)

@@ -1,0 +1,177 @@
+#define _GNU_SOURCE
+#include "clinux.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/capability.h>
+#include <linux/openat2.h>
+#include <linux/mount.h>
+#include <sched.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/personality.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <sys/uio.h>
+#include <sys/wait.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+int hako_unshare(int flags) { return unshare(flags); }
+int hako_setns(int fd, int nstype) { return setns(fd, nstype); }
+
+int hako_pivot_root(const char *new_root, const char *put_old) {
+    return (int)syscall(SYS_pivot_root, new_root, put_old);
+}
+
+pid_t hako_fork(void) { return fork(); }
+
+int hako_dup3(int oldfd, int newfd, int flags) { return dup3(oldfd, newfd, flags); }
+int hako_pipe2(int fds[2], int flags) { return pipe2(fds, flags); }
+
+int hako_close_range(unsigned int first, unsigned int last, unsigned int flags) {
+    return (int)syscall(SYS_close_range, first, last, flags);
+}
+
+int hako_prctl(int option, unsigned long arg2, unsigned long arg3, unsigned long arg4, unsigned long arg5) {
+    return prctl(option, arg2, arg3, arg4, arg5);
+}
+
+int hako_capget(pid_t pid, uint64_t *effective, uint64_t *permitted, uint64_t *inheritable) {
+    struct __user_cap_header_struct header = {.version = _LINUX_CAPABILITY_VERSION_3, .pid = pid};
+    struct __user_cap_data_struct data[2];
+    memset(data, 0, sizeof(data));
+    if (syscall(SYS_capget, &header, data) < 0) return -1;
+    *effective = ((uint64_t)data[1].effective << 32) | data[0].effective;
+    *permitted = ((uint64_t)data[1].permitted << 32) | data[0].permitted;
+    *inheritable = ((uint64_t)data[1].inheritable << 32) | data[0].inheritable;
+    return 0;
+}
+
+int hako_capset(uint64_t effective, uint64_t permitted, uint64_t inheritable) {
+    struct __user_cap_header_struct header = {.version = _LINUX_CAPABILITY_VERSION_3, .pid = 0};
+    struct __user_cap_data_struct data[2];
+    data[0].effective = (uint32_t)effective;
+    data[1].effective = (uint32_t)(effective >> 32);
+    data[0].permitted = (uint32_t)permitted;
+    data[1].permitted = (uint32_t)(permitted >> 32);
+    data[0].inheritable = (uint32_t)inheritable;
+    data[1].inheritable = (uint32_t)(inheritable >> 32);
+    return (int)syscall(SYS_capset, &header, data);
+}
+
+int hako_pidfd_open(pid_t pid, unsigned int flags) { return (int)syscall(SYS_pidfd_open, pid, flags); }
+
+int hako_pidfd_send_signal(int pidfd, int sig, unsigned int flags) {
+    return (int)syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, flags);
+}
+
+long hako_keyctl_join_session_keyring(const char *name) {
+    return syscall(SYS_keyctl, 1 /* KEYCTL_JOIN_SESSION_KEYRING */, name, 0, 0, 0);
+}
+
+int hako_openat2(int dirfd, const char *path, uint64_t flags, uint64_t mode, uint64_t resolve) {
+    struct open_how how = {.flags = flags, .mode = mode, .resolve = resolve};
+    return (int)syscall(SYS_openat2, dirfd, path, &how, sizeof(how));
+}
+
+int hako_mount_setattr(int dirfd, const char *path, unsigned int flags, uint64_t attr_set, uint64_t attr_clr, uint64_t propagation) {
+    struct mount_attr attr = {.attr_set = attr_set, .attr_clr = attr_clr, .propagation = propagation, .userns_fd = 0};
+    return (int)syscall(SYS_mount_setattr, dirfd, path, flags, &attr, sizeof(attr));
+}
+
+int hako_setrlimit(int resource, uint64_t soft, uint64_t hard) {
+    struct rlimit64 limit = {.rlim_cur = soft, .rlim_max = hard};
+    return prlimit64(0, (enum __rlimit_resource)resource, &limit, NULL);
+}
+
+int hako_sethostname(const char *name, size_t len) { return sethostname(name, len); }
+int hako_setdomainname(const char *name, size_t len) { return setdomainname(name, len); }
+int hako_personality(unsigned long persona) { return personality(persona); }
+
+uint64_t hako_makedev(unsigned int major, unsigned int minor) { return makedev(major, minor); }
+unsigned int hako_major(uint64_t dev) { return major(dev); }
+unsigned int hako_minor(uint64_t dev) { return minor(dev); }
+
+int hako_wifexited(int status) { return WIFEXITED(status); }
+int hako_wexitstatus(int status) { return WEXITSTATUS(status); }
+int hako_wifsignaled(int status) { return WIFSIGNALED(status); }
+int hako_wtermsig(int status) { return WTERMSIG(status); }
+
+int hako_ioctl_int(int fd, unsigned long request, int arg) { return ioctl(fd, request, arg); }
+int hako_ioctl_ptr(int fd, unsigned long request, void *arg) { return ioctl(fd, request, arg); }
+
+ssize_t hako_send_fd(int sock, int fd, const void *data, size_t len) {
+    char control[CMSG_SPACE(sizeof(int))];
+    memset(control, 0, sizeof(control));
+    struct iovec iov = {.iov_base = (void *)data, .iov_len = len};
+    struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = control, .msg_controllen = sizeof(control)};
+    struct cmsghdr *cmsg = CMSG_FIRSTHDR(&msg);
+    cmsg->cmsg_level = SOL_SOCKET;
+    cmsg->cmsg_type = SCM_RIGHTS;
+    cmsg->cmsg_len = CMSG_LEN(sizeof(int));
+    memcpy(CMSG_DATA(cmsg), &fd, sizeof(int));
+    return sendmsg(sock, &msg, MSG_NOSIGNAL);
+}
+
+ssize_t hako_recv_fd(int sock, int *fd, void *data, size_t len) {
+    char control[CMSG_SPACE(sizeof(int))];
+    memset(control, 0, sizeof(control));
+    struct iovec iov = {.iov_base = data, .iov_len = len};
+    struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = control, .msg_controllen = sizeof(control)};
+    *fd = -1;
+    ssize_t n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
+    if (n < 0) return n;
+    for (struct cmsghdr *cmsg = CMSG_FIRSTHDR(&msg); cmsg != NULL; cmsg = CMSG_NXTHDR(&msg, cmsg)) {
+        if (cmsg->cmsg_level == SOL_SOCKET && cmsg->cmsg_type == SCM_RIGHTS) {
+            memcpy(fd, CMSG_DATA(cmsg), sizeof(int));
+        }
+    }
+    return n;
+}
+
+int hako_sigfillset_block(sigset_t *old) {
+    sigset_t all;
+    sigfillset(&all);
+    return sigprocmask(SIG_BLOCK, &all, old);
+}
+
+int hako_sigmask_restore(const sigset_t *old) { return sigprocmask(SIG_SETMASK, old, NULL); }
+
+int hako_sigunblock_all(void) {
+    sigset_t none;
+    sigemptyset(&none);
+    return sigprocmask(SIG_SETMASK, &none, NULL);
+}
+
+int hako_sigwait_info(int *signo, pid_t *from_pid) {
+    sigset_t all;
+    sigfillset(&all);
+    siginfo_t info;
+    int sig;
+    do {
+        sig = sigwaitinfo(&all, &info);
+    } while (sig < 0 && errno == EINTR);
+    if (sig < 0) return -1;
+    *signo = sig;
+    *from_pid = info.si_pid;
+    return 0;
+}
+
+int hako_reset_signal_handlers(void) {
+    for (int sig = 1; sig < NSIG; sig++) {
+        if (sig == SIGKILL || sig == SIGSTOP) continue;
+        signal(sig, SIG_DFL);
+    }
+    return 0;
+}
+
+int hako_setresuid(uid_t ruid, uid_t euid, uid_t suid) { return setresuid(ruid, euid, suid); }
+int hako_setresgid(gid_t rgid, gid_t egid, gid_t sgid) { return setresgid(rgid, egid, sgid); }
+int hako_open_pty_master(int flags) { return posix_openpt(flags); }
+int hako_unlockpt(int fd) { return unlockpt(fd); }
+int hako_ptsname(int fd, char *buf, size_t len) { return ptsname_r(fd, buf, len); }
+const int HAKO_O_PATH = O_PATH;

@@ -1,0 +1,87 @@
+// Thin, logic-free wrappers for Linux calls that Swift's Glibc module does not
+// expose: syscall()-only calls, variadic functions and function-like macros.
+// Each wrapper returns what the underlying call returns and leaves errno set.
+#ifndef HAKO_CLINUX_H
+#define HAKO_CLINUX_H
+
+#include <stdint.h>
+#include <sys/types.h>
+#include <signal.h>
+
+// Namespaces (unshare(2), setns(2)).
+int hako_unshare(int flags);
+int hako_setns(int fd, int nstype);
+
+// pivot_root(2), which glibc does not wrap.
+int hako_pivot_root(const char *new_root, const char *put_old);
+
+// fork(2): glibc's, so its own per-thread state stays right in the child.
+pid_t hako_fork(void);
+
+int hako_dup3(int oldfd, int newfd, int flags);
+int hako_pipe2(int fds[2], int flags);
+int hako_close_range(unsigned int first, unsigned int last, unsigned int flags);
+
+// prctl(2) is variadic.
+int hako_prctl(int option, unsigned long arg2, unsigned long arg3, unsigned long arg4, unsigned long arg5);
+
+// capget(2)/capset(2) with the v3 (64-bit) layout.
+int hako_capget(pid_t pid, uint64_t *effective, uint64_t *permitted, uint64_t *inheritable);
+int hako_capset(uint64_t effective, uint64_t permitted, uint64_t inheritable);
+
+// pidfd_open(2) and pidfd_send_signal(2).
+int hako_pidfd_open(pid_t pid, unsigned int flags);
+int hako_pidfd_send_signal(int pidfd, int sig, unsigned int flags);
+
+// keyctl(KEYCTL_JOIN_SESSION_KEYRING, name).
+long hako_keyctl_join_session_keyring(const char *name);
+
+// openat2(2) with RESOLVE_* flags.
+int hako_openat2(int dirfd, const char *path, uint64_t flags, uint64_t mode, uint64_t resolve);
+
+// mount_setattr(2), to set recursive mount attributes.
+int hako_mount_setattr(int dirfd, const char *path, unsigned int flags, uint64_t attr_set, uint64_t attr_clr, uint64_t propagation);
+
+// setrlimit through prlimit(2) on the calling process.
+int hako_setrlimit(int resource, uint64_t soft, uint64_t hard);
+
+int hako_sethostname(const char *name, size_t len);
+int hako_setdomainname(const char *name, size_t len);
+int hako_personality(unsigned long persona);
+
+// makedev(3), a macro.
+uint64_t hako_makedev(unsigned int major, unsigned int minor);
+unsigned int hako_major(uint64_t dev);
+unsigned int hako_minor(uint64_t dev);
+
+// wait(2) status macros.
+int hako_wifexited(int status);
+int hako_wexitstatus(int status);
+int hako_wifsignaled(int status);
+int hako_wtermsig(int status);
+
+// ioctl(2) is variadic.
+int hako_ioctl_int(int fd, unsigned long request, int arg);
+int hako_ioctl_ptr(int fd, unsigned long request, void *arg);
+
+// Send or receive one file descriptor with SCM_RIGHTS, together with a payload.
+ssize_t hako_send_fd(int sock, int fd, const void *data, size_t len);
+ssize_t hako_recv_fd(int sock, int *fd, void *data, size_t len);
+
+// Signal-set helpers, so Swift need not know sigset_t's layout.
+int hako_sigfillset_block(sigset_t *old);
+int hako_sigmask_restore(const sigset_t *old);
+int hako_sigunblock_all(void);
+int hako_sigwait_info(int *signo, pid_t *from_pid);
+int hako_reset_signal_handlers(void);
+
+
+
+// Declared by glibc only under _GNU_SOURCE, which Swift's Glibc module lacks.
+int hako_setresuid(uid_t ruid, uid_t euid, uid_t suid);
+int hako_setresgid(gid_t rgid, gid_t egid, gid_t sgid);
+int hako_open_pty_master(int flags);
+int hako_unlockpt(int fd);
+int hako_ptsname(int fd, char *buf, size_t len);
+extern const int HAKO_O_PATH;
+#endif

@@ -1,0 +1,178 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import CLinux
+
+/// File and directory helpers that report the path and errno of what failed.
+public enum Files {
+    public static func exists(_ path: String) -> Bool {
+        var st = stat()
+        return lstat(path, &st) == 0
+    }
+
+    public static func isDirectory(_ path: String) -> Bool {
+        var st = stat()
+        return stat(path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFDIR
+    }
+
+    /// `lstat(2)` of a path.
+    public static func lstatus(_ path: String) throws(SysError) -> stat {
+        var st = stat()
+        try check(lstat(path, &st), "lstat", path: path)
+        return st
+    }
+
+    /// `stat(2)` of a path.
+    public static func status(_ path: String) throws(SysError) -> stat {
+        var st = stat()
+        try check(stat(path, &st), "stat", path: path)
+        return st
+    }
+
+    public static func open(_ path: String, _ flags: Int32, mode: mode_t = 0o644) throws(SysError) -> Int32 {
+        try retrying("open", path: path) { Glibc.open(path, flags | O_CLOEXEC, mode) }
+    }
+
+    /// Reads a whole file.
+    public static func read(_ path: String) throws(SysError) -> [UInt8] {
+        let fd = try open(path, O_RDONLY)
+        defer { close(fd) }
+        return try readAll(fd, path: path)
+    }
+
+    /// Reads a file as UTF-8 text.
+    public static func readText(_ path: String) throws(SysError) -> String {
+        String(decoding: try read(path), as: UTF8.self)
+    }
+
+    /// Reads until end of file.
+    public static func readAll(_ fd: Int32, path: String? = nil) throws(SysError) -> [UInt8] {
+        var result: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 16384)
+        while true {
+            let n = buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw SysError("read", path: path, errno: errno)
+            }
+            if n == 0 { return result }
+            result.append(contentsOf: buffer[0..<n])
+        }
+    }
+
+    /// Writes all bytes to a descriptor.
+    public static func writeAll(_ fd: Int32, _ bytes: [UInt8], path: String? = nil) throws(SysError) {
+        var offset = 0
+        while offset < bytes.count {
+            let n = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + offset, $0.count - offset) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw SysError("write", path: path, errno: errno)
+            }
+            offset += n
+        }
+    }
+
+    /// Opens (creating or truncating) and writes a file, as `echo > path` does.
+    /// Used for /proc and /sys files, where a single write(2) matters.
+    public static func write(_ path: String, _ text: String, flags: Int32 = O_WRONLY | O_CREAT | O_TRUNC, mode: mode_t = 0o644) throws(SysError) {
+        let fd = try open(path, flags, mode: mode)
+        defer { close(fd) }
+        try writeAll(fd, Array(text.utf8), path: path)
+    }
+
+    /// Replaces a file atomically: writes a temporary file beside it, fsyncs it and renames
+    /// it over the target, so a reader sees either the old or the new content, never a mix.
+    public static func writeAtomically(_ path: String, _ bytes: [UInt8], mode: mode_t = 0o644) throws(SysError) {
+        let temporary = "\(path).tmp-\(getpid())"
+        let fd = try open(temporary, O_WRONLY | O_CREAT | O_TRUNC, mode: mode)
+        do {
+            try writeAll(fd, bytes, path: temporary)
+            try check(fsync(fd), "fsync", path: temporary)
+            close(fd)
+            try check(rename(temporary, path), "rename", path: path)
+        } catch {
+            close(fd)
+            unlink(temporary)
+            throw error
+        }
+    }
+
+    /// Creates a directory and its missing parents (`mkdir -p`).
+    public static func makeDirectories(_ path: String, mode: mode_t = 0o755) throws(SysError) {
+        if path.isEmpty || path == "/" { return }
+        if mkdir(path, mode) == 0 { return }
+        let err = errno
+        if err == EEXIST {
+            if isDirectory(path) { return }
+            throw SysError("mkdir", path: path, errno: ENOTDIR)
+        }
+        guard err == ENOENT else { throw SysError("mkdir", path: path, errno: err) }
+        try makeDirectories(Paths.parent(path), mode: mode)
+        if mkdir(path, mode) != 0 && errno != EEXIST { throw SysError("mkdir", path: path, errno: errno) }
+    }
+
+    /// Removes a directory tree without following symlinks (`rm -rf`).
+    public static func removeTree(_ path: String) throws(SysError) {
+        var st = stat()
+        if lstat(path, &st) != 0 {
+            if errno == ENOENT { return }
+            throw SysError("lstat", path: path, errno: errno)
+        }
+        if (st.st_mode & S_IFMT) == S_IFDIR {
+            for entry in try listDirectory(path) { try removeTree(path + "/" + entry) }
+            if rmdir(path) != 0 && errno != ENOENT { throw SysError("rmdir", path: path, errno: errno) }
+        } else if unlink(path) != 0 && errno != ENOENT {
+            throw SysError("unlink", path: path, errno: errno)
+        }
+    }
+
+    /// Names in a directory, without "." and "..".
+    public static func listDirectory(_ path: String) throws(SysError) -> [String] {
+        guard let dir = opendir(path) else { throw SysError("opendir", path: path, errno: errno) }
+        defer { closedir(dir) }
+        var names: [String] = []
+        while let entry = readdir(dir) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
+            }
+            if name != "." && name != ".." { names.append(name) }
+        }
+        return names
+    }
+
+    /// Creates an empty file if nothing exists at the path (a mount point for a file bind).
+    public static func touch(_ path: String, mode: mode_t = 0o644) throws(SysError) {
+        let fd = Glibc.open(path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, mode)
+        if fd < 0 {
+            if errno == EEXIST || errno == EISDIR { return }
+            throw SysError("create", path: path, errno: errno)
+        }
+        close(fd)
+    }
+}
+
+/// Lexical path helpers (no filesystem access).
+public enum Paths {
+    public static func parent(_ path: String) -> String {
+        guard let slash = path.lastIndex(of: "/") else { return "." }
+        if slash == path.startIndex { return "/" }
+        return String(path[..<slash])
+    }
+
+    /// Joins and normalises, resolving "." and ".." lexically and never climbing above "/".
+    public static func clean(_ path: String) -> String {
+        var parts: [Substring] = []
+        for part in path.split(separator: "/", omittingEmptySubsequences: true) {
+            if part == "." { continue }
+            if part == ".." { _ = parts.popLast(); continue }
+            parts.append(part)
+        }
+        return "/" + parts.joined(separator: "/")
+    }
+
+    /// Makes a path absolute against a base directory.
+    public static func absolute(_ path: String, base: String) -> String {
+        path.hasPrefix("/") ? clean(path) : clean(base + "/" + path)
+    }
+}

@@ -1,0 +1,27 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import CLinux
+
+/// unshare(2) and setns(2).
+public enum Namespaces {
+    public static let newTime: Int32 = 0x0000_0080 // CLONE_NEWTIME, missing from older headers
+
+    public static func unshare(_ flags: Int32, step: String = "unshare") throws(SysError) {
+        try check(hako_unshare(flags), step)
+    }
+
+    /// Joins the namespace behind a path such as /proc/PID/ns/net.
+    public static func join(path: String, type: Int32) throws(SysError) {
+        let fd = try Files.open(path, O_RDONLY)
+        defer { close(fd) }
+        try check(hako_setns(fd, type), "setns", path: path)
+    }
+
+    /// The namespace identity (inode) of a /proc/PID/ns/* entry.
+    public static func inode(_ path: String) -> UInt64? {
+        var st = stat()
+        guard stat(path, &st) == 0 else { return nil }
+        return UInt64(st.st_ino)
+    }
+}

@@ -1,0 +1,68 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import CLinux
+
+/// Unix-domain sockets.
+public enum Sockets {
+    /// A close-on-exec SOCK_SEQPACKET pair: message boundaries are kept and a closed
+    /// peer reads as end of file, so a dead child is noticed.
+    public static func pair() throws(SysError) -> (Int32, Int32) {
+        var fds: [Int32] = [-1, -1]
+        let type = Int32(SOCK_SEQPACKET.rawValue) | Int32(SOCK_CLOEXEC.rawValue)
+        try check(socketpair(AF_UNIX, type, 0, &fds), "socketpair")
+        return (fds[0], fds[1])
+    }
+
+    /// Sends one message, optionally with a file descriptor attached.
+    public static func send(_ socket: Int32, _ bytes: [UInt8], fd: Int32? = nil) throws(SysError) {
+        let sent: Int
+        if let fd {
+            sent = bytes.withUnsafeBytes { hako_send_fd(socket, fd, $0.baseAddress, $0.count) }
+        } else {
+            sent = bytes.withUnsafeBytes { Glibc.send(socket, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+        }
+        if sent < 0 { throw SysError("send", errno: errno) }
+    }
+
+    /// Receives one message (empty at end of file) and any descriptor attached to it.
+    public static func receive(_ socket: Int32, capacity: Int = 65536) throws(SysError) -> (bytes: [UInt8], fd: Int32?) {
+        var buffer = [UInt8](repeating: 0, count: capacity)
+        var fd: Int32 = -1
+        while true {
+            let n = buffer.withUnsafeMutableBytes { hako_recv_fd(socket, &fd, $0.baseAddress, $0.count) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw SysError("recvmsg", errno: errno)
+            }
+            return (Array(buffer[0..<n]), fd >= 0 ? fd : nil)
+        }
+    }
+
+    /// Connects to a Unix socket at a path.
+    public static func connect(path: String) throws(SysError) -> Int32 {
+        let fd = try check(socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0), "socket")
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        let bytes = Array(path.utf8)
+        let capacity = MemoryLayout.size(ofValue: address.sun_path)
+        guard bytes.count < capacity else {
+            close(fd)
+            throw SysError("connect", path: path, errno: ENAMETOOLONG)
+        }
+        withUnsafeMutableBytes(of: &address.sun_path) { raw in
+            for (i, b) in bytes.enumerated() { raw[i] = b }
+        }
+        let result = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
+            }
+        }
+        if result != 0 {
+            let err = errno
+            close(fd)
+            throw SysError("connect", path: path, errno: err)
+        }
+        return fd
+    }
+}

@@ -1,0 +1,233 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import CLinux
+import LinuxSys
+import OCISpec
+
+/// The code that runs in the two children of `create`, in forked copies of main. Neither
+/// returns: each ends in _exit(2) or, for init, in execve(2) of the container process.
+struct ContainerChildren {
+    let plan: CreatePlan
+    /// The start barrier, open O_RDWR.
+    let fifo: Int32
+    /// The connected console socket, or -1.
+    let consoleSocket: Int32
+
+    var spec: Spec { plan.spec }
+
+    // MARK: intermediate
+
+    /// Joins and creates namespaces, then forks init into them and reports its pid.
+    func runIntermediate(channel: Channel, initChannel: Channel) -> Never {
+        do {
+            try prepareChild()
+            // If main dies, so does the intermediate (init notices through its channel).
+            try Processes.prctl(Prctl.setDeathSignal, UInt(SIGKILL), step: "prctl(PR_SET_PDEATHSIG)")
+            try plan.namespaces.joinAll()
+            if plan.namespaces.creates.contains(.user) {
+                try Namespaces.unshare(NamespacePlan.flags[.user] ?? 0, step: "creating the user namespace")
+                try channel.send(.mappingRequest)
+                try channel.expect(.mappingDone)
+                // Become root of the new namespace, so files created next have a mapped owner.
+                try check(hako_setresgid(0, 0, 0), "setresgid 0 in the user namespace")
+                try check(hako_setresuid(0, 0, 0), "setresuid 0 in the user namespace")
+            }
+            let flags = plan.namespaces.intermediateUnshareFlags
+            if flags != 0 {
+                try Namespaces.unshare(flags, step: "creating namespaces (\(plan.namespaces.creates.map(\.rawValue).sorted().joined(separator: ",")))")
+            }
+            if plan.namespaces.creates.contains(.time) {
+                try writeTimeOffsets()
+            }
+            let pid = try Processes.fork()
+            if pid == 0 {
+                channel.close()
+                runInit(channel: initChannel)
+            }
+            try channel.send(.initPid(pid))
+            _exit(0)
+        } catch {
+            try? channel.send(.failure(ChildFailure(message: "\(error)")))
+            _exit(1)
+        }
+    }
+
+    /// Both children: nothing of hako's may be reachable from the container through /proc
+    /// (CVE-2019-5736), so the process is non-dumpable until it execs.
+    func prepareChild() throws {
+        try Processes.prctl(Prctl.setDumpable, 0, step: "prctl(PR_SET_DUMPABLE)")
+    }
+
+    /// linux.timeOffsets, written before any process enters the new time namespace.
+    func writeTimeOffsets() throws {
+        var text = ""
+        for (clock, offset) in (spec.linux?.timeOffsets ?? [:]).sorted(by: { $0.key < $1.key }) {
+            text += "\(clock) \(offset.secs ?? 0) \(offset.nanosecs ?? 0)\n"
+        }
+        if !text.isEmpty {
+            try step("writing linux.timeOffsets") { try Files.write("/proc/self/timens_offsets", text, flags: O_WRONLY) }
+        }
+    }
+
+    // MARK: init
+
+    func runInit(channel: Channel) -> Never {
+        do {
+            try prepareChild()
+            try channel.expect(.proceed)
+            if plan.namespaces.creates.contains(.cgroup) {
+                try Namespaces.unshare(NamespacePlan.flags[.cgroup] ?? 0, step: "creating the cgroup namespace")
+            }
+            let setup = try setUpContainer(channel: channel)
+            try channel.send(.ready)
+            channel.close()
+            awaitStartAndExec(setup)
+        } catch {
+            try? channel.send(.failure(ChildFailure(message: "\(error)")))
+            _exit(1)
+        }
+    }
+
+    /// What init execs once `start` releases it.
+    struct ExecPlan {
+        let path: String
+        let arguments: [String]
+        let environment: [String]
+        /// init's pid in the host's pid namespace, for the startContainer hooks' state.
+        let hostPid: Int32
+    }
+
+    /// Every step of runtime-spec's create that happens inside the container.
+    func setUpContainer(channel: Channel) throws -> ExecPlan {
+        umask(0)
+        let hostPid = hostPid()
+        let inUserNamespace = plan.namespaces.has(.user)
+        let rootfs = RootfsBuilder(spec: spec, rootfs: plan.rootfs, bundle: plan.bundle,
+                                   inUserNamespace: inUserNamespace)
+        let ownsMountNamespace = plan.namespaces.creates.contains(.mount)
+        if ownsMountNamespace {
+            try rootfs.prepare()
+        }
+        if spec.hooks?.prestart?.isEmpty == false {
+            try channel.send(.runHooks(.prestart))
+            try channel.expect(.hooksDone)
+        }
+        if spec.hooks?.createRuntime?.isEmpty == false {
+            try channel.send(.runHooks(.createRuntime))
+            try channel.expect(.hooksDone)
+        }
+        if let hooks = spec.hooks?.createContainer, !hooks.isEmpty {
+            let state = State(ociVersion: spec.ociVersion, id: plan.options.id, status: .creating, pid: Int(hostPid),
+                              bundle: plan.bundle, annotations: spec.annotations)
+            try HookRunner.run(hooks, kind: "createContainer", state: state)
+        }
+        if ownsMountNamespace {
+            try rootfs.pivot(noPivot: plan.options.noPivot)
+        } else {
+            try step("entering the rootfs") {
+                try check(chroot(plan.rootfs), "chroot", path: plan.rootfs)
+                try check(chdir("/"), "chdir", path: "/")
+            }
+        }
+        if plan.process.terminal == true {
+            try step("setting up the console") { try Console.setUp(socket: consoleSocket, size: plan.process.consoleSize) }
+        }
+        if let hostname = spec.hostname, !hostname.isEmpty {
+            try check(hako_sethostname(hostname, hostname.utf8.count), "sethostname \(hostname)")
+        }
+        if let domainname = spec.domainname, !domainname.isEmpty {
+            try check(hako_setdomainname(domainname, domainname.utf8.count), "setdomainname \(domainname)")
+        }
+        for (key, value) in (spec.linux?.sysctl ?? [:]).sorted(by: { $0.key < $1.key }) {
+            try step("setting sysctl \(key)") {
+                try Files.write("/proc/sys/" + key.replacingDots(), value, flags: O_WRONLY | O_TRUNC)
+            }
+        }
+        if ownsMountNamespace {
+            try rootfs.finalize()
+        }
+        if !plan.options.noNewKeyring {
+            // ENOSYS and EDQUOT are not fatal: runc goes on without a keyring too.
+            if hako_keyctl_join_session_keyring("_ses.\(plan.options.id)") < 0 && errno != ENOSYS && errno != EDQUOT {
+                throw RuntimeError("joining a session keyring", SysError("keyctl", errno: errno))
+            }
+        }
+        if let score = plan.process.oomScoreAdj {
+            try step("setting process.oomScoreAdj") { try Files.write("/proc/self/oom_score_adj", "\(score)", flags: O_WRONLY | O_TRUNC) }
+        }
+        if let personality = spec.linux?.personality {
+            try Personality.apply(personality)
+        }
+        let setup = ProcessSetup(process: plan.process, canSetGroups: canSetGroups())
+        try setup.applyRlimits()
+        try setup.applyIdentity()
+        try step("changing to process.cwd \(plan.process.cwd)") { try enterWorkingDirectory(plan.process.cwd) }
+        if plan.process.noNewPrivileges == true {
+            let PR_SET_NO_NEW_PRIVS = Prctl.setNoNewPrivileges
+            try Processes.prctl(PR_SET_NO_NEW_PRIVS, 1, step: "prctl(PR_SET_NO_NEW_PRIVS)")
+        }
+        let environment = setup.environment()
+        let path = try setup.resolveExecutable(environment: environment)
+        try Descriptors.prepareForExec(preserveFds: plan.options.preserveFds)
+        umask(mode_t(plan.process.user.umask ?? 0o022))
+        return ExecPlan(path: path, arguments: plan.process.args ?? [], environment: environment, hostPid: hostPid)
+    }
+
+    /// init's pid as the host sees it: before pivot_root, /proc is still the host's procfs,
+    /// whose "self" link names the caller by its pid in the host's pid namespace.
+    func hostPid() -> Int32 {
+        var buffer = [CChar](repeating: 0, count: 32)
+        let n = readlink("/proc/self", &buffer, buffer.count - 1)
+        guard n > 0 else { return 0 }
+        return Int32(String(decoding: buffer[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)) ?? 0
+    }
+
+    /// Changes to process.cwd, which RootfsBuilder created if the image lacked it.
+    func enterWorkingDirectory(_ cwd: String) throws {
+        if chdir(cwd) == 0 { return }
+        let err = errno
+        throw SysError("chdir", path: cwd, errno: err)
+    }
+
+    /// setgroups(2) is refused in a user namespace whose /proc/self/setgroups says "deny".
+    func canSetGroups() -> Bool {
+        guard plan.namespaces.has(.user) else { return true }
+        let text = (try? Files.readText("/proc/self/setgroups")) ?? "allow"
+        return text.trimmingWhitespace() == "allow"
+    }
+
+    /// Blocks on the start barrier, then becomes the container process.
+    func awaitStartAndExec(_ exec: ExecPlan) -> Never {
+        var byte: UInt8 = 0
+        while true {
+            let n = read(fifo, &byte, 1)
+            if n == 1 { break }
+            if n < 0 && errno == EINTR { continue }
+            fail("reading the start barrier", SysError("read", path: StateStore.startFifo, errno: errno))
+        }
+        if let hooks = spec.hooks?.startContainer, !hooks.isEmpty {
+            let state = State(ociVersion: spec.ociVersion, id: plan.options.id, status: .running, pid: Int(exec.hostPid),
+                              bundle: plan.bundle, annotations: spec.annotations)
+            do { try HookRunner.run(hooks, kind: "startContainer", state: state) } catch { fail("starting the container", error) }
+        }
+        _ = hako_reset_signal_handlers()
+        _ = hako_sigunblock_all()
+        let error = execute(exec.path, arguments: exec.arguments, environment: exec.environment)
+        fail("starting the container process", error)
+    }
+
+    /// After `create` returned there is no channel: report on the container's stderr.
+    func fail(_ what: String, _ error: any Error) -> Never {
+        let message = "hako: \(what): \(error)\n"
+        _ = message.withCString { write(2, $0, strlen($0)) }
+        _exit(127)
+    }
+}
+
+extension String {
+    /// "net.ipv4.ip_forward" -> "net/ipv4/ip_forward".
+    func replacingDots() -> String {
+        String(map { $0 == "." ? "/" : $0 })
+    }
+}

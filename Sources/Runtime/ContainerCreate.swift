@@ -1,0 +1,257 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import CLinux
+import FoundationEssentials
+import LinuxSys
+import Logging
+import OCISpec
+
+/// Everything the three processes of `create` need, decided by main before it forks:
+/// the children read it from their copy of main's memory, so nothing is re-parsed.
+struct CreatePlan {
+    let options: CreateOptions
+    let spec: Spec
+    let process: ProcessSpec
+    let bundle: String
+    let rootfs: String
+    let stateDirectory: String
+    let namespaces: NamespacePlan
+    /// The first descriptor number hako may use for itself: 3 + preserveFds.
+    var lowestPrivateFD: Int32 { 3 + Int32(options.preserveFds) }
+}
+
+extension Container {
+    /// Creates a container: its state directory, its namespaces and rootfs, and its init
+    /// process waiting at the start barrier. On any failure nothing is left behind.
+    ///
+    /// The caller must be single-threaded: this forks.
+    public static func create(_ options: CreateOptions, store: StateStore, logger: Logger) throws -> Container {
+        try ContainerID.validate(options.id)
+        let bundle = try step("resolving the bundle \(options.bundle)") { try realPath(options.bundle) }
+        let spec = try loadSpec(bundle: bundle)
+        let plan = try makePlan(options: options, spec: spec, bundle: bundle, store: store)
+
+        let lock = try store.claim(options.id)
+        defer { lock.release() }
+        var creation = Creation(plan: plan, logger: logger, lockFD: lock.fd)
+        do {
+            let state = try creation.run()
+            try store.save(state)
+            if let pidFile = options.pidFile {
+                try step("writing the pid file \(pidFile)") {
+                    try Files.writeAtomically(Paths.absolute(pidFile, base: currentDirectory()), Array("\(state.pid)".utf8))
+                }
+            }
+            logger.debug("container created", metadata: ["id": "\(options.id)", "pid": "\(state.pid)"])
+            return Container(state: state, store: store)
+        } catch {
+            creation.abort()
+            try? store.remove(options.id)
+            throw RuntimeError("creating container \"\(options.id)\"", error)
+        }
+    }
+
+    /// Reads and checks config.json.
+    static func loadSpec(bundle: String) throws -> Spec {
+        let path = bundle + "/config.json"
+        let bytes: [UInt8]
+        do { bytes = try Files.read(path) } catch { throw RuntimeError("reading \(path)", error) }
+        let spec = try Spec.decode(Data(bytes))
+        try spec.validate()
+        return spec
+    }
+
+    /// The checks that need the host (paths, this build's abilities) on top of validation.
+    static func makePlan(options: CreateOptions, spec: Spec, bundle: String, store: StateStore) throws -> CreatePlan {
+        guard let process = spec.process else { throw RuntimeError("process: the config has no process to run") }
+        guard let rootPath = spec.root?.path, !rootPath.isEmpty else { throw RuntimeError("root.path: the config has no root") }
+        let rootfs = Paths.absolute(rootPath, base: bundle)
+        guard Files.isDirectory(rootfs) else {
+            throw RuntimeError("root.path: rootfs \(rootfs) does not exist or is not a directory")
+        }
+        let rootfsReal = try step("resolving the rootfs") { try realPath(rootfs) }
+        guard options.preserveFds >= 0 else { throw RuntimeError("--preserve-fds: must not be negative") }
+        let namespaces = try NamespacePlan(spec.linux?.namespaces ?? [])
+        guard namespaces.has(.mount) else {
+            throw RuntimeError("linux.namespaces: a mount namespace is required to set up the rootfs")
+        }
+        if let hostname = spec.hostname, !hostname.isEmpty, !namespaces.creates.contains(.uts) {
+            throw RuntimeError("hostname: setting the hostname needs a new uts namespace")
+        }
+        if let domainname = spec.domainname, !domainname.isEmpty, !namespaces.creates.contains(.uts) {
+            throw RuntimeError("domainname: setting the domain name needs a new uts namespace")
+        }
+        if namespaces.creates.contains(.user) && (spec.linux?.uidMappings ?? []).isEmpty {
+            throw RuntimeError("linux.uidMappings: a new user namespace needs uid and gid mappings")
+        }
+        if process.terminal == true && options.consoleSocket == nil {
+            throw RuntimeError("process.terminal: a terminal needs --console-socket")
+        }
+        if process.terminal != true && options.consoleSocket != nil {
+            throw RuntimeError("--console-socket: given, but process.terminal is false")
+        }
+        try Unsupported.check(spec)
+        return CreatePlan(options: options, spec: spec, process: process, bundle: bundle, rootfs: rootfsReal,
+                          stateDirectory: store.directory(of: options.id), namespaces: namespaces)
+    }
+}
+
+/// main's side of one `create`: forks the intermediate, answers the children, and
+/// records the result. `abort()` undoes what `run()` did when it fails half-way.
+struct Creation {
+    let plan: CreatePlan
+    let logger: Logger
+    /// The state directory's lock, which the children must not keep.
+    let lockFD: Int32
+    var intermediatePid: pid_t = 0
+    var initPid: pid_t = 0
+
+    mutating func run() throws -> ContainerRecord {
+        let fifoPath = plan.stateDirectory + "/" + StateStore.startFifo
+        try check(mkfifo(fifoPath, 0o600), "mkfifo", path: fifoPath)
+        // O_RDWR: opening never blocks, and a reader exists for `start` to write to until
+        // the container process execs (the descriptor is close-on-exec).
+        let fifo = try Descriptors.moveAbove(try Files.open(fifoPath, O_RDWR), minimum: plan.lowestPrivateFD)
+        defer { close(fifo) }
+        let consoleSocket = try connectConsoleSocket()
+        defer { if consoleSocket >= 0 { close(consoleSocket) } }
+
+        let (mainToIntermediate, intermediateEnd) = try Sockets.pair()
+        let (mainToInit, initEnd) = try Sockets.pair()
+        let intermediateChannel = Channel(fd: try Descriptors.moveAbove(mainToIntermediate, minimum: plan.lowestPrivateFD), peer: "intermediate")
+        let initChannel = Channel(fd: try Descriptors.moveAbove(mainToInit, minimum: plan.lowestPrivateFD), peer: "init")
+        let childIntermediate = Channel(fd: try Descriptors.moveAbove(intermediateEnd, minimum: plan.lowestPrivateFD), peer: "main")
+        let childInit = Channel(fd: try Descriptors.moveAbove(initEnd, minimum: plan.lowestPrivateFD), peer: "main")
+        defer {
+            intermediateChannel.close()
+            initChannel.close()
+        }
+
+        let pid = try Processes.fork()
+        if pid == 0 {
+            intermediateChannel.close()
+            initChannel.close()
+            close(lockFD)
+            let child = ContainerChildren(plan: plan, fifo: fifo, consoleSocket: consoleSocket)
+            child.runIntermediate(channel: childIntermediate, initChannel: childInit)
+        }
+        intermediatePid = pid
+        childIntermediate.close()
+        childInit.close()
+
+        try serveIntermediate(intermediateChannel)
+        try serveInit(initChannel)
+
+        guard let info = Processes.startInfo(initPid) else {
+            throw RuntimeError("init (pid \(initPid)) exited during create")
+        }
+        return ContainerRecord(
+            ociVersion: plan.spec.ociVersion, id: plan.options.id, pid: initPid, initStartTime: info.startTime,
+            bundle: plan.bundle, rootfs: plan.rootfs, created: Clock.rfc3339Now(), owner: ownerName(),
+            annotations: plan.spec.annotations, config: plan.spec)
+    }
+
+    /// The console socket, connected, or -1 when there is none.
+    func connectConsoleSocket() throws -> Int32 {
+        guard let path = plan.options.consoleSocket else { return -1 }
+        do {
+            let fd = try Sockets.connect(path: Paths.absolute(path, base: currentDirectory()))
+            return try Descriptors.moveAbove(fd, minimum: plan.lowestPrivateFD)
+        } catch {
+            throw RuntimeError("connecting to the console socket", error)
+        }
+    }
+
+    /// Answers the intermediate until it reports init's pid and exits.
+    mutating func serveIntermediate(_ channel: Channel) throws {
+        while true {
+            switch try channel.receive() {
+            case .mappingRequest?:
+                let pid = intermediatePid
+                do { try writeIDMappings(pid: pid) } catch { throw RuntimeError("writing the user namespace mappings", error) }
+                try channel.send(.mappingDone)
+            case .initPid(let pid)?:
+                initPid = pid
+            case .failure(let failure)?:
+                throw failure
+            case nil:
+                let status = try Processes.wait(intermediatePid)
+                intermediatePid = 0
+                guard initPid > 0 else {
+                    throw RuntimeError("the intermediate process exited (\(status.map { "\($0.status)" } ?? "?")) before forking init")
+                }
+                return
+            case let other?:
+                throw RuntimeError("the intermediate process sent an unexpected \(other)")
+            }
+        }
+    }
+
+    /// Lets init proceed, runs the hooks it asks for, and waits until it is ready.
+    func serveInit(_ channel: Channel) throws {
+        try channel.send(.proceed)
+        while true {
+            switch try channel.receive() {
+            case .ready?:
+                return
+            case .runHooks(let kind)?:
+                let hooks = kind == .prestart ? plan.spec.hooks?.prestart : plan.spec.hooks?.createRuntime
+                try HookRunner.run(hooks ?? [], kind: kind.rawValue, state: hookState(status: .creating))
+                try channel.send(.hooksDone)
+            case .failure(let failure)?:
+                throw failure
+            case nil:
+                throw RuntimeError("init exited before it was ready")
+            case let other?:
+                throw RuntimeError("init sent an unexpected \(other)")
+            }
+        }
+    }
+
+    func hookState(status: OCISpec.ContainerState) -> State {
+        State(ociVersion: plan.spec.ociVersion, id: plan.options.id, status: status, pid: Int(initPid),
+              bundle: plan.bundle, annotations: plan.spec.annotations)
+    }
+
+    /// Writes /proc/PID/{uid,gid}_map for the intermediate's new user namespace.
+    func writeIDMappings(pid: pid_t) throws {
+        func text(_ mappings: [LinuxIDMapping]?) -> String {
+            (mappings ?? []).map { "\($0.containerID) \($0.hostID) \($0.size)\n" }.joined()
+        }
+        try Files.write("/proc/\(pid)/uid_map", text(plan.spec.linux?.uidMappings), flags: O_WRONLY)
+        try Files.write("/proc/\(pid)/gid_map", text(plan.spec.linux?.gidMappings), flags: O_WRONLY)
+    }
+
+    /// Kills and reaps whatever this creation started.
+    func abort() {
+        if initPid > 0 {
+            kill(initPid, SIGKILL)
+            // Reaped here only when main is its subreaper (`run`); otherwise by its new parent.
+            _ = waitpid(initPid, nil, WNOHANG)
+        }
+        if intermediatePid > 0 {
+            kill(intermediatePid, SIGKILL)
+            _ = waitpid(intermediatePid, nil, 0)
+        }
+    }
+}
+
+func realPath(_ path: String) throws -> String {
+    guard let resolved = realpath(path, nil) else { throw SysError("realpath", path: path, errno: errno) }
+    defer { free(resolved) }
+    return String(cString: resolved)
+}
+
+func currentDirectory() -> String {
+    guard let cwd = getcwd(nil, 0) else { return "/" }
+    defer { free(cwd) }
+    return String(cString: cwd)
+}
+
+/// The name of the user running hako, for `list`'s OWNER column.
+func ownerName() -> String {
+    let uid = geteuid()
+    if let entry = getpwuid(uid), let name = entry.pointee.pw_name { return String(cString: name) }
+    return "#\(uid)"
+}

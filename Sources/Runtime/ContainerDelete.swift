@@ -1,0 +1,55 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import LinuxSys
+
+extension Container {
+    /// Deletes a stopped (or, like runc, a created) container; with `force`, kills a
+    /// running one first. Runs the poststop hooks and removes the state directory.
+    public func delete(force: Bool, warn: (String) -> Void = { _ in }) throws {
+        let lock = try store.lock(id)
+        defer { lock.release() }
+        let status = self.status
+        switch status {
+        case .stopped:
+            break
+        case .created:
+            try killAndWait()
+        case .running, .paused, .creating:
+            guard force else {
+                throw RuntimeError("cannot delete container \"\(id)\" that is not stopped: \(status.rawValue)")
+            }
+            try killAndWait()
+        }
+        do {
+            try HookRunner.run(state.config.hooks?.poststop ?? [], kind: "poststop", state: hookState(status: .stopped))
+        } catch {
+            warn("\(error)")
+        }
+        try step("removing the state directory") { try store.remove(id) }
+    }
+
+    func killAndWait() throws {
+        if let pidfd = try? openInit() {
+            defer { close(pidfd) }
+            for pid in (try? processes()) ?? [] where pid != state.pid { _ = Glibc.kill(pid, SIGKILL) }
+            _ = try? Processes.signal(pidfd: pidfd, SIGKILL)
+            guard try Processes.awaitExit(pidfd: pidfd, timeoutMilliseconds: 10_000) else {
+                throw RuntimeError("container \"\(id)\": init (pid \(state.pid)) did not die after SIGKILL")
+            }
+        }
+    }
+}
+
+extension StateStore {
+    /// Removes what a `create` killed half-way left: a directory without state.json whose
+    /// lock nobody holds.
+    public func removeAbandoned(_ id: String) throws -> Bool {
+        let dir = directory(of: id)
+        guard let lock = ContainerLock.tryLock(directory: dir) else { return false }
+        defer { lock.release() }
+        guard try load(id) == nil else { return false }
+        try remove(id)
+        return true
+    }
+}

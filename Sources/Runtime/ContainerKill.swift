@@ -1,0 +1,54 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import CLinux
+import LinuxSys
+
+extension Container {
+    /// Sends a signal to init, or with `all` to every process of the container.
+    public func kill(signal: Int32, all: Bool = false) throws {
+        switch status {
+        case .stopped:
+            throw RuntimeError("container \"\(id)\" is not running")
+        default: break
+        }
+        let pidfd = try openInit()
+        defer { close(pidfd) }
+        if all {
+            for pid in try processes() where pid != state.pid {
+                _ = Glibc.kill(pid, signal)
+            }
+        }
+        if hako_pidfd_send_signal(pidfd, signal, 0) != 0 {
+            let err = errno
+            // Init exiting between the check and the signal is a race `--all` may lose.
+            if err == ESRCH && all { return }
+            if err == ESRCH { throw RuntimeError("container \"\(id)\" is not running") }
+            throw RuntimeError("signalling init (pid \(state.pid))", SysError("pidfd_send_signal", errno: err))
+        }
+    }
+
+    /// The pids (in hako's pid namespace) of the container's processes: those in init's
+    /// pid namespace when the container has its own, else init alone.
+    public func processes() throws -> [pid_t] {
+        guard initIsAlive else { return [] }
+        let mine = Namespaces.inode("/proc/self/ns/pid")
+        guard let theirs = Namespaces.inode("/proc/\(state.pid)/ns/pid"), theirs != mine else {
+            return [state.pid]
+        }
+        var result: [pid_t] = []
+        for name in try Files.listDirectory("/proc") {
+            guard let pid = pid_t(name) else { continue }
+            if Namespaces.inode("/proc/\(pid)/ns/pid") == theirs { result.append(pid) }
+        }
+        return result.sorted()
+    }
+
+    /// Waits until init is gone (it is not hako's child, so a pidfd tells).
+    func awaitInitExit(timeoutMilliseconds: Int32) throws -> Bool {
+        guard let fd = try? Processes.pidfd(state.pid) else { return true }
+        defer { close(fd) }
+        if !initIsAlive { return true }
+        return try Processes.awaitExit(pidfd: fd, timeoutMilliseconds: timeoutMilliseconds)
+    }
+}

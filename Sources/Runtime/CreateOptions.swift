@@ -1,0 +1,29 @@
+/// What `hako create` (and `run`) was asked to do, beyond the bundle's config.json.
+public struct CreateOptions: Sendable {
+    public var id: String
+    /// The bundle directory; config.json and (usually) the rootfs live in it.
+    public var bundle: String
+    /// A Unix socket to send the pty master to, when process.terminal is true.
+    public var consoleSocket: String?
+    /// Where to write the init's pid once the container is created.
+    public var pidFile: String?
+    /// Use MS_MOVE and chroot instead of pivot_root (for rootfs on a ramfs).
+    public var noPivot: Bool
+    /// Keep the caller's session keyring instead of joining a new one named after the container.
+    public var noNewKeyring: Bool
+    /// How many descriptors after stdio (3, 4, ...) the container inherits.
+    public var preserveFds: Int
+
+    public init(
+        id: String, bundle: String, consoleSocket: String? = nil, pidFile: String? = nil,
+        noPivot: Bool = false, noNewKeyring: Bool = false, preserveFds: Int = 0
+    ) {
+        self.id = id
+        self.bundle = bundle
+        self.consoleSocket = consoleSocket
+        self.pidFile = pidFile
+        self.noPivot = noPivot
+        self.noNewKeyring = noNewKeyring
+        self.preserveFds = preserveFds
+    }
+}

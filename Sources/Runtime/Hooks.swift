@@ -1,0 +1,54 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import CLinux
+import FoundationEssentials
+import LinuxSys
+import OCISpec
+
+/// Runs OCI hooks: each is executed with its args and env, the container's state JSON
+/// on stdin, and killed when its timeout passes.
+enum HookRunner {
+    static func run(_ hooks: [Hook], kind: String, state: State) throws {
+        guard !hooks.isEmpty else { return }
+        let input = Array(try JSONEncoder().encode(state))
+        for (index, hook) in hooks.enumerated() {
+            try step("running \(kind) hook #\(index) (\(hook.path))") {
+                try runOne(hook, input: input)
+            }
+        }
+    }
+
+    static func runOne(_ hook: Hook, input: [UInt8]) throws {
+        var pipe: [Int32] = [-1, -1]
+        try check(hako_pipe2(&pipe, O_CLOEXEC), "pipe2")
+        let args = hook.args ?? [hook.path]
+        let env = hook.env ?? []
+        let pid = try Processes.fork()
+        if pid == 0 {
+            dup2(pipe[0], 0)
+            _ = execute(hook.path, arguments: args, environment: env)
+            let message = "hako: exec \(hook.path): \(String(cString: strerror(errno)))\n"
+            _ = message.withCString { Glibc.write(2, $0, strlen($0)) }
+            _exit(127)
+        }
+        close(pipe[0])
+        // A hook that does not read its stdin must not block us: ignore EPIPE.
+        _ = try? Files.writeAll(pipe[1], input)
+        close(pipe[1])
+        let pidfd = try Processes.pidfd(pid)
+        defer { close(pidfd) }
+        let timeout = hook.timeout.map { Int32(clamping: $0 * 1000) } ?? -1
+        if try !Processes.awaitExit(pidfd: pidfd, timeoutMilliseconds: timeout) {
+            kill(pid, SIGKILL)
+            _ = try Processes.wait(pid)
+            throw RuntimeError("timed out after \(hook.timeout ?? 0)s")
+        }
+        guard let (_, status) = try Processes.wait(pid) else { return }
+        switch status {
+        case .exited(0): return
+        case .exited(let code): throw RuntimeError("exited with status \(code)")
+        case .signaled(let signal): throw RuntimeError("killed by signal \(signal)")
+        }
+    }
+}

@@ -1,0 +1,132 @@
+/// The mount(2) flags, from <sys/mount.h>.
+public enum MountFlag {
+    public static let readOnly: UInt = 1
+    public static let noSuid: UInt = 2
+    public static let noDev: UInt = 4
+    public static let noExec: UInt = 8
+    public static let synchronous: UInt = 16
+    public static let remount: UInt = 32
+    public static let mandatoryLock: UInt = 64
+    public static let dirSync: UInt = 128
+    public static let noSymFollow: UInt = 256
+    public static let noAtime: UInt = 1024
+    public static let noDirAtime: UInt = 2048
+    public static let bind: UInt = 4096
+    public static let move: UInt = 8192
+    public static let recursive: UInt = 16384
+    public static let silent: UInt = 32768
+    public static let unbindable: UInt = 1 << 17
+    public static let `private`: UInt = 1 << 18
+    public static let slave: UInt = 1 << 19
+    public static let shared: UInt = 1 << 20
+    public static let relatime: UInt = 1 << 21
+    public static let iVersion: UInt = 1 << 23
+    public static let strictAtime: UInt = 1 << 24
+    public static let lazyTime: UInt = 1 << 25
+
+    /// The flags a bind remount may change; the rest come from the filesystem as it is.
+    public static let atimeMask: UInt = noAtime | noDirAtime | relatime | strictAtime
+}
+
+/// The MOUNT_ATTR_* values of mount_setattr(2), for the recursive ("r"-prefixed) options.
+public enum MountAttribute {
+    public static let readOnly: UInt64 = 0x1
+    public static let noSuid: UInt64 = 0x2
+    public static let noDev: UInt64 = 0x4
+    public static let noExec: UInt64 = 0x8
+    public static let atimeMask: UInt64 = 0x70
+    public static let relatime: UInt64 = 0x0
+    public static let noAtime: UInt64 = 0x10
+    public static let strictAtime: UInt64 = 0x20
+    public static let noDirAtime: UInt64 = 0x80
+    public static let noSymFollow: UInt64 = 0x0020_0000
+}
+
+/// A mount's options from config.json, sorted into what mount(2) and mount_setattr(2) take.
+public struct MountOptions: Equatable, Sendable {
+    /// Flags for the mount(2) call itself.
+    public var flags: UInt = 0
+    /// Flags explicitly cleared ("rw", "suid", ...), which matter when remounting a bind.
+    public var clearedFlags: UInt = 0
+    /// Propagation changes (MS_SHARED, MS_PRIVATE ... possibly with MS_REC), applied after mounting.
+    public var propagation: [UInt] = []
+    /// Recursive attributes to set and clear with mount_setattr(2).
+    public var recursiveSet: UInt64 = 0
+    public var recursiveClear: UInt64 = 0
+    /// Filesystem-specific options passed as mount(2)'s data ("mode=755,size=65536k").
+    public var data: [String] = []
+
+    public var isBind: Bool { flags & MountFlag.bind != 0 }
+
+    /// Options that runtime-spec defines but this build does not carry out; refused at create.
+    public static let unsupported: Set<String> = ["tmpcopyup", "idmap", "ridmap"]
+
+    static let flagOptions: [String: (set: Bool, flag: UInt)] = [
+        "defaults": (true, 0),
+        "ro": (true, MountFlag.readOnly), "rw": (false, MountFlag.readOnly),
+        "nosuid": (true, MountFlag.noSuid), "suid": (false, MountFlag.noSuid),
+        "nodev": (true, MountFlag.noDev), "dev": (false, MountFlag.noDev),
+        "noexec": (true, MountFlag.noExec), "exec": (false, MountFlag.noExec),
+        "sync": (true, MountFlag.synchronous), "async": (false, MountFlag.synchronous),
+        "dirsync": (true, MountFlag.dirSync),
+        "remount": (true, MountFlag.remount),
+        "mand": (true, MountFlag.mandatoryLock), "nomand": (false, MountFlag.mandatoryLock),
+        "noatime": (true, MountFlag.noAtime), "atime": (false, MountFlag.noAtime),
+        "nodiratime": (true, MountFlag.noDirAtime), "diratime": (false, MountFlag.noDirAtime),
+        "relatime": (true, MountFlag.relatime), "norelatime": (false, MountFlag.relatime),
+        "strictatime": (true, MountFlag.strictAtime), "nostrictatime": (false, MountFlag.strictAtime),
+        "lazytime": (true, MountFlag.lazyTime), "nolazytime": (false, MountFlag.lazyTime),
+        "silent": (true, MountFlag.silent), "loud": (false, MountFlag.silent),
+        "iversion": (true, MountFlag.iVersion), "noiversion": (false, MountFlag.iVersion),
+        "nosymfollow": (true, MountFlag.noSymFollow), "symfollow": (false, MountFlag.noSymFollow),
+        "bind": (true, MountFlag.bind), "rbind": (true, MountFlag.bind | MountFlag.recursive),
+    ]
+
+    static let propagationOptions: [String: UInt] = [
+        "private": MountFlag.private, "rprivate": MountFlag.private | MountFlag.recursive,
+        "shared": MountFlag.shared, "rshared": MountFlag.shared | MountFlag.recursive,
+        "slave": MountFlag.slave, "rslave": MountFlag.slave | MountFlag.recursive,
+        "unbindable": MountFlag.unbindable, "runbindable": MountFlag.unbindable | MountFlag.recursive,
+    ]
+
+    static let recursiveOptions: [String: (set: Bool, attribute: UInt64)] = [
+        "rro": (true, MountAttribute.readOnly), "rrw": (false, MountAttribute.readOnly),
+        "rnosuid": (true, MountAttribute.noSuid), "rsuid": (false, MountAttribute.noSuid),
+        "rnodev": (true, MountAttribute.noDev), "rdev": (false, MountAttribute.noDev),
+        "rnoexec": (true, MountAttribute.noExec), "rexec": (false, MountAttribute.noExec),
+        "rnodiratime": (true, MountAttribute.noDirAtime), "rdiratime": (false, MountAttribute.noDirAtime),
+        "rnosymfollow": (true, MountAttribute.noSymFollow), "rsymfollow": (false, MountAttribute.noSymFollow),
+    ]
+
+    /// The access-time family, which mount_setattr(2) sets as one field.
+    static let recursiveAtimeOptions: [String: UInt64] = [
+        "rrelatime": MountAttribute.relatime, "rnorelatime": MountAttribute.relatime,
+        "rnoatime": MountAttribute.noAtime, "ratime": MountAttribute.relatime,
+        "rstrictatime": MountAttribute.strictAtime, "rnostrictatime": MountAttribute.relatime,
+    ]
+
+    public init() {}
+
+    /// Sorts options; throws for options hako knows but cannot carry out.
+    public init(parsing options: [String]) throws(RuntimeError) {
+        for option in options {
+            if Self.unsupported.contains(option) {
+                throw RuntimeError("mount option \"\(option)\" is not supported by this version of hako")
+            }
+            if let (set, flag) = Self.flagOptions[option] {
+                if set { flags |= flag; clearedFlags &= ~flag } else { flags &= ~flag; clearedFlags |= flag }
+            } else if let flag = Self.propagationOptions[option] {
+                propagation.append(flag)
+            } else if let (set, attribute) = Self.recursiveOptions[option] {
+                if set { recursiveSet |= attribute; recursiveClear &= ~attribute } else { recursiveClear |= attribute; recursiveSet &= ~attribute }
+            } else if let atime = Self.recursiveAtimeOptions[option] {
+                recursiveClear |= MountAttribute.atimeMask
+                recursiveSet = (recursiveSet & ~MountAttribute.atimeMask) | atime
+            } else {
+                data.append(option)
+            }
+        }
+    }
+
+    public var dataString: String? { data.isEmpty ? nil : data.joined(separator: ",") }
+}

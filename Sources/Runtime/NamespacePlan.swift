@@ -1,0 +1,49 @@
+import LinuxSys
+import OCISpec
+
+/// The namespaces a container creates or joins, sorted by who handles them: the
+/// intermediate joins the ones given by path and creates the user namespace (so the
+/// namespaces created after it are owned by it), then creates the rest; init creates
+/// the cgroup namespace once main has placed it in its cgroup.
+struct NamespacePlan {
+    static let flags: [NamespaceKind: Int32] = [
+        .pid: 0x2000_0000, .network: 0x4000_0000, .mount: 0x0002_0000, .ipc: 0x0800_0000,
+        .uts: 0x0400_0000, .user: 0x1000_0000, .cgroup: 0x0200_0000, .time: 0x0000_0080,
+    ]
+
+    /// Namespaces to join, user first (joining it grants the rights to join the others).
+    var joins: [(kind: NamespaceKind, path: String)] = []
+    /// Namespaces to create.
+    var creates: Set<NamespaceKind> = []
+
+    init(_ namespaces: [LinuxNamespace]) throws {
+        for (index, namespace) in namespaces.enumerated() {
+            guard let kind = namespace.kind else {
+                throw RuntimeError("linux.namespaces[\(index)].type: unknown namespace \"\(namespace.type)\"")
+            }
+            if let path = namespace.path, !path.isEmpty {
+                joins.append((kind, path))
+            } else {
+                creates.insert(kind)
+            }
+        }
+        joins.sort { a, b in a.kind == .user && b.kind != .user }
+    }
+
+    func has(_ kind: NamespaceKind) -> Bool {
+        creates.contains(kind) || joins.contains(where: { $0.kind == kind })
+    }
+
+    /// CLONE_NEW* flags for the namespaces the intermediate creates after the user namespace.
+    var intermediateUnshareFlags: Int32 {
+        creates.filter { $0 != .user && $0 != .cgroup }.reduce(0) { $0 | (Self.flags[$1] ?? 0) }
+    }
+
+    func joinAll() throws {
+        for join in joins {
+            try step("joining the \(join.kind.rawValue) namespace \(join.path)") {
+                try Namespaces.join(path: join.path, type: Self.flags[join.kind] ?? 0)
+            }
+        }
+    }
+}

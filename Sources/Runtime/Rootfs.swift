@@ -1,0 +1,231 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import CLinux
+import LinuxSys
+import OCISpec
+
+/// Builds the container's filesystem view inside its new mount namespace: mount
+/// propagation, the rootfs bind, the config's mounts, /dev, and the switch of root.
+struct RootfsBuilder {
+    let spec: Spec
+    let rootfs: String
+    let bundle: String
+    /// Whether the process is in a user namespace it created (mknod and some mounts are refused there).
+    let inUserNamespace: Bool
+
+    // MARK: before the switch of root
+
+    /// Everything up to (not including) pivot_root.
+    func prepare() throws {
+        let propagation = try rootPropagation()
+        try step("making / \(propagationName(propagation))") {
+            try Mounts.mount(source: nil, target: "/", type: nil, flags: propagation)
+        }
+        if propagation & (MountFlag.shared) != 0 {
+            try makeParentMountPrivate()
+        }
+        try step("binding the rootfs \(rootfs)") {
+            try Mounts.mount(source: rootfs, target: rootfs, type: "bind", flags: MountFlag.bind | MountFlag.recursive)
+        }
+        let root = try SecureRoot(path: rootfs)
+        defer { root.close() }
+        for (index, mount) in (spec.mounts ?? []).enumerated() {
+            try step("mounts[\(index)] (\(mount.destination))") { try self.mount(mount, in: root) }
+        }
+        if needsDevSetup {
+            try DeviceBuilder(root: root, inUserNamespace: inUserNamespace).createDefaults()
+        }
+        try DeviceBuilder(root: root, inUserNamespace: inUserNamespace).create(spec.linux?.devices ?? [])
+        // runc creates a missing process.cwd; do it now, while the rootfs may still be written.
+        if let cwd = spec.process?.cwd, !cwd.isEmpty {
+            try step("creating process.cwd \(cwd)") { close(try root.ensure(cwd, as: .directory)) }
+        }
+    }
+
+    /// runc's rule: hako populates /dev unless the config bind-mounts it from somewhere.
+    var needsDevSetup: Bool {
+        for mount in spec.mounts ?? [] where Paths.clean(mount.destination) == "/dev" {
+            let options = mount.options ?? []
+            if mount.type == "bind" || options.contains("bind") || options.contains("rbind") { return false }
+        }
+        return true
+    }
+
+    func rootPropagation() throws -> UInt {
+        guard let name = spec.linux?.rootfsPropagation, !name.isEmpty else {
+            return MountFlag.slave | MountFlag.recursive
+        }
+        guard let flag = MountOptions.propagationOptions[name] else {
+            throw RuntimeError("linux.rootfsPropagation: unknown propagation \"\(name)\"")
+        }
+        return flag
+    }
+
+    func propagationName(_ flag: UInt) -> String {
+        MountOptions.propagationOptions.first(where: { $0.value == flag })?.key ?? "rslave"
+    }
+
+    /// pivot_root(2) refuses a new root whose parent mount is shared; with a shared
+    /// rootfsPropagation, make the mount holding the rootfs private first (as runc does).
+    func makeParentMountPrivate() throws {
+        let mountInfo = try Files.readText("/proc/self/mountinfo")
+        var best = "/"
+        for line in mountInfo.split(separator: "\n") {
+            let fields = line.split(separator: " ")
+            guard fields.count > 4 else { continue }
+            let point = String(fields[4])
+            if (rootfs == point || rootfs.hasPrefix(point == "/" ? "/" : point + "/")) && point.count > best.count {
+                best = point
+            }
+        }
+        try step("making \(best) private") {
+            try Mounts.mount(source: nil, target: best, type: nil, flags: MountFlag.private)
+        }
+    }
+
+    /// Mounts one entry of config.json's mounts list.
+    func mount(_ mount: Mount, in root: SecureRoot) throws {
+        var options = try MountOptions(parsing: mount.options ?? [])
+        var type = mount.type
+        if type == "bind" { options.flags |= MountFlag.bind; type = nil }
+        if type == "cgroup" || type == "cgroup2" {
+            try CgroupMount(root: root, destination: mount.destination, options: options).mount()
+            return
+        }
+        let destination = Paths.clean(mount.destination)
+        var source = mount.source ?? ""
+        if options.isBind {
+            source = Paths.absolute(source, base: bundle)
+            let kind: SecureRoot.Kind = Files.isDirectory(source) ? .directory : .file
+            if !Files.exists(source) {
+                throw RuntimeError("bind source \(source) does not exist")
+            }
+            let target = try root.ensure(destination, as: kind)
+            defer { close(target) }
+            try Mounts.mount(source: source, target: procFD(target), type: nil, flags: MountFlag.bind | (options.flags & MountFlag.recursive))
+        } else {
+            if try mountFilesystem(type: type, source: source, destination: destination, options: options, in: root) {
+                options.flags |= MountFlag.bind
+            }
+        }
+        try applyAfterMount(options, destination: destination, in: root)
+    }
+
+    /// Mounts a filesystem (not a bind). Returns true when it fell back to binding the
+    /// host's, which happens for sysfs in a user namespace that does not own the network
+    /// namespace.
+    func mountFilesystem(type: String?, source: String, destination: String, options: MountOptions, in root: SecureRoot) throws -> Bool {
+        // procfs and sysfs are where an attacker's symlink does most harm: refuse any.
+        let strict = type == "proc" || type == "sysfs"
+        let target = try root.ensure(destination, as: .directory, noSymlinks: strict)
+        defer { close(target) }
+        if strict { try refuseOvermount(target, destination: destination) }
+        let flags = options.flags & ~MountFlag.remount
+        var failure: SysError?
+        do {
+            try Mounts.mount(source: source.isEmpty ? type : source, target: procFD(target), type: type,
+                             flags: flags, data: options.dataString)
+        } catch {
+            failure = error
+        }
+        guard let failure else { return false }
+        guard type == "sysfs" && failure.errno == EPERM && inUserNamespace else { throw failure }
+        try Mounts.mount(source: "/sys", target: procFD(target), type: nil, flags: MountFlag.bind | MountFlag.recursive)
+        return true
+    }
+
+    /// Bind remount flags, propagation and recursive attributes, on the mount just made.
+    func applyAfterMount(_ options: MountOptions, destination: String, in root: SecureRoot) throws {
+        let remountFlags = options.flags & ~(MountFlag.bind | MountFlag.recursive | MountFlag.remount)
+        let needsRemount = options.isBind && remountFlags != 0
+        if !needsRemount && options.propagation.isEmpty && options.recursiveSet == 0 && options.recursiveClear == 0 { return }
+        // Reopen: the descriptor used to mount still names the covered directory.
+        let mounted = try root.open(destination)
+        defer { close(mounted) }
+        if needsRemount {
+            try remountBind(procFD(mounted), flags: remountFlags, cleared: options.clearedFlags)
+        }
+        for propagation in options.propagation {
+            try Mounts.mount(source: nil, target: procFD(mounted), type: nil, flags: propagation)
+        }
+        if options.recursiveSet != 0 || options.recursiveClear != 0 {
+            try Mounts.setAttributes(procFD(mounted), set: options.recursiveSet, clear: options.recursiveClear, recursive: true)
+        }
+    }
+
+    // MARK: switching root
+
+    func pivot(noPivot: Bool) throws {
+        guard chdir(rootfs) == 0 else { throw RuntimeError("chdir", SysError("chdir", path: rootfs, errno: errno)) }
+        if noPivot {
+            try step("moving the rootfs to /") {
+                try Mounts.mount(source: rootfs, target: "/", type: nil, flags: MountFlag.move)
+            }
+            try check(chroot("."), "chroot", path: rootfs)
+        } else {
+            // pivot_root(".", ".") stacks the old root under the new one; detach it at once.
+            try step("pivot_root") { try Mounts.pivotRoot(newRoot: ".", putOld: ".") }
+            try step("hiding the old root") {
+                try Mounts.mount(source: nil, target: ".", type: nil, flags: MountFlag.slave | MountFlag.recursive)
+                try Mounts.unmount(".", flags: Int32(MNT_DETACH))
+            }
+        }
+        try check(chdir("/"), "chdir", path: "/")
+        if let name = spec.linux?.rootfsPropagation, !name.isEmpty, let flag = MountOptions.propagationOptions[name] {
+            try step("setting / \(name)") { try Mounts.mount(source: nil, target: "/", type: nil, flags: flag) }
+        }
+    }
+
+    // MARK: after the switch of root
+
+    /// readonlyPaths, maskedPaths and root.readonly, in the container's view.
+    func finalize() throws {
+        let root = try SecureRoot(path: "/")
+        defer { root.close() }
+        for path in spec.linux?.readonlyPaths ?? [] {
+            try step("making \(path) read-only") {
+                guard let fd = try? root.open(path) else { return }
+                defer { close(fd) }
+                try Mounts.mount(source: procFD(fd), target: procFD(fd), type: nil, flags: MountFlag.bind | MountFlag.recursive)
+                let mounted = try root.open(path)
+                defer { close(mounted) }
+                try remountBind(procFD(mounted), flags: MountFlag.readOnly | MountFlag.recursive, cleared: 0)
+            }
+        }
+        for path in spec.linux?.maskedPaths ?? [] {
+            try step("masking \(path)") {
+                guard let fd = try? root.open(path) else { return }
+                defer { close(fd) }
+                if Files.isDirectory(procFD(fd)) {
+                    try Mounts.mount(source: "tmpfs", target: procFD(fd), type: "tmpfs", flags: MountFlag.readOnly)
+                } else {
+                    try Mounts.mount(source: "/dev/null", target: procFD(fd), type: nil, flags: MountFlag.bind)
+                }
+            }
+        }
+        if spec.root?.readonly == true {
+            try step("making the rootfs read-only") {
+                try remountBind("/", flags: MountFlag.readOnly, cleared: 0)
+            }
+        }
+    }
+
+    /// Remounts a bind mount with new flags, keeping the flags the kernel locks in a user
+    /// namespace (nosuid, nodev, noexec, atime) unless they were explicitly cleared.
+    func remountBind(_ target: String, flags: UInt, cleared: UInt) throws {
+        let current = try Mounts.flags(of: target)
+        // statvfs's ST_* bits equal MS_* for these four.
+        let locked = current & (MountFlag.noSuid | MountFlag.noDev | MountFlag.noExec | MountFlag.noAtime | MountFlag.noDirAtime) & ~cleared
+        try Mounts.mount(source: nil, target: target, type: nil, flags: MountFlag.bind | MountFlag.remount | flags | locked)
+    }
+
+    /// A mount of procfs or sysfs must land on a plain directory of the rootfs.
+    func refuseOvermount(_ fd: Int32, destination: String) throws {
+        var st = stat()
+        guard fstat(fd, &st) == 0 else { throw SysError("fstat", path: destination, errno: errno) }
+        if (st.st_mode & S_IFMT) != S_IFDIR {
+            throw RuntimeError("\(destination) is not a directory")
+        }
+    }
+}

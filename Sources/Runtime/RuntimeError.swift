@@ -1,0 +1,32 @@
+import LinuxSys
+
+/// An error from a container operation. The message reads as a path from what was
+/// being done to why it failed, as runc's do: "creating container: mount proc on /proc: ...".
+public struct RuntimeError: Error, CustomStringConvertible, Sendable {
+    public let message: String
+
+    public init(_ message: String) { self.message = message }
+
+    /// Prefixes a lower-level error with the step that was being taken.
+    public init(_ step: String, _ cause: any Error) {
+        self.message = "\(step): \(cause)"
+    }
+
+    public var description: String { message }
+}
+
+extension RuntimeError {
+    static func notExist(_ id: String) -> RuntimeError {
+        RuntimeError("container \"\(id)\" does not exist")
+    }
+}
+
+/// Runs a step and labels any error with it.
+@inline(__always)
+func step<T>(_ name: @autoclosure () -> String, _ body: () throws -> T) throws -> T {
+    do { return try body() } catch let error as RuntimeError {
+        throw RuntimeError(name(), error)
+    } catch {
+        throw RuntimeError(name(), error)
+    }
+}

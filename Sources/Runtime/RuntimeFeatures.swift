@@ -1,0 +1,34 @@
+import OCISpec
+
+/// What this build of hako carries out, as `hako features` reports it (features.md).
+/// Only what works is listed: an engine reading this must be able to rely on it.
+public enum RuntimeFeatures {
+    public static let hooks = ["prestart", "createRuntime", "createContainer", "startContainer", "poststart", "poststop"]
+
+    public static var mountOptions: [String] {
+        let all = Array(MountOptions.flagOptions.keys) + Array(MountOptions.propagationOptions.keys)
+            + Array(MountOptions.recursiveOptions.keys) + Array(MountOptions.recursiveAtimeOptions.keys)
+        return all.sorted()
+    }
+
+    public static func current(version: String) -> Features {
+        Features(
+            ociVersionMin: "1.0.0",
+            ociVersionMax: "1.2.0",
+            hooks: hooks,
+            mountOptions: mountOptions,
+            linux: Features.Linux(
+                namespaces: NamespaceKind.allCases.map(\.rawValue),
+                capabilities: Capability.allNames,
+                cgroup: Features.Cgroup(v1: false, v2: false, systemd: false, systemdUser: false, rdma: false),
+                seccomp: Features.Seccomp(enabled: false),
+                apparmor: Features.Apparmor(enabled: false),
+                selinux: Features.Selinux(enabled: false),
+                intelRdt: Features.IntelRdt(enabled: false),
+                mountExtensions: Features.MountExtensions(idmap: Features.IDMap(enabled: false)),
+                netDevices: Features.NetDevices(enabled: false)
+            ),
+            annotations: ["io.hako.version": version]
+        )
+    }
+}

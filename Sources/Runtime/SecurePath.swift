@@ -1,0 +1,69 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import CLinux
+import LinuxSys
+
+/// Resolving paths inside a container's rootfs without ever leaving it: every lookup goes
+/// through openat2(2) with RESOLVE_IN_ROOT, so a symlink in the rootfs that points at "/"
+/// or "../../etc" resolves against the rootfs, not the host (the CVE-2021-30465 class).
+struct SecureRoot {
+    enum Kind { case directory, file }
+
+    static let resolveNoXdev: UInt64 = 0x01
+    static let resolveNoMagicLinks: UInt64 = 0x02
+    static let resolveNoSymlinks: UInt64 = 0x04
+    static let resolveBeneath: UInt64 = 0x08
+    static let resolveInRoot: UInt64 = 0x10
+
+    /// An HAKO_O_PATH descriptor of the rootfs directory.
+    let fd: Int32
+    /// The rootfs path, for messages.
+    let path: String
+
+    init(path: String) throws {
+        self.path = path
+        fd = try Files.open(path, HAKO_O_PATH | O_DIRECTORY)
+    }
+
+    /// Opens a path relative to the root as HAKO_O_PATH.
+    func open(_ relative: String, noSymlinks: Bool = false) throws(SysError) -> Int32 {
+        let name = relative.drop(while: { $0 == "/" })
+        let resolve = Self.resolveInRoot | Self.resolveNoMagicLinks | (noSymlinks ? Self.resolveNoSymlinks : 0)
+        let result = hako_openat2(fd, name.isEmpty ? "." : String(name), UInt64(HAKO_O_PATH | O_CLOEXEC), 0, resolve)
+        if result < 0 { throw SysError("openat2", path: path + "/" + name, errno: errno) }
+        return result
+    }
+
+    /// Opens a path inside the root, creating it (and missing parents as directories) when
+    /// it does not exist. Returns an O_PATH descriptor of what the path names.
+    func ensure(_ relative: String, as kind: Kind, noSymlinks: Bool = false) throws(SysError) -> Int32 {
+        let clean = Paths.clean(relative)
+        let missing: SysError
+        do {
+            return try open(clean, noSymlinks: noSymlinks)
+        } catch {
+            missing = error
+        }
+        guard missing.errno == ENOENT, clean != "/" else { throw missing }
+        let parent = try ensure(Paths.parent(clean), as: .directory, noSymlinks: noSymlinks)
+            defer { Glibc.close(parent) }
+            let name = String(clean[clean.index(after: clean.lastIndex(of: "/")!)...])
+            switch kind {
+            case .directory:
+                if mkdirat(parent, name, 0o755) != 0 && errno != EEXIST {
+                    throw SysError("mkdir", path: path + clean, errno: errno)
+                }
+            case .file:
+                let created = openat(parent, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o644)
+                if created < 0 && errno != EEXIST { throw SysError("create", path: path + clean, errno: errno) }
+                if created >= 0 { Glibc.close(created) }
+            }
+        return try open(clean, noSymlinks: noSymlinks)
+    }
+
+    func close() { _ = Glibc.close(fd) }
+}
+
+/// The path by which mount(2) and friends reach exactly what a descriptor refers to.
+func procFD(_ fd: Int32) -> String { "/proc/self/fd/\(fd)" }

@@ -1,0 +1,30 @@
+import OCISpec
+
+/// Fields of config.json that this build of hako cannot carry out yet. A config that
+/// sets one is refused at create with the field's path, rather than run without it.
+enum Unsupported {
+    static func check(_ spec: Spec) throws {
+        func refuse(_ path: String) throws -> Never {
+            throw RuntimeError("\(path): not supported by this version of hako")
+        }
+        let linux = spec.linux
+        if linux?.seccomp != nil { try refuse("linux.seccomp") }
+        if linux?.intelRdt != nil { try refuse("linux.intelRdt") }
+        if linux?.memoryPolicy != nil { try refuse("linux.memoryPolicy") }
+        if let devices = linux?.netDevices, !devices.isEmpty { try refuse("linux.netDevices") }
+        if let label = linux?.mountLabel, !label.isEmpty { try refuse("linux.mountLabel") }
+        if let process = spec.process {
+            if let profile = process.apparmorProfile, !profile.isEmpty { try refuse("process.apparmorProfile") }
+            if let label = process.selinuxLabel, !label.isEmpty { try refuse("process.selinuxLabel") }
+            if process.scheduler != nil { try refuse("process.scheduler") }
+            if process.ioPriority != nil { try refuse("process.ioPriority") }
+            if process.execCPUAffinity != nil { try refuse("process.execCPUAffinity") }
+        }
+        for (index, mount) in (spec.mounts ?? []).enumerated() {
+            if mount.uidMappings != nil || mount.gidMappings != nil { try refuse("mounts[\(index)].uidMappings") }
+            for option in mount.options ?? [] where MountOptions.unsupported.contains(option) {
+                try refuse("mounts[\(index)].options: \"\(option)\"")
+            }
+        }
+    }
+}

@@ -1,0 +1,27 @@
+import ArgumentParser
+import LinuxSys
+import Logging
+import Runtime
+
+struct Delete: HakoCommand {
+    static let configuration = CommandConfiguration(abstract: "Delete a container and what it holds.")
+
+    @OptionGroup var global: GlobalOptions
+    @Flag(name: [.short, .long], help: "Kill the container first if it is running.") var force = false
+    @Argument(help: "The container id.") var id: String
+
+    func execute(logger: Logger) throws {
+        let store = global.store
+        let container: Container
+        do {
+            container = try Container.load(id: id, store: store)
+        } catch {
+            // A create killed half-way leaves a directory without state; clear it. With
+            // --force a missing container is not an error (engines clean up blindly).
+            if (try? store.removeAbandoned(id)) == true { return }
+            if force, (try? ContainerID.validate(id)) != nil, !Files.isDirectory(store.directory(of: id)) { return }
+            throw error
+        }
+        try container.delete(force: force, warn: { logger.warning("\($0)") })
+    }
+}

@@ -1,0 +1,13 @@
+import ArgumentParser
+import Logging
+import Runtime
+
+struct FeaturesCommand: HakoCommand {
+    static let configuration = CommandConfiguration(commandName: "features", abstract: "Print what this build of hako supports, as JSON.")
+
+    @OptionGroup var global: GlobalOptions
+
+    func execute(logger: Logger) throws {
+        try Output.json(RuntimeFeatures.current(version: Hako.version))
+    }
+}

@@ -1,0 +1,52 @@
+import ArgumentParser
+import Logging
+import Runtime
+
+/// runc's global flags. Every command includes them, so they parse both before the
+/// command name (`hako --root R state ID`, as engines pass them) and after it.
+struct GlobalOptions: ParsableArguments {
+    @Option(name: .long, help: "Root directory for container state.")
+    var root: String = "/run/hako"
+
+    @Option(name: .long, help: "Log file (default: stderr).")
+    var log: String?
+
+    @Option(name: .customLong("log-format"), help: "Log format: text or json.")
+    var logFormat: LogFormat = .text
+
+    @Flag(name: .long, help: "Log debug messages.")
+    var debug = false
+
+    @Flag(name: .customLong("systemd-cgroup"), help: "Use the systemd cgroup driver (cgroupsPath as slice:prefix:name).")
+    var systemdCgroup = false
+
+    var store: StateStore { StateStore(root: root) }
+}
+
+enum LogFormat: String, ExpressibleByArgument, CaseIterable {
+    case text, json
+}
+
+/// A hako command: runs with logging set up from the global flags, and turns any error
+/// into one line on stderr (and the log), with exit status 1, as runc does.
+protocol HakoCommand: ParsableCommand {
+    var global: GlobalOptions { get }
+    func execute(logger: Logger) throws
+}
+
+extension HakoCommand {
+    func run() throws {
+        let logger = RuncLog.bootstrap(global)
+        do {
+            if global.systemdCgroup {
+                throw RuntimeError("--systemd-cgroup: the systemd cgroup driver is not supported by this version of hako")
+            }
+            try execute(logger: logger)
+        } catch let exit as ExitCode {
+            throw exit
+        } catch {
+            RuncLog.fail("\(error)", logger: logger, hasLogFile: global.log?.isEmpty == false)
+            throw ExitCode(1)
+        }
+    }
+}

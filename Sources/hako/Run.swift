@@ -1,0 +1,36 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import ArgumentParser
+import LinuxSys
+import Logging
+import Runtime
+
+struct Run: HakoCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Create and start a container; wait for it and exit with its status.")
+
+    @OptionGroup var global: GlobalOptions
+    @OptionGroup var arguments: CreateArguments
+    @Flag(name: [.short, .long], help: "Return once the container has started.") var detach = false
+    @Flag(name: .long, help: "Keep the container's state after it exits (no delete).") var keep = false
+
+    func execute(logger: Logger) throws {
+        if detach && keep { throw RuntimeError("--keep: cannot be used with --detach") }
+        if !detach { try Supervision.becomeSubreaper() }
+        let container = try Container.create(arguments.options, store: global.store, logger: logger)
+        if !detach { Supervision.blockSignals() }
+        do {
+            try container.start(warn: { logger.warning("\($0)") })
+        } catch {
+            try? container.delete(force: true)
+            throw error
+        }
+        if detach { return }
+        let status = try Supervision.waitForwardingSignals(to: container.state.pid)
+        if !keep {
+            do { try container.delete(force: true, warn: { logger.warning("\($0)") }) } catch { logger.warning("\(error)") }
+        }
+        throw ExitCode(status.shellCode)
+    }
+}

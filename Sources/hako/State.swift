@@ -1,0 +1,26 @@
+import ArgumentParser
+import FoundationEssentials
+import Logging
+import Runtime
+
+struct StateCommand: HakoCommand {
+    static let configuration = CommandConfiguration(commandName: "state", abstract: "Print a container's state as JSON.")
+
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "The container id.") var id: String
+
+    func execute(logger: Logger) throws {
+        let container = try Container.load(id: id, store: global.store)
+        try Output.json(container.report)
+    }
+}
+
+enum Output {
+    /// Prints a value as indented JSON, as runc does.
+    static func json<T: Encodable>(_ value: T) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .withoutEscapingSlashes]
+        let data = try encoder.encode(value)
+        print(String(decoding: data, as: UTF8.self))
+    }
+}
