@@ -46,8 +46,15 @@ struct CgroupMount {
             defer { close(sub) }
             // Only the controller options; the rest (rw, relatime...) are mount flags.
             let controllers = hierarchy.options.split(separator: ",").filter { $0 != "rw" && $0 != "ro" }.joined(separator: ",")
-            try Mounts.mount(source: "cgroup", target: procFD(sub), type: hierarchy.type, flags: flags,
-                             data: hierarchy.type == "cgroup" ? controllers : nil)
+            do {
+                try Mounts.mount(source: "cgroup", target: procFD(sub), type: hierarchy.type, flags: flags,
+                                 data: hierarchy.type == "cgroup" ? controllers : nil)
+            } catch {
+                // A user namespace without its own cgroup namespace may not mount cgroupfs;
+                // bind the host's hierarchy instead, as runc does.
+                guard error.errno == EPERM else { throw error }
+                try Mounts.mount(source: hierarchy.mountPoint, target: procFD(sub), type: nil, flags: MountFlag.bind | MountFlag.recursive)
+            }
         }
         if flags & MountFlag.readOnly != 0 {
             let mounted = try root.open(destination)

@@ -15,6 +15,19 @@ enum Descriptors {
         return moved
     }
 
+    /// In a child of main, closes every inherited descriptor except stdio, the preserved
+    /// ones and those named in `keep`. The caller's other descriptors (an engine's pipes,
+    /// say) must not stay open in init while the container waits for `start`: a peer
+    /// waiting for their end of file would wait for the whole life of the container.
+    static func closeInherited(preserveFds: Int, keep: [Int32]) {
+        var first = UInt32(3 + preserveFds)
+        for fd in keep.filter({ $0 >= Int32(first) }).sorted() {
+            if UInt32(fd) > first { _ = hako_close_range(first, UInt32(fd) - 1, 0) }
+            first = UInt32(fd) + 1
+        }
+        _ = hako_close_range(first, UInt32.max, 0)
+    }
+
     /// Right before exec: every descriptor past stdio and the preserved ones becomes
     /// close-on-exec, and the preserved ones lose it (CVE-2024-21626: no host fd may
     /// reach the container process).

@@ -36,9 +36,12 @@ struct SecureRoot {
     }
 
     /// Opens a path inside the root, creating it (and missing parents as directories) when
-    /// it does not exist. Returns an O_PATH descriptor of what the path names.
-    func ensure(_ relative: String, as kind: Kind, noSymlinks: Bool = false) throws(SysError) -> Int32 {
+    /// it does not exist. A dangling symlink on the way is followed inside the root and
+    /// what it names is created. Returns an O_PATH descriptor of what the path names.
+    func ensure(_ relative: String, as kind: Kind, noSymlinks: Bool = false, depth: Int = 0) throws(SysError) -> Int32 {
         let clean = Paths.clean(relative)
+        // As path resolution does, give up on symlink loops.
+        if depth > 40 { throw SysError("resolving", path: path + clean, errno: ELOOP) }
         let missing: SysError
         do {
             return try open(clean, noSymlinks: noSymlinks)
@@ -46,23 +49,36 @@ struct SecureRoot {
             missing = error
         }
         guard missing.errno == ENOENT, clean != "/" else { throw missing }
-        let parent = try ensure(Paths.parent(clean), as: .directory, noSymlinks: noSymlinks)
-            defer { Glibc.close(parent) }
-            let name = String(clean[clean.index(after: clean.lastIndex(of: "/")!)...])
-            switch kind {
-            case .directory:
-                if mkdirat(parent, name, 0o755) != 0 && errno != EEXIST {
-                    throw SysError("mkdir", path: path + clean, errno: errno)
-                }
-            case .file:
-                let created = openat(parent, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o644)
-                if created < 0 && errno != EEXIST { throw SysError("create", path: path + clean, errno: errno) }
-                if created >= 0 { Glibc.close(created) }
+        let parent = try ensure(Paths.parent(clean), as: .directory, noSymlinks: noSymlinks, depth: depth + 1)
+        defer { Glibc.close(parent) }
+        let name = String(clean[clean.index(after: clean.lastIndex(of: "/")!)...])
+        if !noSymlinks, let target = readLink(parent, name) {
+            let resolved = target.hasPrefix("/") ? target : Paths.parent(clean) + "/" + target
+            Glibc.close(try ensure(resolved, as: kind, noSymlinks: noSymlinks, depth: depth + 1))
+            return try open(clean, noSymlinks: noSymlinks)
+        }
+        switch kind {
+        case .directory:
+            if mkdirat(parent, name, 0o755) != 0 && errno != EEXIST {
+                throw SysError("mkdir", path: path + clean, errno: errno)
             }
+        case .file:
+            let created = openat(parent, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o644)
+            if created < 0 && errno != EEXIST { throw SysError("create", path: path + clean, errno: errno) }
+            if created >= 0 { Glibc.close(created) }
+        }
         return try open(clean, noSymlinks: noSymlinks)
     }
 
     func close() { _ = Glibc.close(fd) }
+
+    /// The target of a symlink in a directory, or nil when the name is not a symlink.
+    private func readLink(_ dir: Int32, _ name: String) -> String? {
+        var buffer = [CChar](repeating: 0, count: Int(PATH_MAX))
+        let n = readlinkat(dir, name, &buffer, buffer.count - 1)
+        guard n > 0 else { return nil }
+        return String(decoding: buffer[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
 }
 
 /// The path by which mount(2) and friends reach exactly what a descriptor refers to.

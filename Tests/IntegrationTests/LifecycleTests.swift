@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 
-@Suite("container lifecycle", .enabled(if: Hako.isRoot, "needs root"))
+@Suite("container lifecycle", .enabled(if: Runner.isRoot, "needs root"))
 struct LifecycleTests {
     @Test("run prints the container's output and exits with its status")
     func runOutputAndStatus() throws {
@@ -24,6 +24,8 @@ struct LifecycleTests {
     @Test("a container killed by a signal makes run exit with 128 + the signal")
     func runKilledBySignal() throws {
         let bundle = try TestBundle(args: ["sh", "-c", "kill -KILL $$"])
+        // Pid 1 of a pid namespace cannot be killed from inside it: share the host's.
+        bundle.spec.linux?.namespaces?.removeAll { $0.type == "pid" }
         let result = try bundle.run()
         #expect(result.status == 128 + 9)
     }
@@ -140,7 +142,7 @@ struct LifecycleTests {
         bundle.spec.mounts?.append(.init(destination: "/out", type: "bind", source: out, options: ["rbind"]))
         try bundle.writeConfig()
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: Hako.binary)
+        process.executableURL = URL(fileURLWithPath: Runner.binary)
         process.arguments = ["--root", bundle.root, "run", "--bundle", bundle.path, bundle.id]
         process.standardInput = FileHandle(forReadingAtPath: "/dev/null")
         try process.run()
@@ -175,9 +177,9 @@ struct LifecycleTests {
         let bundle = try TestBundle(args: ["true"])
         #expect(try bundle.create().status == 0)
         let log = bundle.path + "/log.json"
-        let state = try Hako.run(["--root", bundle.root, "--log", log, "--log-format=json", "state", bundle.id])
+        let state = try Runner.run(["--root", bundle.root, "--log", log, "--log-format=json", "state", bundle.id])
         #expect(state.status == 0, "\(state.stderr)")
-        let after = try Hako.run(["state", "--root", bundle.root, bundle.id])
+        let after = try Runner.run(["state", "--root", bundle.root, bundle.id])
         #expect(after.status == 0, "\(after.stderr)")
         #expect(try bundle.hako(["delete", bundle.id]).status == 0)
     }

@@ -3,7 +3,7 @@ import OCISpec
 import Testing
 
 /// Runs the hako binary built by `swift build`/`swift test` and makes busybox bundles.
-enum Hako {
+enum Runner {
     /// The package root, from this file's path.
     static let packageRoot: String = {
         var url = URL(fileURLWithPath: #filePath)
@@ -95,7 +95,7 @@ final class TestBundle {
         spec.process?.terminal = false
         spec.process?.args = args
         // A marker in the environment finds the container's processes from the host.
-        spec.process?.env = (spec.process?.env ?? []) + ["HAKO_TEST_MARKER=\(id)"]
+        spec.process?.env?.append("HAKO_TEST_MARKER=\(id)")
         try writeConfig()
     }
 
@@ -110,7 +110,7 @@ final class TestBundle {
         for dir in ["bin", "etc", "proc", "sys", "dev", "tmp", "root"] {
             try fm.createDirectory(atPath: rootfs + "/" + dir, withIntermediateDirectories: true)
         }
-        try fm.copyItem(atPath: Hako.busybox, toPath: rootfs + "/bin/busybox")
+        try fm.copyItem(atPath: Runner.busybox, toPath: rootfs + "/bin/busybox")
         for applet in applets {
             try? fm.createSymbolicLink(atPath: rootfs + "/bin/" + applet, withDestinationPath: "busybox")
         }
@@ -121,7 +121,7 @@ final class TestBundle {
 
     static let applets: [String] = {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: Hako.busybox)
+        process.executableURL = URL(fileURLWithPath: Runner.busybox)
         process.arguments = ["--list"]
         let pipe = Pipe()
         process.standardOutput = pipe
@@ -133,17 +133,17 @@ final class TestBundle {
 
     /// hako with this bundle's --root.
     @discardableResult
-    func hako(_ arguments: [String], stdin: String? = nil, timeout: TimeInterval = 60) throws -> Hako.Result {
-        try Hako.run(["--root", root] + arguments, stdin: stdin, timeout: timeout)
+    func hako(_ arguments: [String], stdin: String? = nil, timeout: TimeInterval = 60) throws -> Runner.Result {
+        try Runner.run(["--root", root] + arguments, stdin: stdin, timeout: timeout)
     }
 
     /// `run` of this bundle, returning the result.
-    func run(_ extra: [String] = []) throws -> Hako.Result {
+    func run(_ extra: [String] = []) throws -> Runner.Result {
         try writeConfig()
         return try hako(["run", "--bundle", path] + extra + [id])
     }
 
-    func create(_ extra: [String] = []) throws -> Hako.Result {
+    func create(_ extra: [String] = []) throws -> Runner.Result {
         try writeConfig()
         return try hako(["create", "--bundle", path] + extra + [id])
     }

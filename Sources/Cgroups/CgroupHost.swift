@@ -1,0 +1,220 @@
+import LinuxSys
+
+/// How the host mounts cgroups.
+public enum CgroupMode: String, Sendable, Equatable, Codable {
+    /// cgroup v1 only: one `cgroup` mount per hierarchy.
+    case legacy
+    /// cgroup v1 hierarchies for the controllers, plus a `cgroup2` mount (usually
+    /// <root>/unified) that holds few or no controllers.
+    case hybrid
+    /// cgroup v2 only: a single `cgroup2` mount at the root.
+    case unified
+}
+
+/// One mounted cgroup hierarchy and where this process sits in it.
+public struct CgroupHierarchy: Sendable, Equatable {
+    /// Where the hierarchy is mounted, e.g. /sys/fs/cgroup/memory.
+    public var mountPoint: String
+    /// The cgroup shown at the mount point (mountinfo field 4): "/" on a host; a
+    /// sub-cgroup when a container engine bind-mounted part of the tree.
+    public var mountRoot: String
+    /// v1 controllers from the super options ("cpu", "cpuacct", "name=systemd"); empty for cgroup2.
+    public var controllers: [String]
+    /// This process's cgroup in the hierarchy, from /proc/self/cgroup.
+    public var currentPath: String
+    public var isUnified: Bool
+
+    public init(mountPoint: String, mountRoot: String = "/", controllers: [String], currentPath: String = "/", isUnified: Bool = false) {
+        self.mountPoint = mountPoint
+        self.mountRoot = mountRoot
+        self.controllers = controllers
+        self.currentPath = currentPath
+        self.isUnified = isUnified
+    }
+
+    /// This process's own cgroup directory in the hierarchy: the current path seen
+    /// relative to the mount root, under the mount point.
+    public var ownDirectory: String {
+        let root = Paths.clean(mountRoot)
+        let current = Paths.clean(currentPath)
+        if root == "/" { return Paths.clean(mountPoint + current) }
+        if current == root { return mountPoint }
+        if current.hasPrefix(root + "/") { return Paths.clean(mountPoint + current.dropFirst(root.count)) }
+        // The process's cgroup is outside what is mounted here (a cgroup namespace, or
+        // a mount of a sibling subtree): the mount point is the best we can see.
+        return mountPoint
+    }
+
+    /// The directory of a container cgroup in this hierarchy (runc's semantics: an
+    /// absolute path is under the mount point, a relative one under our own cgroup).
+    public func directory(for path: CgroupPath) -> String {
+        switch path {
+        case .absolute(let p): return Paths.clean(mountPoint + p)
+        case .relative(let p): return Paths.clean(ownDirectory + "/" + p)
+        }
+    }
+}
+
+/// The cgroup layout of the host, from /proc/self/mountinfo and /proc/self/cgroup.
+public struct CgroupHost: Sendable, Equatable {
+    public var mode: CgroupMode
+    /// The cgroup filesystem root, /sys/fs/cgroup on a normal host.
+    public var root: String
+    /// The v1 hierarchies (empty in unified mode), in mountinfo order.
+    public var hierarchies: [CgroupHierarchy]
+    /// The cgroup2 hierarchy: at the root in unified mode, below it in hybrid mode.
+    public var unified: CgroupHierarchy?
+
+    public init(mode: CgroupMode, root: String, hierarchies: [CgroupHierarchy], unified: CgroupHierarchy?) {
+        self.mode = mode
+        self.root = root
+        self.hierarchies = hierarchies
+        self.unified = unified
+    }
+
+    /// Detects the layout. Only `cgroup`/`cgroup2` mounts at or below `root` count: a busy
+    /// host also lists cgroup mounts inside containers' root filesystems. Directory names
+    /// prove nothing (engines leave empty directories for unmounted controllers), so the
+    /// controllers come from each mount's super options.
+    /// - Parameters:
+    ///   - mountinfo: /proc/self/mountinfo's text; read from the host when nil.
+    ///   - selfCgroup: /proc/self/cgroup's text; read from the host when nil.
+    public static func detect(root: String = "/sys/fs/cgroup", mountinfo: String? = nil, selfCgroup: String? = nil) throws(CgroupError) -> CgroupHost {
+        let root = Paths.clean(root)
+        let mountText = if let mountinfo { mountinfo } else { try readProc("/proc/self/mountinfo") }
+        let cgroupText = if let selfCgroup { selfCgroup } else { try readProc("/proc/self/cgroup") }
+        let memberships = parseSelfCgroup(cgroupText)
+
+        var hierarchies: [CgroupHierarchy] = []
+        var unifiedMounts: [CgroupHierarchy] = []
+        var seen = Set<[String]>()
+        for mount in parseMountinfo(mountText) {
+            let point = Paths.clean(mount.mountPoint)
+            guard point == root || point.hasPrefix(root == "/" ? "/" : root + "/") else { continue }
+            if mount.fsType == "cgroup2" {
+                let current = memberships.first { $0.controllers.isEmpty && $0.hierarchyID == "0" }?.path ?? "/"
+                unifiedMounts.append(CgroupHierarchy(mountPoint: point, mountRoot: mount.root, controllers: [], currentPath: current, isUnified: true))
+            } else if mount.fsType == "cgroup" {
+                let controllers = v1Controllers(superOptions: mount.superOptions)
+                guard !controllers.isEmpty else { continue }
+                let key = controllers.sorted()
+                // The same hierarchy bind-mounted twice: keep the first mount.
+                guard seen.insert(key).inserted else { continue }
+                let current = memberships.first { Set($0.controllers) == Set(controllers) }?.path ?? "/"
+                hierarchies.append(CgroupHierarchy(mountPoint: point, mountRoot: mount.root, controllers: controllers, currentPath: current))
+            }
+        }
+
+        if let top = unifiedMounts.first(where: { $0.mountPoint == root }), hierarchies.isEmpty {
+            return CgroupHost(mode: .unified, root: root, hierarchies: [], unified: top)
+        }
+        if hierarchies.isEmpty {
+            if let top = unifiedMounts.first {
+                // cgroup2 mounted somewhere below the root and nothing else: treat that
+                // mount as the unified hierarchy.
+                return CgroupHost(mode: .unified, root: top.mountPoint, hierarchies: [], unified: top)
+            }
+            throw CgroupError("detecting cgroups", path: root, reason: "no cgroup or cgroup2 filesystem is mounted there")
+        }
+        if let below = unifiedMounts.first(where: { $0.mountPoint != root }) {
+            return CgroupHost(mode: .hybrid, root: root, hierarchies: hierarchies, unified: below)
+        }
+        return CgroupHost(mode: .legacy, root: root, hierarchies: hierarchies, unified: nil)
+    }
+
+    private static func readProc(_ path: String) throws(CgroupError) -> String {
+        do {
+            return try Files.readText(path)
+        } catch {
+            throw CgroupError("reading", path: path, errno: error.errno)
+        }
+    }
+
+    /// The v1 hierarchy holding a controller ("memory", "name=systemd"), if mounted.
+    public func hierarchy(for controller: String) -> CgroupHierarchy? {
+        hierarchies.first { $0.controllers.contains(controller) }
+    }
+
+    /// Every v1 controller mounted, named hierarchies included.
+    public var v1Controllers: [String] {
+        hierarchies.flatMap(\.controllers)
+    }
+
+    // MARK: - Parsing
+
+    struct MountEntry: Equatable {
+        var root: String
+        var mountPoint: String
+        var fsType: String
+        var superOptions: String
+    }
+
+    /// Parses /proc/self/mountinfo (proc(5)): "ID parent MAJ:MIN root mountpoint options
+    /// [optional fields...] - fstype source superoptions".
+    static func parseMountinfo(_ text: String) -> [MountEntry] {
+        var entries: [MountEntry] = []
+        for line in text.split(separator: "\n") {
+            let fields = line.split(separator: " ", omittingEmptySubsequences: true)
+            guard let dash = fields.firstIndex(of: "-"), dash >= 6, fields.count > dash + 3 else { continue }
+            entries.append(MountEntry(
+                root: unescape(fields[3]),
+                mountPoint: unescape(fields[4]),
+                fsType: String(fields[dash + 1]),
+                superOptions: String(fields[dash + 3])
+            ))
+        }
+        return entries
+    }
+
+    /// mountinfo escapes space, tab, newline and backslash as \ooo octal.
+    static func unescape(_ field: Substring) -> String {
+        guard field.contains("\\") else { return String(field) }
+        var bytes: [UInt8] = []
+        let utf8 = Array(field.utf8)
+        var i = 0
+        while i < utf8.count {
+            if utf8[i] == UInt8(ascii: "\\"), i + 3 < utf8.count {
+                let digits = utf8[(i + 1)...(i + 3)]
+                if digits.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "7") }) {
+                    let value = digits.reduce(0) { $0 * 8 + Int($1 - UInt8(ascii: "0")) }
+                    if value < 256 {
+                        bytes.append(UInt8(value))
+                        i += 4
+                        continue
+                    }
+                }
+            }
+            bytes.append(utf8[i])
+            i += 1
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// The controllers named by a v1 mount's super options: every option that is not a
+    /// mount or hierarchy flag ("rw,nosuid,cpu,cpuacct" -> cpu, cpuacct; "rw,xattr,name=systemd"
+    /// -> name=systemd).
+    static func v1Controllers(superOptions: String) -> [String] {
+        let flags: Set<Substring> = ["rw", "ro", "xattr", "noprefix", "clone_children", "cpuset_v2_mode",
+                                     "none", "all", "favordynmods", "nosuid", "nodev", "noexec", "relatime"]
+        return superOptions.split(separator: ",").compactMap { option in
+            if flags.contains(option) || option.hasPrefix("release_agent=") { return nil }
+            return String(option)
+        }
+    }
+
+    struct Membership: Equatable {
+        var hierarchyID: String
+        var controllers: [String]
+        var path: String
+    }
+
+    /// Parses /proc/self/cgroup: "ID:controller,list:/path"; "0::/path" is cgroup2.
+    static func parseSelfCgroup(_ text: String) -> [Membership] {
+        text.split(separator: "\n").compactMap { line in
+            let parts = line.split(separator: ":", maxSplits: 2, omittingEmptySubsequences: false)
+            guard parts.count == 3 else { return nil }
+            let controllers = parts[1].split(separator: ",").map(String.init)
+            return Membership(hierarchyID: String(parts[0]), controllers: controllers, path: String(parts[2]))
+        }
+    }
+}

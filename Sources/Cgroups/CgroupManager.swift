@@ -1,0 +1,105 @@
+import LinuxSys
+import OCISpec
+
+/// What the runtime does with a container's cgroup, whichever cgroup version the host runs.
+public protocol CgroupManager: AnyObject {
+    var mode: CgroupMode { get }
+    /// Controller -> absolute directory, to persist in the container's state and hand back
+    /// to `Cgroups.restore`. v1 keys are controller names ("memory", "name=systemd"); the
+    /// cgroup2 directory (unified mode, or the unified mount in hybrid mode) has the key "".
+    var paths: [String: String] { get }
+    /// Whether the device rules are enforced by the kernel. False on cgroup v2, where the
+    /// rules are only recorded (`deviceRules`) for an eBPF program built elsewhere, and on
+    /// a v1 host without the devices controller.
+    var devicesEnforced: Bool { get }
+    /// The device rules of the last `apply`, in order.
+    var deviceRules: [LinuxDeviceCgroup] { get }
+    /// Settings that were accepted but have no effect here (e.g. swappiness on cgroup v2),
+    /// as `field: why` lines for the runtime to log.
+    var warnings: [String] { get }
+
+    /// Creates the container's cgroup in every hierarchy (v2: enabling the controllers in
+    /// the parents' cgroup.subtree_control). An existing cgroup is reused.
+    func create() throws(CgroupError)
+    /// Writes the limits. Fails, naming the config field, when a limit needs a controller
+    /// the host lacks; nothing is written in that case.
+    func apply(resources: LinuxResources) throws(CgroupError)
+    /// Moves a process into the cgroup (cgroup.procs of each hierarchy).
+    func join(pid: Int32) throws(CgroupError)
+    /// Every process in the cgroup and its sub-cgroups.
+    func pids() throws(CgroupError) -> [Int32]
+    /// Freezes every process and waits until the kernel reports them frozen.
+    func freeze() throws(CgroupError)
+    func thaw() throws(CgroupError)
+    var isFrozen: Bool { get throws(CgroupError) }
+    /// Signals every process (v2 and SIGKILL: cgroup.kill when the kernel has it).
+    func killAll(signal: Int32) throws(CgroupError)
+    /// Removes the cgroup (sub-cgroups first) and the parents `create` made, retrying
+    /// briefly while the kernel still reports it busy. A missing cgroup is not an error.
+    func remove() throws(CgroupError)
+    /// Usage and limits, shaped like the "data" of `runc events --stats`.
+    func stats() throws(CgroupError) -> CgroupStats
+}
+
+/// Entry points: pick the manager that fits the host.
+public enum Cgroups {
+    /// A manager for a container's cgroup, not yet created.
+    public static func manager(
+        host: CgroupHost,
+        path: CgroupPath,
+        system: any CgroupSystem = HostCgroupSystem()
+    ) -> any CgroupManager {
+        switch host.mode {
+        case .unified:
+            let dir = host.unified.map { $0.directory(for: path) } ?? host.root
+            return V2Manager(host: host, directory: dir, system: system)
+        case .legacy, .hybrid:
+            var dirs: [String: String] = [:]
+            for hierarchy in host.hierarchies {
+                for controller in hierarchy.controllers { dirs[controller] = hierarchy.directory(for: path) }
+            }
+            if host.mode == .hybrid, let unified = host.unified { dirs[""] = unified.directory(for: path) }
+            return V1Manager(host: host, paths: dirs, system: system)
+        }
+    }
+
+    /// Resolves `linux.cgroupsPath` and makes the manager.
+    public static func manager(
+        host: CgroupHost,
+        cgroupsPath: String?,
+        containerID: String,
+        system: any CgroupSystem = HostCgroupSystem()
+    ) throws(CgroupError) -> any CgroupManager {
+        manager(host: host, path: try CgroupPath.resolve(cgroupsPath, containerID: containerID), system: system)
+    }
+
+    /// A manager for a cgroup made earlier, from the `paths` saved in the container's state.
+    public static func restore(
+        host: CgroupHost,
+        paths: [String: String],
+        system: any CgroupSystem = HostCgroupSystem()
+    ) throws(CgroupError) -> any CgroupManager {
+        for (key, dir) in paths {
+            let within = host.mode == .unified ? host.root : (key.isEmpty ? host.unified?.mountPoint : host.hierarchy(for: key)?.mountPoint)
+            guard let within, dir.hasPrefix(within + "/"), Paths.isClean(dir) else {
+                throw CgroupError("restoring cgroup paths", path: dir, reason: "not a cgroup of the \(key.isEmpty ? "cgroup2" : key) hierarchy")
+            }
+        }
+        switch host.mode {
+        case .unified:
+            guard let dir = paths[""] else {
+                throw CgroupError("restoring cgroup paths", reason: "no cgroup2 directory in the saved paths")
+            }
+            return V2Manager(host: host, directory: dir, system: system)
+        case .legacy, .hybrid:
+            return V1Manager(host: host, paths: paths, system: system)
+        }
+    }
+}
+
+extension Paths {
+    /// True when a path is absolute and has no "." or ".." components or doubled slashes.
+    static func isClean(_ path: String) -> Bool {
+        path.hasPrefix("/") && clean(path) == path
+    }
+}

@@ -1,0 +1,235 @@
+import Foundation
+import OCISpec
+import Testing
+
+/// What `create` sets up inside the container, checked from inside it.
+@Suite("container setup", .enabled(if: Runner.isRoot, "needs root"))
+struct SetupTests {
+    func output(_ bundle: TestBundle, _ extra: [String] = [], sourceLocation: SourceLocation = #_sourceLocation) throws -> String {
+        let result = try bundle.run(extra)
+        #expect(result.status == 0, "stderr: \(result.stderr)", sourceLocation: sourceLocation)
+        bundle.expectNothingLeft(sourceLocation: sourceLocation)
+        return result.stdout
+    }
+
+    @Test("process user, groups, cwd, env and umask")
+    func processIdentity() throws {
+        let bundle = try TestBundle(args: ["sh", "-c", "id; pwd; echo $GREETING; umask"])
+        bundle.spec.process?.user = User(uid: 1000, gid: 1001, umask: 0o027, additionalGids: [5, 7])
+        bundle.spec.process?.cwd = "/work/here"
+        bundle.spec.process?.env?.append("GREETING=hi there")
+        let out = try output(bundle)
+        #expect(out == "uid=1000 gid=1001 groups=5,7\n/work/here\nhi there\n0027\n")
+    }
+
+    @Test("HOME comes from the container's /etc/passwd when env lacks it")
+    func home() throws {
+        let bundle = try TestBundle(args: ["sh", "-c", "echo $HOME"])
+        #expect(try output(bundle) == "/root\n")
+    }
+
+    @Test("capabilities: each of the five sets as configured")
+    func capabilities() throws {
+        let bundle = try TestBundle(args: ["sh", "-c", "grep ^Cap /proc/self/status"])
+        let caps = ["CAP_CHOWN", "CAP_KILL", "CAP_NET_RAW"] // bits 0, 5, 13 -> 0x2021
+        bundle.spec.process?.capabilities = LinuxCapabilities(bounding: caps + ["CAP_SYS_ADMIN"], effective: caps, inheritable: ["CAP_KILL"], permitted: caps, ambient: ["CAP_KILL"])
+        let out = try output(bundle)
+        // Inside a shell started by exec: permitted/effective of a root process are from
+        // the bounding set; the ambient set survives exec.
+        #expect(out.contains("CapBnd:\t0000000000202021"))
+        #expect(out.contains("CapAmb:\t0000000000000020"))
+        #expect(out.contains("CapInh:\t0000000000000020"))
+    }
+
+    @Test("a non-root user keeps exactly the configured capabilities through exec (ambient)")
+    func nonRootCapabilities() throws {
+        let bundle = try TestBundle(args: ["sh", "-c", "grep ^CapEff /proc/self/status"])
+        bundle.spec.process?.user = User(uid: 1000, gid: 1000)
+        bundle.spec.process?.capabilities = LinuxCapabilities(bounding: ["CAP_NET_BIND_SERVICE"], effective: ["CAP_NET_BIND_SERVICE"], inheritable: ["CAP_NET_BIND_SERVICE"], permitted: ["CAP_NET_BIND_SERVICE"], ambient: ["CAP_NET_BIND_SERVICE"])
+        #expect(try output(bundle) == "CapEff:\t0000000000000400\n")
+    }
+
+    @Test("rlimits are set")
+    func rlimits() throws {
+        let bundle = try TestBundle(args: ["sh", "-c", "ulimit -n; ulimit -Hn; ulimit -c"])
+        bundle.spec.process?.rlimits = [POSIXRlimit(type: "RLIMIT_NOFILE", hard: 512, soft: 256), POSIXRlimit(type: "RLIMIT_CORE", hard: 0, soft: 0)]
+        #expect(try output(bundle) == "256\n512\n0\n")
+    }
+
+    @Test("noNewPrivileges sets the flag")
+    func noNewPrivileges() throws {
+        let bundle = try TestBundle(args: ["sh", "-c", "grep NoNewPrivs /proc/self/status"])
+        bundle.spec.process?.noNewPrivileges = true
+        #expect(try output(bundle) == "NoNewPrivs:\t1\n")
+        bundle.spec.process?.noNewPrivileges = false
+        #expect(try output(bundle) == "NoNewPrivs:\t0\n")
+    }
+
+    @Test("hostname, domainname and namespaces are the container's own")
+    func namespaces() throws {
+        let bundle = try TestBundle(args: ["sh", "-c", "hostname; cat /proc/sys/kernel/domainname; for n in net uts ipc mnt cgroup time; do readlink /proc/self/ns/$n; done"])
+        bundle.spec.hostname = "inside"
+        bundle.spec.domainname = "example.test"
+        bundle.spec.linux?.namespaces = ["pid", "network", "ipc", "uts", "mount", "cgroup", "time"].map { LinuxNamespace(type: $0) }
+        let lines = try output(bundle).split(separator: "\n").map(String.init)
+        #expect(lines.prefix(2) == ["inside", "example.test"])
+        for (line, kind) in zip(lines.dropFirst(2), ["net", "uts", "ipc", "mnt", "cgroup", "time"]) {
+            let host = try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/ns/\(kind)")
+            #expect(line != host, "\(kind) namespace is the host's")
+        }
+    }
+
+    @Test("a namespace given by path is joined")
+    func joinNamespaceByPath() throws {
+        let first = try TestBundle(args: ["sleep", "100"])
+        #expect(try first.create().status == 0)
+        let pid = try #require((try first.state())?["pid"] as? Int)
+        let netns = try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/ns/net")
+        let second = try TestBundle(args: ["readlink", "/proc/self/ns/net"])
+        let namespaces = second.spec.linux?.namespaces?.map {
+            $0.type == "network" ? LinuxNamespace(type: "network", path: "/proc/\(pid)/ns/net") : $0
+        }
+        second.spec.linux?.namespaces = namespaces
+        #expect(try output(second) == netns + "\n")
+        #expect(try first.hako(["delete", first.id]).status == 0)
+    }
+
+    @Test("a user namespace with uid and gid mappings")
+    func userNamespace() throws {
+        let bundle = try TestBundle(args: ["sh", "-c", "cat /proc/self/uid_map /proc/self/gid_map; id -u"])
+        bundle.spec.linux?.namespaces?.append(LinuxNamespace(type: "user"))
+        bundle.spec.linux?.uidMappings = [LinuxIDMapping(containerID: 0, hostID: 100000, size: 65536)]
+        bundle.spec.linux?.gidMappings = [LinuxIDMapping(containerID: 0, hostID: 100000, size: 65536)]
+        // The rootfs must be usable by the mapped root.
+        try chownTree(bundle.rootfs, uid: 100000, gid: 100000)
+        let out = try output(bundle)
+        let words = out.split(whereSeparator: { $0 == " " || $0 == "\n" }).map(String.init)
+        #expect(words == ["0", "100000", "65536", "0", "100000", "65536", "0"])
+    }
+
+    func chownTree(_ path: String, uid: UInt32, gid: UInt32) throws {
+        lchown(path, uid, gid)
+        let fm = FileManager.default
+        for item in try fm.subpathsOfDirectory(atPath: path) { lchown(path + "/" + item, uid, gid) }
+    }
+
+    @Test("root.readonly makes / read-only; masked and read-only paths hold")
+    func readonlyAndMasked() throws {
+        let bundle = try TestBundle(args: ["sh", "-c", "touch /x 2>/dev/null && echo root-writable; cat /proc/keys 2>&1 | wc -c; touch /proc/sys/x 2>/dev/null || echo sys-ro; ls /proc/acpi 2>/dev/null | wc -l"])
+        bundle.spec.root?.readonly = true
+        let out = try output(bundle)
+        #expect(!out.contains("root-writable"))
+        #expect(out.hasPrefix("0\n"))
+        #expect(out.contains("sys-ro"))
+    }
+
+    @Test("mounts: tmpfs options, a read-only bind, and propagation of nothing to the host")
+    func mounts() throws {
+        let shared = try Scratch.directory("bind")
+        defer { try? FileManager.default.removeItem(atPath: shared) }
+        try "from host\n".write(toFile: shared + "/file", atomically: true, encoding: .utf8)
+        let bundle = try TestBundle(args: ["sh", "-c", "cat /data/file; touch /data/new 2>/dev/null || echo bind-ro; grep ' /scratch ' /proc/mounts"])
+        bundle.spec.mounts?.append(Mount(destination: "/data", type: "bind", source: shared, options: ["rbind", "ro"]))
+        bundle.spec.mounts?.append(Mount(destination: "/scratch", type: "tmpfs", source: "tmpfs", options: ["nosuid", "nodev", "noexec", "size=1m", "mode=1777"]))
+        let out = try output(bundle)
+        #expect(out.hasPrefix("from host\nbind-ro\n"))
+        #expect(out.contains("tmpfs /scratch tmpfs rw,nosuid,nodev,noexec"))
+        #expect(out.contains("size=1024k"))
+        #expect(!FileManager.default.fileExists(atPath: shared + "/new"))
+    }
+
+    @Test("a mount destination that is a symlink out of the rootfs lands inside it")
+    func symlinkDestination() throws {
+        let outside = try Scratch.directory("outside")
+        defer { try? FileManager.default.removeItem(atPath: outside) }
+        let bundle = try TestBundle(args: ["sh", "-c", "grep ' /evil ' /proc/mounts | wc -l; ls /target"])
+        try FileManager.default.createSymbolicLink(atPath: bundle.rootfs + "/evil", withDestinationPath: outside)
+        bundle.spec.mounts?.append(Mount(destination: "/evil", type: "tmpfs", source: "tmpfs"))
+        _ = try bundle.run()
+        // Whatever happened inside, the host directory the link names was not mounted over.
+        let hostMounts = try String(contentsOfFile: "/proc/self/mountinfo", encoding: .utf8)
+        #expect(!hostMounts.contains(outside))
+        // The mount went to <rootfs>/<outside>, inside the rootfs.
+        #expect(FileManager.default.fileExists(atPath: bundle.rootfs + outside))
+    }
+
+    @Test("/dev has the default devices and links")
+    func devices() throws {
+        let bundle = try TestBundle(args: ["sh", "-c", "ls -l /dev/null /dev/zero /dev/full /dev/random /dev/urandom /dev/tty | awk '{print $1, $5, $6}'; for l in fd stdin stdout stderr ptmx; do readlink /dev/$l; done; echo x > /dev/null && echo null-ok"])
+        let out = try output(bundle)
+        #expect(out.contains("crw-rw-rw- 1, 3"))
+        #expect(out.contains("crw-rw-rw- 1, 5"))
+        #expect(out.contains("crw-rw-rw- 5, 0"))
+        #expect(out.contains("/proc/self/fd\n/proc/self/fd/0\n/proc/self/fd/1\n/proc/self/fd/2\npts/ptmx\n"))
+        #expect(out.hasSuffix("null-ok\n"))
+    }
+
+    @Test("linux.devices are created with their type, numbers, mode and owner")
+    func configDevices() throws {
+        let bundle = try TestBundle(args: ["sh", "-c", "ls -ln /dev/mynull /dev/fifo | awk '{print $1, $3, $4, $5, $6}'"])
+        bundle.spec.linux?.devices = [
+            LinuxDevice(path: "/dev/mynull", type: "c", major: 1, minor: 3, fileMode: 0o600, uid: 12, gid: 34),
+            LinuxDevice(path: "/dev/fifo", type: "p", major: 0, minor: 0, fileMode: 0o644),
+        ]
+        let out = try output(bundle)
+        #expect(out.contains("crw------- 12 34 1, 3"))
+        #expect(out.contains("prw-r--r--"))
+    }
+
+    @Test("--no-pivot runs the container with chroot")
+    func noPivot() throws {
+        let bundle = try TestBundle(args: ["sh", "-c", "ls /bin/busybox"])
+        #expect(try output(bundle, ["--no-pivot"]) == "/bin/busybox\n")
+    }
+
+    @Test("--preserve-fds passes descriptors 3.. and nothing else")
+    func preserveFds() throws {
+        let file = try Scratch.directory("fds") + "/data"
+        try "preserved\n".write(toFile: file, atomically: true, encoding: .utf8)
+        let bundle = try TestBundle(args: ["sh", "-c", "cat <&3; ls /proc/self/fd | sort -n | tr '\\n' ' '"])
+        try bundle.writeConfig()
+        let handle = try #require(FileHandle(forReadingAtPath: file))
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/sh")
+        let out = file + ".out"
+        // Put the file on fd 3 for hako, as an engine would.
+        process.arguments = ["-c", "exec 3<\"$1\"; exec \"$2\" --root \"$3\" run --preserve-fds 1 --bundle \"$4\" \"$5\" > \"$6\"", "sh", file, Runner.binary, bundle.root, bundle.path, bundle.id, out]
+        try process.run()
+        process.waitUntilExit()
+        handle.closeFile()
+        #expect(process.terminationStatus == 0)
+        let text = try String(contentsOfFile: out, encoding: .utf8)
+        // 0-2 stdio, 3 the preserved file, and the fd ls itself opens for /proc/self/fd.
+        #expect(text.hasPrefix("preserved\n0 1 2 3 4 "))
+        #expect(!text.contains(" 5 "))
+    }
+
+    @Test("hooks run at their moments with the state on stdin")
+    func hooks() throws {
+        let out = try Scratch.directory("hooks")
+        defer { try? FileManager.default.removeItem(atPath: out) }
+        let bundle = try TestBundle(args: ["true"])
+        func hook(_ name: String) -> Hook {
+            Hook(path: "/bin/sh", args: ["sh", "-c", "cat > \(out)/\(name).json"])
+        }
+        bundle.spec.hooks = Hooks(prestart: [hook("prestart")], createRuntime: [hook("createRuntime")], poststart: [hook("poststart")], poststop: [hook("poststop")])
+        let result = try bundle.run()
+        #expect(result.status == 0, "\(result.stderr)")
+        for name in ["prestart", "createRuntime", "poststart", "poststop"] {
+            let data = try #require(FileManager.default.contents(atPath: "\(out)/\(name).json"), "\(name) did not run")
+            let state = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+            #expect(state["id"] as? String == bundle.id, "\(name)")
+            #expect(state["bundle"] as? String == bundle.path, "\(name)")
+        }
+    }
+
+    @Test("a failing createRuntime hook fails create and unwinds")
+    func failingHook() throws {
+        let bundle = try TestBundle(args: ["true"])
+        bundle.spec.hooks = Hooks(createRuntime: [Hook(path: "/bin/sh", args: ["sh", "-c", "exit 7"])])
+        let result = try bundle.create()
+        #expect(result.status != 0)
+        #expect(result.stderr.contains("createRuntime hook #0 (/bin/sh): exited with status 7"))
+        bundle.expectNothingLeft()
+    }
+}

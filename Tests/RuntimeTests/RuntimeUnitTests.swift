@@ -1,0 +1,163 @@
+import Foundation
+import LinuxSys
+import OCISpec
+@testable import Runtime
+import Testing
+
+@Suite("container ids")
+struct ContainerIDTests {
+    @Test("valid ids", arguments: ["a", "abc-123", "A_b.c+d", String(repeating: "x", count: 1024)])
+    func valid(id: String) throws {
+        try ContainerID.validate(id)
+    }
+
+    @Test("invalid ids", arguments: ["", ".", "..", "../x", "a/b", "a b", "a\0b", "ä", String(repeating: "x", count: 1025)])
+    func invalid(id: String) {
+        #expect(throws: RuntimeError.self) { try ContainerID.validate(id) }
+    }
+}
+
+@Suite("signals")
+struct SignalTests {
+    @Test("names and numbers", arguments: [("KILL", 9), ("SIGKILL", 9), ("9", 9), ("term", 15), ("SIGUSR1", 10), ("HUP", 1), ("RTMIN", 34), ("RTMIN+2", 36), ("RTMAX", 64), ("RTMAX-1", 63)])
+    func parse(text: String, number: Int32) throws {
+        #expect(try Signals.parse(text) == number)
+    }
+
+    @Test("unknown signals", arguments: ["FOO", "0", "-1", "65", "SIG", "RTMIN+40"])
+    func unknown(text: String) {
+        #expect(throws: RuntimeError.self) { try Signals.parse(text) }
+    }
+}
+
+@Suite("mount options")
+struct MountOptionTests {
+    @Test("flags, cleared flags, propagation and data are sorted apart")
+    func parse() throws {
+        let options = try MountOptions(parsing: ["rbind", "ro", "nosuid", "nodev", "rprivate", "mode=755", "size=64k", "rw", "suid"])
+        #expect(options.flags == MountFlag.bind | MountFlag.recursive | MountFlag.noDev)
+        #expect(options.clearedFlags == MountFlag.readOnly | MountFlag.noSuid)
+        #expect(options.propagation == [MountFlag.private | MountFlag.recursive])
+        #expect(options.dataString == "mode=755,size=64k")
+        #expect(options.isBind)
+    }
+
+    @Test("recursive attributes go to mount_setattr")
+    func recursive() throws {
+        let options = try MountOptions(parsing: ["rro", "rnosuid", "rnoatime", "rexec"])
+        #expect(options.recursiveSet == MountAttribute.readOnly | MountAttribute.noSuid | MountAttribute.noAtime)
+        #expect(options.recursiveClear == MountAttribute.atimeMask | MountAttribute.noExec)
+        #expect(options.flags == 0)
+    }
+
+    @Test("options that cannot be carried out are refused", arguments: ["tmpcopyup", "idmap", "ridmap"])
+    func unsupported(option: String) {
+        #expect(throws: RuntimeError.self) { try MountOptions(parsing: [option]) }
+    }
+}
+
+@Suite("namespace plan")
+struct NamespacePlanTests {
+    @Test("joins put the user namespace first; cgroup and user are not unshared by the intermediate")
+    func order() throws {
+        let plan = try NamespacePlan([
+            LinuxNamespace(type: "network", path: "/proc/1/ns/net"), LinuxNamespace(type: "user", path: "/proc/1/ns/user"),
+            LinuxNamespace(type: "pid"), LinuxNamespace(type: "cgroup"), LinuxNamespace(type: "mount"),
+        ])
+        #expect(plan.joins.map(\.kind) == [.user, .network])
+        #expect(plan.creates == [.pid, .cgroup, .mount])
+        #expect(plan.intermediateUnshareFlags == 0x2000_0000 | 0x0002_0000)
+        #expect(plan.has(.network) && !plan.has(.ipc))
+    }
+}
+
+@Suite("state store")
+struct StateStoreTests {
+    func temporaryRoot() -> String {
+        NSTemporaryDirectory() + "hako-store-\(UUID().uuidString.prefix(8))"
+    }
+
+    func record(id: String, pid: Int32, startTime: UInt64) -> ContainerRecord {
+        ContainerRecord(ociVersion: "1.2.0", id: id, pid: pid, initStartTime: startTime, bundle: "/b", rootfs: "/b/rootfs",
+                        created: Clock.rfc3339Now(), owner: "root", annotations: ["a": "b"], config: Spec.defaultSpec(rootless: false))
+    }
+
+    @Test("claim refuses a taken id; save and load round-trip; remove clears")
+    func lifecycle() throws {
+        let store = StateStore(root: temporaryRoot())
+        defer { try? Files.removeTree(store.root) }
+        let lock = try store.claim("one")
+        #expect(throws: RuntimeError.self) { try store.claim("one") }
+        #expect(try store.load("one") == nil)
+        try store.save(record(id: "one", pid: 1, startTime: 5))
+        lock.release()
+        let loaded = try #require(try store.load("one"))
+        #expect(loaded.pid == 1 && loaded.initStartTime == 5 && loaded.annotations == ["a": "b"])
+        #expect(try store.ids() == ["one"])
+        // No temporary file stays beside state.json.
+        #expect(try Files.listDirectory(store.directory(of: "one")) == ["state.json"])
+        try store.remove("one")
+        #expect(try store.ids() == [])
+        #expect(throws: RuntimeError.self) { try store.load("one") }
+    }
+
+    @Test("the lock excludes a second locker until released")
+    func locking() throws {
+        let store = StateStore(root: temporaryRoot())
+        defer { try? Files.removeTree(store.root) }
+        let lock = try store.claim("x")
+        #expect(ContainerLock.tryLock(directory: store.directory(of: "x")) == nil)
+        lock.release()
+        #expect(ContainerLock.tryLock(directory: store.directory(of: "x")) != nil)
+    }
+
+    @Test("a directory without state whose lock is free is abandoned and removed")
+    func abandoned() throws {
+        let store = StateStore(root: temporaryRoot())
+        defer { try? Files.removeTree(store.root) }
+        let lock = try store.claim("half")
+        #expect(try store.removeAbandoned("half") == false)
+        lock.release()
+        #expect(try store.removeAbandoned("half") == true)
+        #expect(try store.ids() == [])
+    }
+
+    @Test("status: a live pid with another start time (a reused pid) reads as stopped")
+    func reusedPid() throws {
+        let store = StateStore(root: temporaryRoot())
+        defer { try? Files.removeTree(store.root) }
+        let me = getpid()
+        let start = try #require(Processes.startInfo(me)).startTime
+        _ = try store.claim("live")
+        try store.save(record(id: "live", pid: me, startTime: start))
+        #expect(try Container.load(id: "live", store: store).status == .running)
+        try Files.write(store.directory(of: "live") + "/" + StateStore.startFifo, "")
+        #expect(try Container.load(id: "live", store: store).status == .created)
+        _ = try store.claim("reused")
+        try store.save(record(id: "reused", pid: me, startTime: start + 1))
+        let reused = try Container.load(id: "reused", store: store)
+        #expect(reused.status == .stopped)
+        #expect(reused.report.pid == 0)
+    }
+}
+
+@Suite("clock")
+struct ClockTests {
+    @Test("RFC 3339 with nanoseconds in UTC")
+    func format() {
+        #expect(Clock.rfc3339(seconds: 0, nanoseconds: 5) == "1970-01-01T00:00:00.000000005Z")
+        #expect(Clock.rfc3339(seconds: 1_700_000_000, nanoseconds: 123_456_789) == "2023-11-14T22:13:20.123456789Z")
+    }
+}
+
+@Suite("paths")
+struct PathTests {
+    @Test("lexical cleaning never climbs above /")
+    func clean() {
+        #expect(Paths.clean("/a/../../b/./c//") == "/b/c")
+        #expect(Paths.clean("../../etc") == "/etc")
+        #expect(Paths.absolute("rootfs", base: "/bundle") == "/bundle/rootfs")
+        #expect(Paths.parent("/a/b") == "/a")
+        #expect(Paths.parent("/a") == "/")
+    }
+}
