@@ -66,7 +66,7 @@ public extension Spec {
             ociVersion: "1.2.0",
             process: process,
             root: Root(path: "rootfs", readonly: true),
-            hostname: "runc",
+            hostname: "hako",
             mounts: mounts,
             linux: linux
         )

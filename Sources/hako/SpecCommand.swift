@@ -18,7 +18,7 @@ struct SpecCommand: HakoCommand {
     func execute(logger: Logger) throws {
         let path = (bundle.hasSuffix("/") ? bundle : bundle + "/") + "config.json"
         if Files.exists(path) { throw RuntimeError("\(path) exists; remove it first") }
-        let data = try Spec.defaultSpec(rootless: rootless).encoded(pretty: true)
+        let data = try Spec.defaultSpec(rootless: rootless, hostUID: geteuid(), hostGID: getegid()).encoded(pretty: true)
         do {
             try Files.write(path, String(decoding: data, as: UTF8.self) + "\n", flags: O_WRONLY | O_CREAT | O_EXCL, mode: 0o666)
         } catch {

@@ -3,12 +3,14 @@ import Testing
 
 @Suite("Default spec")
 struct DefaultSpecTests {
-    @Test("matches `runc spec` apart from ociVersion",
+    @Test("matches `runc spec` apart from ociVersion and hostname",
           arguments: [(false, "runc-spec"), (true, "runc-spec-rootless")])
     func matchesRunc(rootless: Bool, fixture: String) throws {
         var runc = try Fixture.spec(fixture)
         #expect(runc.ociVersion == "1.0.2-dev")
         runc.ociVersion = "1.2.0"
+        #expect(runc.hostname == "runc")
+        runc.hostname = "hako"
         let generated = Spec.defaultSpec(rootless: rootless)
         #expect(generated == runc)
     }

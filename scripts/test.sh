@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Runs hako's tests: unit tests anywhere, and, as root, integration tests that run real
+# containers from a busybox-static rootfs. Installs busybox-static from Debian if missing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if [ ! -x /bin/busybox ] || ! /bin/busybox --list >/dev/null 2>&1; then
+    echo "installing busybox-static (the test rootfs)"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq busybox-static >/dev/null
+fi
+# A static busybox is needed: the rootfs holds it alone, without shared libraries.
+if ldd /bin/busybox >/dev/null 2>&1; then
+    echo "error: /bin/busybox is dynamically linked; install busybox-static" >&2
+    exit 1
+fi
+
+exec swift test "$@"
