@@ -39,6 +39,6 @@ let package = Package(
         ),
         .testTarget(name: "OCISpecTests", dependencies: ["OCISpec"], resources: [.copy("Fixtures")]),
         .testTarget(name: "RuntimeTests", dependencies: ["Runtime", "OCISpec", "LinuxSys"]),
-        .testTarget(name: "IntegrationTests", dependencies: ["hako", "OCISpec"]),
+        .testTarget(name: "IntegrationTests", dependencies: ["hako", "OCISpec", "LinuxSys"]),
     ]
 )

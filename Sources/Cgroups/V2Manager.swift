@@ -37,20 +37,33 @@ public final class V2Manager: CgroupManager {
     /// Failures to enable are not fatal here: a controller that stays off is reported by
     /// `apply` against the config field that needs it.
     public func create() throws(CgroupError) {
-        let made = try io.makeDirectories(directory, below: mountPoint)
-        created += made
-        let levels = [mountPoint] + CgroupIO.levels(of: directory, below: mountPoint).dropLast()
-        for level in levels {
-            guard let available = try? io.read(level, "cgroup.controllers") else { continue }
-            let controllers = available.split(whereSeparator: { $0 == " " || $0 == "\n" }).map(String.init)
-            guard !controllers.isEmpty else { continue }
-            let enabled = Set(((try? io.read(level, "cgroup.subtree_control")) ?? "").split(whereSeparator: { $0 == " " || $0 == "\n" }).map(String.init))
-            let missing = controllers.filter { !enabled.contains($0) }
-            guard !missing.isEmpty else { continue }
-            if (try? io.write(level, "cgroup.subtree_control", missing.map { "+" + $0 }.joined(separator: " "))) == nil {
-                // One refusal (e.g. a threaded cgroup) fails the whole write: go one by one.
-                for controller in missing { try? io.write(level, "cgroup.subtree_control", "+" + controller) }
+        let levels = [mountPoint] + CgroupIO.levels(of: directory, below: mountPoint)
+        var made: [String] = []
+        do {
+            for (index, level) in levels.enumerated() {
+                if index > 0 {
+                    made += try io.makeDirectories(level, below: levels[index - 1])
+                }
+                // Each level's children get the controllers it enables: all but the leaf.
+                if index < levels.count - 1 { enableControllers(level) }
             }
+        } catch {
+            for dir in made.reversed() { try? io.system.removeDirectory(dir) }
+            throw error
+        }
+        created += made
+    }
+
+    private func enableControllers(_ level: String) {
+        guard let available = try? io.read(level, "cgroup.controllers") else { return }
+        let controllers = available.split(whereSeparator: { $0 == " " || $0 == "\n" }).map(String.init)
+        let enabledText = (try? io.read(level, "cgroup.subtree_control")) ?? ""
+        let enabled = Set(enabledText.split(whereSeparator: { $0 == " " || $0 == "\n" }).map(String.init))
+        let missing = controllers.filter { !enabled.contains($0) }
+        guard !missing.isEmpty else { return }
+        if (try? io.write(level, "cgroup.subtree_control", missing.map { "+" + $0 }.joined(separator: " "))) == nil {
+            // One refusal (e.g. a threaded cgroup) fails the whole write: go one by one.
+            for controller in missing { try? io.write(level, "cgroup.subtree_control", "+" + controller) }
         }
     }
 

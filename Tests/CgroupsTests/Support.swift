@@ -215,6 +215,7 @@ final class FakeTree {
             case "memory":
                 files["memory.max"] = "max\n"
                 files["memory.low"] = "0\n"
+                files["memory.high"] = "max\n"
                 files["memory.swap.max"] = "max\n"
                 files["memory.current"] = "0\n"
                 files["memory.swap.current"] = "0\n"

@@ -1,0 +1,99 @@
+import Foundation
+import LinuxSys
+import OCISpec
+import Testing
+
+/// A console socket as an engine (or runc's recvtty) runs one: it accepts hako's
+/// connection and receives the pty master over SCM_RIGHTS.
+final class ConsoleSocket {
+    let path: String
+    let fd: Int32
+
+    init() throws {
+        path = try Scratch.directory("console") + "/console.sock"
+        fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        withUnsafeMutableBytes(of: &address.sun_path) { raw in
+            for (i, byte) in path.utf8.enumerated() { raw[i] = byte }
+        }
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        }
+        guard bound == 0, listen(fd, 1) == 0 else { throw SysError("bind", path: path, errno: errno) }
+    }
+
+    /// Accepts one connection and returns the descriptor and name it carried.
+    func receiveMaster(timeoutMilliseconds: Int32 = 10_000) throws -> (fd: Int32, name: String) {
+        var entry = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+        guard poll(&entry, 1, timeoutMilliseconds) == 1 else { throw SysError("poll", path: path, errno: ETIMEDOUT) }
+        let connection = accept(fd, nil, nil)
+        guard connection >= 0 else { throw SysError("accept", path: path, errno: errno) }
+        defer { close(connection) }
+        let (bytes, master) = try Sockets.receive(connection)
+        guard let master else { throw SysError("recvmsg: no descriptor", path: path, errno: EBADMSG) }
+        return (master, String(decoding: bytes, as: UTF8.self))
+    }
+
+    deinit {
+        close(fd)
+        try? FileManager.default.removeItem(atPath: (path as NSString).deletingLastPathComponent)
+    }
+}
+
+/// Reads from a descriptor until `marker` appears, end of file, or the timeout.
+func readUntil(_ fd: Int32, marker: String, timeout: TimeInterval = 10) -> String {
+    var text = ""
+    let deadline = Date().addingTimeInterval(timeout)
+    var buffer = [UInt8](repeating: 0, count: 4096)
+    while !text.contains(marker) && Date() < deadline {
+        var entry = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+        guard poll(&entry, 1, 100) >= 0 else { break }
+        if entry.revents == 0 { continue }
+        let n = read(fd, &buffer, buffer.count)
+        if n <= 0 { break }
+        text += String(decoding: buffer[0..<n], as: UTF8.self)
+    }
+    return text
+}
+
+@Suite("terminal", .enabled(if: Runner.isRoot, "needs root"))
+struct ConsoleTests {
+    @Test("process.terminal: the pty master reaches the console socket; the container sees a tty of the asked size")
+    func consoleSocket() throws {
+        let console = try ConsoleSocket()
+        let bundle = try TestBundle(args: ["sh", "-c", "tty; stty size; test -t 0 && echo stdin-is-tty; ls -l /dev/console | awk '{print $5 $6}'; echo done"])
+        bundle.spec.process?.terminal = true
+        bundle.spec.process?.consoleSize = Box(height: 40, width: 100)
+        try bundle.writeConfig()
+        // create blocks until init sent the master, so accept while it runs.
+        let create = Process()
+        create.executableURL = URL(fileURLWithPath: Runner.binary)
+        create.arguments = ["--root", bundle.root, "create", "--bundle", bundle.path, "--console-socket", console.path, bundle.id]
+        create.standardInput = FileHandle(forReadingAtPath: "/dev/null")
+        try create.run()
+        let (master, name) = try console.receiveMaster()
+        defer { close(master) }
+        #expect(name.hasPrefix("/dev/pts/"))
+        create.waitUntilExit()
+        #expect(create.terminationStatus == 0)
+        #expect(try bundle.hako(["start", bundle.id]).status == 0)
+        let output = readUntil(master, marker: "done")
+        #expect(output.contains(name), "\(output)")
+        #expect(output.contains("40 100"), "\(output)")
+        #expect(output.contains("stdin-is-tty"), "\(output)")
+        #expect(try eventually { (try bundle.state())?["status"] as? String == "stopped" })
+        #expect(try bundle.hako(["delete", bundle.id]).status == 0)
+        bundle.expectNothingLeft()
+    }
+
+    @Test("--console-socket without process.terminal is refused")
+    func socketWithoutTerminal() throws {
+        let console = try ConsoleSocket()
+        let bundle = try TestBundle(args: ["true"])
+        let result = try bundle.create(["--console-socket", console.path])
+        #expect(result.status != 0)
+        #expect(result.stderr.contains("--console-socket: given, but process.terminal is false"))
+        bundle.expectNothingLeft()
+    }
+}
