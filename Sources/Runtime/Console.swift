@@ -9,7 +9,9 @@ import OCISpec
 /// console socket over SCM_RIGHTS (with the pty's name as the message, as runc's
 /// recvtty expects), its slave made the controlling terminal, stdio and /dev/console.
 enum Console {
-    static func setUp(socket: Int32, size: Box?) throws {
+    /// `bindConsole`: whether /dev/console becomes the pty (for a container's init, not
+    /// for a process exec'd into a running container).
+    static func setUp(socket: Int32, size: Box?, bindConsole: Bool = true) throws {
         let master = try check(hako_open_pty_master(O_RDWR | O_NOCTTY | O_CLOEXEC), "open /dev/ptmx")
         defer { close(master) }
         try check(hako_unlockpt(master), "unlockpt")
@@ -22,10 +24,12 @@ enum Console {
         }
         let slave = try Files.open(name, O_RDWR | O_NOCTTY)
         defer { close(slave) }
-        // /dev/console is the pty too, as it would be on a machine's console.
-        let console = "/dev/console"
-        try Files.touch(console, mode: 0o600)
-        try Mounts.mount(source: name, target: console, type: nil, flags: MountFlag.bind)
+        if bindConsole {
+            // /dev/console is the pty too, as it would be on a machine's console.
+            let console = "/dev/console"
+            try Files.touch(console, mode: 0o600)
+            try Mounts.mount(source: name, target: console, type: nil, flags: MountFlag.bind)
+        }
         try Sockets.send(socket, Array(name.utf8), fd: master)
         _ = setsid()
         for fd in Int32(0)...2 {

@@ -13,7 +13,7 @@ struct Hako: ParsableCommand {
         discussion: "Runs containers from OCI bundles with runc's command line.",
         version: "hako version \(version)\nspec: 1.2.0",
         subcommands: [
-            Create.self, Start.self, StateCommand.self, Kill.self, Delete.self, Run.self,
+            Create.self, Start.self, StateCommand.self, Kill.self, Delete.self, Run.self, Exec.self,
             List.self, SpecCommand.self, FeaturesCommand.self,
         ]
     )

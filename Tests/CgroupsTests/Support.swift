@@ -51,7 +51,7 @@ final class FakeTree {
     }
 
     /// A pure cgroup v2 host whose root offers `controllers`.
-    init(v2 controllers: [String] = ["cpuset", "cpu", "io", "memory", "hugetlb", "pids", "rdma"], without: Set<String> = []) throws {
+    init(v2 controllers: [String], without: Set<String> = []) throws {
         root = try makeTempDir()
         system = FakeSystem()
         v1 = []
@@ -370,7 +370,9 @@ final class FakeSystem: CgroupSystem {
 }
 
 func makeTempDir() throws -> String {
-    var template = Array((NSTemporaryDirectory() + "/hako-cgroups-XXXXXX").utf8CString)
+    // A clean path (no doubled slashes): the managers compare paths textually.
+    let base = Paths.clean(NSTemporaryDirectory())
+    var template = Array((base + "/hako-cgroups-XXXXXX").utf8CString)
     guard let made = template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }) else {
         throw SysError("mkdtemp", errno: errno)
     }

@@ -1,0 +1,200 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import CLinux
+import LinuxSys
+import Logging
+import OCISpec
+
+/// What `hako exec` was asked to run in a container.
+public struct ExecOptions: Sendable {
+    public var process: ProcessSpec
+    public var consoleSocket: String?
+    public var pidFile: String?
+    public var preserveFds: Int
+    /// Exec into a paused container too.
+    public var ignorePaused: Bool
+
+    public init(process: ProcessSpec, consoleSocket: String? = nil, pidFile: String? = nil, preserveFds: Int = 0, ignorePaused: Bool = false) {
+        self.process = process
+        self.consoleSocket = consoleSocket
+        self.pidFile = pidFile
+        self.preserveFds = preserveFds
+        self.ignorePaused = ignorePaused
+    }
+}
+
+extension Container {
+    /// The names of /proc/PID/ns entries for each namespace kind.
+    static let namespaceFiles: [NamespaceKind: String] = [
+        .pid: "pid", .network: "net", .mount: "mnt", .ipc: "ipc", .uts: "uts", .user: "user", .cgroup: "cgroup", .time: "time",
+    ]
+
+    /// Starts a new process in the container: it joins all of the container's namespaces
+    /// (through init's /proc/PID/ns entries), and gets the process spec's identity,
+    /// capabilities, limits, cwd and environment. Returns its pid (in hako's pid
+    /// namespace) once it has exec'd.
+    ///
+    /// The caller must be single-threaded; to wait for the process, it must have become a
+    /// subreaper first (the process is hako's grandchild).
+    public func exec(_ options: ExecOptions, logger: Logger) throws -> pid_t {
+        switch status {
+        case .stopped: throw RuntimeError("cannot exec in a stopped container")
+        case .paused where !options.ignorePaused: throw RuntimeError("cannot exec in a paused container (use --ignore-paused)")
+        default: break
+        }
+        if options.process.args?.isEmpty ?? true { throw RuntimeError("process.args: no program to run") }
+        if options.process.terminal == true && options.consoleSocket == nil {
+            throw RuntimeError("--tty: a terminal needs --console-socket")
+        }
+        if options.process.terminal != true && options.consoleSocket != nil {
+            throw RuntimeError("--console-socket: given, but no terminal was asked for (--tty)")
+        }
+        if let profile = options.process.apparmorProfile, !profile.isEmpty {
+            throw RuntimeError("process.apparmorProfile: not supported by this version of hako")
+        }
+        if let label = options.process.selinuxLabel, !label.isEmpty {
+            throw RuntimeError("process.selinuxLabel: not supported by this version of hako")
+        }
+        var namespaces: [LinuxNamespace] = []
+        for namespace in state.config.linux?.namespaces ?? [] {
+            guard let kind = namespace.kind, let file = Self.namespaceFiles[kind] else { continue }
+            let path = "/proc/\(state.pid)/ns/\(file)"
+            // Joining the namespace one is already in is refused for user namespaces; skip all such.
+            if Namespaces.inode(path) == Namespaces.inode("/proc/self/ns/\(file)") { continue }
+            namespaces.append(LinuxNamespace(type: kind.rawValue, path: path))
+        }
+        let plan = try NamespacePlan(namespaces)
+        let pidfd = try openInit()
+        defer { close(pidfd) }
+        do {
+            return try Execution(container: self, options: options, namespaces: plan).run()
+        } catch {
+            throw RuntimeError("exec in container \"\(id)\"", error)
+        }
+    }
+}
+
+/// main's side of one exec: forks a child that joins the namespaces and forks the
+/// process into them; the process reports a failure over its channel, or closes it by
+/// exec'ing (the channel is close-on-exec), which is how main learns it started.
+struct Execution {
+    let container: Container
+    let options: ExecOptions
+    let namespaces: NamespacePlan
+
+    var lowestPrivateFD: Int32 { 3 + Int32(options.preserveFds) }
+
+    func run() throws -> pid_t {
+        var consoleSocket: Int32 = -1
+        if let path = options.consoleSocket {
+            do {
+                consoleSocket = try Descriptors.moveAbove(try Sockets.connect(path: Paths.absolute(path, base: currentDirectory())), minimum: lowestPrivateFD)
+            } catch {
+                throw RuntimeError("connecting to the console socket", error)
+            }
+        }
+        defer { if consoleSocket >= 0 { close(consoleSocket) } }
+        let (mainEnd, childEnd) = try Sockets.pair()
+        let channel = Channel(fd: try Descriptors.moveAbove(mainEnd, minimum: lowestPrivateFD), peer: "exec")
+        let child = Channel(fd: try Descriptors.moveAbove(childEnd, minimum: lowestPrivateFD), peer: "main")
+        defer { channel.close() }
+
+        let intermediate = try Processes.fork()
+        if intermediate == 0 {
+            channel.close()
+            runIntermediate(channel: child, consoleSocket: consoleSocket)
+        }
+        child.close()
+        var processPid: pid_t = 0
+        var failure: (any Error)?
+        receiving: while true {
+            do {
+                switch try channel.receive() {
+                case .initPid(let pid)?: processPid = pid
+                case .failure(let error)?: failure = error; break receiving
+                case nil: break receiving
+                case let other?: failure = RuntimeError("unexpected \(other)"); break receiving
+                }
+            } catch {
+                failure = error
+                break receiving
+            }
+        }
+        _ = try? Processes.wait(intermediate)
+        if let failure {
+            if processPid > 0 {
+                kill(processPid, SIGKILL)
+                _ = waitpid(processPid, nil, WNOHANG)
+            }
+            throw failure
+        }
+        guard processPid > 0 else { throw RuntimeError("the exec'd process did not start") }
+        if let pidFile = options.pidFile {
+            do {
+                try Files.writeAtomically(Paths.absolute(pidFile, base: currentDirectory()), Array("\(processPid)".utf8))
+            } catch {
+                throw RuntimeError("writing the pid file \(pidFile)", error)
+            }
+        }
+        return processPid
+    }
+
+    func fail(_ channel: Channel, _ error: any Error) -> Never {
+        try? channel.send(.failure(ChildFailure(message: "\(error)")))
+        _exit(1)
+    }
+
+    func runIntermediate(channel: Channel, consoleSocket: Int32) -> Never {
+        Descriptors.closeInherited(preserveFds: options.preserveFds, keep: [channel.fd, consoleSocket])
+        do {
+            try Processes.prctl(Prctl.setDumpable, 0, step: "prctl(PR_SET_DUMPABLE)")
+            try Processes.prctl(Prctl.setDeathSignal, UInt(SIGKILL), step: "prctl(PR_SET_PDEATHSIG)")
+            try namespaces.joinAll()
+            let pid = try Processes.fork()
+            if pid == 0 { runProcess(channel: channel, consoleSocket: consoleSocket) }
+            try channel.send(.initPid(pid))
+            _exit(0)
+        } catch {
+            fail(channel, error)
+        }
+    }
+
+    func runProcess(channel: Channel, consoleSocket: Int32) -> Never {
+        do {
+            try Processes.prctl(Prctl.setDumpable, 0, step: "prctl(PR_SET_DUMPABLE)")
+            let process = options.process
+            if process.terminal == true {
+                try step("setting up the console") { try Console.setUp(socket: consoleSocket, size: process.consoleSize, bindConsole: false) }
+            }
+            let canSetGroups: Bool
+            if namespaces.has(.user) {
+                canSetGroups = ((try? Files.readText("/proc/self/setgroups")) ?? "allow").trimmingWhitespace() == "allow"
+            } else {
+                canSetGroups = true
+            }
+            let setup = ProcessSetup(process: process, canSetGroups: canSetGroups)
+            if let score = process.oomScoreAdj {
+                try step("setting process.oomScoreAdj") { try Files.write("/proc/self/oom_score_adj", "\(score)", flags: O_WRONLY | O_TRUNC) }
+            }
+            try setup.applyRlimits()
+            try setup.applyIdentity()
+            try step("changing to process.cwd \(process.cwd)") {
+                try check(chdir(process.cwd.isEmpty ? "/" : process.cwd), "chdir", path: process.cwd)
+            }
+            if process.noNewPrivileges == true {
+                try Processes.prctl(Prctl.setNoNewPrivileges, 1, step: "prctl(PR_SET_NO_NEW_PRIVS)")
+            }
+            let environment = setup.environment()
+            let path = try setup.resolveExecutable(environment: environment)
+            try Descriptors.prepareForExec(preserveFds: options.preserveFds)
+            umask(mode_t(process.user.umask ?? 0o022))
+            _ = hako_reset_signal_handlers()
+            _ = hako_sigunblock_all()
+            let error = execute(path, arguments: process.args ?? [], environment: environment)
+            fail(channel, RuntimeError("starting the process", error))
+        } catch {
+            fail(channel, error)
+        }
+    }
+}

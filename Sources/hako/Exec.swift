@@ -1,0 +1,98 @@
+import ArgumentParser
+import FoundationEssentials
+import LinuxSys
+import Logging
+import OCISpec
+import Runtime
+
+struct Exec: HakoCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run a new process in a running container.",
+        discussion: "Without --process, the process is built from the container's config.json process, changed by the flags.")
+
+    @OptionGroup var global: GlobalOptions
+    @Option(name: [.short, .long], help: "A process.json (runtime-spec process) to run; the command and most flags are then ignored.") var process: String?
+    @Flag(name: [.short, .long], help: "Allocate a pseudo-TTY (needs --console-socket).") var tty = false
+    @Option(name: .customLong("console-socket"), help: "Unix socket to receive the pty master.") var consoleSocket: String?
+    @Option(name: .long, help: "Working directory in the container.") var cwd: String?
+    @Option(name: [.short, .long], help: "Set an environment variable (NAME=VALUE); repeatable.") var env: [String] = []
+    @Option(name: [.short, .long], help: "uid[:gid] to run as.") var user: String?
+    @Option(name: [.customShort("g"), .customLong("additional-gids")], help: "An additional group id; repeatable.") var additionalGids: [UInt32] = []
+    @Option(name: [.customShort("c"), .customLong("cap")], help: "A capability to add (CAP_NET_ADMIN); repeatable.") var caps: [String] = []
+    @Flag(name: .customLong("no-new-privs"), help: "Set no_new_privs for the process.") var noNewPrivs = false
+    @Option(name: .long, help: "AppArmor profile for the process.") var apparmor: String?
+    @Option(name: .customLong("process-label"), help: "SELinux label for the process.") var processLabel: String?
+    @Flag(name: [.short, .long], help: "Return once the process has started.") var detach = false
+    @Option(name: .customLong("pid-file"), help: "File to write the process's pid to.") var pidFile: String?
+    @Option(name: .customLong("preserve-fds"), help: "Number of extra descriptors (from 3) passed to the process.") var preserveFds: Int = 0
+    @Flag(name: .customLong("ignore-paused"), help: "Exec into a paused container.") var ignorePaused = false
+    @Option(name: .long, help: "Sub-cgroup of the container to run the process in.") var cgroup: String?
+    @Argument(help: "The container id.") var id: String
+    @Argument(parsing: .captureForPassthrough, help: "The command and its arguments.") var command: [String] = []
+
+    func execute(logger: Logger) throws {
+        if cgroup != nil { throw RuntimeError("--cgroup: not supported by this version of hako") }
+        if preserveFds < 0 { throw RuntimeError("--preserve-fds: must not be negative") }
+        let container = try Container.load(id: id, store: global.store)
+        let spec = try processSpec(base: container.state.config.process)
+        let options = ExecOptions(process: spec, consoleSocket: consoleSocket, pidFile: pidFile, preserveFds: preserveFds, ignorePaused: ignorePaused)
+        if !detach { try Supervision.becomeSubreaper() }
+        let pid = try container.exec(options, logger: logger)
+        if detach { return }
+        Supervision.blockSignals()
+        let status = try Supervision.waitForwardingSignals(to: pid)
+        throw ExitCode(status.shellCode)
+    }
+
+    /// The process to run: --process's file, or the config's process changed by the flags.
+    func processSpec(base: ProcessSpec?) throws -> ProcessSpec {
+        var spec: ProcessSpec
+        if let path = process {
+            do {
+                spec = try JSONDecoder().decode(ProcessSpec.self, from: Data(try Files.read(path)))
+            } catch {
+                throw RuntimeError("reading --process \(path): \(error)")
+            }
+        } else {
+            guard !command.isEmpty else { throw RuntimeError("exec: no command given (or use --process)") }
+            spec = base ?? ProcessSpec(user: User(), cwd: "/")
+            spec.args = command
+            spec.terminal = tty
+            if let cwd { spec.cwd = cwd }
+            var environment = spec.env ?? []
+            for entry in env {
+                guard entry.contains("=") else { throw RuntimeError("--env \(entry): expected NAME=VALUE") }
+                let name = entry.prefix(while: { $0 != "=" })
+                environment.removeAll { $0.hasPrefix(name + "=") }
+                environment.append(entry)
+            }
+            spec.env = environment
+            if let user {
+                let parts = user.split(separator: ":", omittingEmptySubsequences: false)
+                guard parts.count <= 2, let uid = UInt32(parts[0]), parts.count == 1 || UInt32(parts[1]) != nil else {
+                    throw RuntimeError("--user \(user): expected a numeric uid[:gid]")
+                }
+                spec.user.uid = uid
+                spec.user.gid = parts.count == 2 ? UInt32(parts[1]) ?? 0 : 0
+            }
+            if !additionalGids.isEmpty { spec.user.additionalGids = additionalGids }
+            if !caps.isEmpty {
+                var capabilities = spec.capabilities ?? LinuxCapabilities()
+                for cap in caps {
+                    guard Capability.number(named: cap) != nil else { throw RuntimeError("--cap: unknown capability \"\(cap)\"") }
+                    for keyPath in [\LinuxCapabilities.bounding, \.effective, \.inheritable, \.permitted, \.ambient] {
+                        var set = capabilities[keyPath: keyPath] ?? []
+                        if !set.contains(cap) { set.append(cap) }
+                        capabilities[keyPath: keyPath] = set
+                    }
+                }
+                spec.capabilities = capabilities
+            }
+            if noNewPrivs { spec.noNewPrivileges = true }
+            if let apparmor { spec.apparmorProfile = apparmor }
+            if let processLabel { spec.selinuxLabel = processLabel }
+        }
+        if tty { spec.terminal = true }
+        return spec
+    }
+}

@@ -1,0 +1,111 @@
+import Foundation
+import OCISpec
+import Testing
+
+@Suite("exec", .enabled(if: Runner.isRoot, "needs root"))
+struct ExecTests {
+    /// A running container with `sleep` as its process.
+    func runningContainer(_ configure: (TestBundle) -> Void = { _ in }) throws -> TestBundle {
+        let bundle = try TestBundle(args: ["sleep", "1000"], tag: "exec")
+        bundle.spec.hostname = "execbox"
+        try FileManager.default.createDirectory(atPath: bundle.rootfs + "/work", withIntermediateDirectories: true)
+        configure(bundle)
+        let result = try bundle.run(["--detach"])
+        #expect(result.status == 0, "\(result.stderr)")
+        return bundle
+    }
+
+    @Test("the process joins the container's namespaces and its status is hako's")
+    func joinsNamespaces() throws {
+        let bundle = try runningContainer()
+        let result = try bundle.hako(["exec", bundle.id, "sh", "-c", "hostname; cat /proc/1/cmdline | tr '\\0' ' '; echo; exit 7"])
+        #expect(result.status == 7, "\(result.stderr)")
+        #expect(result.stdout == "execbox\nsleep 1000 \n")
+        let pid = try #require((try bundle.state())?["pid"] as? Int)
+        for ns in ["pid", "net", "mnt", "uts", "ipc"] {
+            let inside = try bundle.hako(["exec", bundle.id, "readlink", "/proc/self/ns/\(ns)"]).stdout
+            let initNS = try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/ns/\(ns)")
+            #expect(inside == initNS + "\n", "\(ns)")
+        }
+        #expect(try bundle.hako(["delete", "--force", bundle.id]).status == 0)
+        bundle.expectNothingLeft()
+    }
+
+    @Test("--user, --additional-gids, --env, --cwd, --cap, --no-new-privs")
+    func flags() throws {
+        let bundle = try runningContainer()
+        let result = try bundle.hako(["exec", "-u", "1000:1001", "-g", "5", "-e", "GREETING=hi", "--cwd", "/work", "--cap", "CAP_SYS_TIME", "--no-new-privs",
+                                      bundle.id, "sh", "-c", "id; pwd; echo $GREETING; grep -E '^(CapBnd|NoNewPrivs)' /proc/self/status"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let lines = result.stdout.split(separator: "\n").map(String.init)
+        #expect(lines.first == "uid=1000 gid=1001 groups=5")
+        #expect(lines.dropFirst().first == "/work")
+        #expect(lines.dropFirst(2).first == "hi")
+        // CAP_SYS_TIME is bit 25, added to the config's bounding set.
+        let bounding = try #require(lines.first { $0.hasPrefix("CapBnd:") }?.split(separator: "\t").last)
+        #expect((UInt64(bounding, radix: 16) ?? 0) & (1 << 25) != 0)
+        #expect(lines.contains("NoNewPrivs:\t1"))
+        _ = try bundle.hako(["delete", "--force", bundle.id])
+    }
+
+    @Test("--process runs a runtime-spec process.json")
+    func processFile() throws {
+        let bundle = try runningContainer()
+        let process = ProcessSpec(user: User(uid: 7, gid: 8), args: ["sh", "-c", "id -u; id -g; echo $X"], env: ["X=from-json", "PATH=/bin"], cwd: "/")
+        let file = bundle.path + "/process.json"
+        try JSONEncoder().encode(process).write(to: URL(fileURLWithPath: file))
+        let result = try bundle.hako(["exec", "--process", file, bundle.id])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout == "7\n8\nfrom-json\n")
+        _ = try bundle.hako(["delete", "--force", bundle.id])
+    }
+
+    @Test("--detach with --pid-file returns at once with the process running")
+    func detached() throws {
+        let bundle = try runningContainer()
+        let pidFile = bundle.path + "/exec.pid"
+        let result = try bundle.hako(["exec", "--detach", "--pid-file", pidFile, bundle.id, "sleep", "500"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let pid = try #require(Int32(try String(contentsOfFile: pidFile, encoding: .utf8)))
+        let cmdline = try String(contentsOfFile: "/proc/\(pid)/cmdline", encoding: .utf8)
+        #expect(cmdline == "sleep\u{0}500\u{0}")
+        #expect(try bundle.hako(["delete", "--force", bundle.id]).status == 0)
+        #expect(try eventually { kill(pid, 0) != 0 })
+        bundle.expectNothingLeft()
+    }
+
+    @Test("errors: a missing program, a stopped container, an unknown id")
+    func errors() throws {
+        let bundle = try runningContainer()
+        let missing = try bundle.hako(["exec", bundle.id, "no-such-program"])
+        #expect(missing.status != 0)
+        #expect(missing.stderr.contains("executable file not found"))
+        #expect(try bundle.hako(["kill", bundle.id, "KILL"]).status == 0)
+        #expect(try eventually { (try bundle.state())?["status"] as? String == "stopped" })
+        let stopped = try bundle.hako(["exec", bundle.id, "true"])
+        #expect(stopped.status != 0)
+        #expect(stopped.stderr.contains("cannot exec in a stopped container"))
+        let unknown = try bundle.hako(["exec", "nosuch", "true"])
+        #expect(unknown.stderr.contains("does not exist"))
+        #expect(try bundle.hako(["delete", bundle.id]).status == 0)
+        bundle.expectNothingLeft()
+    }
+
+    @Test("--tty sends a pty master to the console socket")
+    func tty() throws {
+        let bundle = try runningContainer()
+        let console = try ConsoleSocket()
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: Runner.binary)
+        process.arguments = ["--root", bundle.root, "exec", "--tty", "--console-socket", console.path, bundle.id, "sh", "-c", "tty; echo done"]
+        process.standardInput = FileHandle(forReadingAtPath: "/dev/null")
+        try process.run()
+        let (master, name) = try console.receiveMaster()
+        defer { close(master) }
+        let output = readUntil(master, marker: "done")
+        #expect(output.contains(name))
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+        _ = try bundle.hako(["delete", "--force", bundle.id])
+    }
+}
