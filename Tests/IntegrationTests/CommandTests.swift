@@ -1,0 +1,82 @@
+import Foundation
+import OCISpec
+import Testing
+
+@Suite("spec, features, version")
+struct CommandTests {
+    @Test("spec writes a valid default config.json and refuses to overwrite one")
+    func spec() throws {
+        let dir = try Scratch.directory("spec")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let first = try Runner.run(["spec", "--bundle", dir])
+        #expect(first.status == 0, "\(first.stderr)")
+        let spec = try Spec.decode(try Data(contentsOf: URL(fileURLWithPath: dir + "/config.json")))
+        try spec.validate()
+        #expect(spec.process?.args == ["sh"])
+        #expect(spec.root?.path == "rootfs")
+        let second = try Runner.run(["spec", "--bundle", dir])
+        #expect(second.status != 0)
+        #expect(second.stderr.contains("exists"))
+    }
+
+    @Test("spec --rootless maps the caller's ids in a user namespace")
+    func rootlessSpec() throws {
+        let dir = try Scratch.directory("spec")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        #expect(try Runner.run(["spec", "--rootless", "-b", dir]).status == 0)
+        let spec = try Spec.decode(try Data(contentsOf: URL(fileURLWithPath: dir + "/config.json")))
+        #expect(spec.linux?.namespaces?.contains { $0.type == "user" } == true)
+        #expect(spec.linux?.uidMappings?.first?.hostID == getuid())
+        #expect(spec.linux?.resources == nil)
+    }
+
+    @Test("features reports the namespaces, hooks and mount options hako carries out")
+    func features() throws {
+        let result = try Runner.run(["features"])
+        #expect(result.status == 0)
+        let features = try Features.decode(Data(result.stdout.utf8))
+        #expect(features.ociVersionMax == "1.2.0")
+        #expect(Set(features.linux?.namespaces ?? []) == ["pid", "network", "mount", "ipc", "uts", "user", "cgroup", "time"])
+        #expect(features.hooks?.count == 6)
+        #expect(features.mountOptions?.contains("rbind") == true)
+        #expect(features.mountOptions?.contains("tmpcopyup") == false)
+        #expect(features.linux?.seccomp?.enabled == false)
+        #expect(features.linux?.capabilities?.contains("CAP_SYS_ADMIN") == true)
+    }
+
+    @Test("--version names hako and the spec version")
+    func version() throws {
+        let result = try Runner.run(["--version"])
+        #expect(result.status == 0)
+        #expect(result.stdout.hasPrefix("hako version "))
+        #expect(result.stdout.contains("spec: 1.2.0"))
+    }
+}
+
+@Suite("keyring and propagation", .enabled(if: Runner.isRoot, "needs root"))
+struct KeyringTests {
+    @Test("the container joins a session keyring named after it, unless --no-new-keyring")
+    func sessionKeyring() throws {
+        let bundle = try TestBundle(args: ["sh", "-c", "grep -c _ses.$ID /proc/keys || true"])
+        bundle.spec.linux?.maskedPaths?.removeAll { $0 == "/proc/keys" }
+        bundle.spec.process?.env?.append("ID=\(bundle.id)")
+        #expect(try bundle.run().stdout == "1\n")
+        let without = try TestBundle(args: ["sh", "-c", "grep -c _ses.$ID /proc/keys || true"])
+        without.spec.linux?.maskedPaths?.removeAll { $0 == "/proc/keys" }
+        without.spec.process?.env?.append("ID=\(without.id)")
+        #expect(try without.run(["--no-new-keyring"]).stdout == "0\n")
+    }
+
+    @Test("rootfsPropagation private: mounts made in the container stay in it")
+    func rootfsPropagation() throws {
+        let bundle = try TestBundle(args: ["sh", "-c", "grep ' / ' /proc/self/mountinfo | grep -c shared: || true"])
+        bundle.spec.linux?.rootfsPropagation = "private"
+        #expect(try bundle.run().stdout == "0\n")
+        let bad = try TestBundle(args: ["true"])
+        bad.spec.linux?.rootfsPropagation = "sideways"
+        let result = try bad.create()
+        #expect(result.status != 0)
+        #expect(result.stderr.contains("rootfsPropagation"))
+        bad.expectNothingLeft()
+    }
+}
