@@ -20,11 +20,13 @@ let package = Package(
         .target(name: "OCISpec"),
         // Swift wrappers over Linux syscalls that throw errors carrying the step, path and errno.
         .target(name: "LinuxSys", dependencies: ["CLinux"]),
+        // cgroup v1, hybrid and v2 managers: detection, limits, freezing, stats.
+        .target(name: "Cgroups", dependencies: ["LinuxSys", "OCISpec"]),
         // The container runtime as a library: state, process model, rootfs, namespaces.
         .target(
             name: "Runtime",
             dependencies: [
-                "OCISpec", "LinuxSys", "CLinux",
+                "OCISpec", "LinuxSys", "CLinux", "Cgroups",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -38,6 +40,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "OCISpecTests", dependencies: ["OCISpec"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "CgroupsTests", dependencies: ["Cgroups", "OCISpec", "LinuxSys"]),
         .testTarget(name: "RuntimeTests", dependencies: ["Runtime", "OCISpec", "LinuxSys"]),
         .testTarget(name: "IntegrationTests", dependencies: ["hako", "OCISpec", "LinuxSys"]),
     ]

@@ -105,18 +105,21 @@ public struct CgroupHost: Sendable, Equatable {
             }
         }
 
-        if let top = unifiedMounts.first(where: { $0.mountPoint == root }), hierarchies.isEmpty {
+        // cgroup2 at the root is a unified host, whatever named v1 hierarchies (a
+        // compatibility name=systemd, say) are mounted on top of it.
+        if let top = unifiedMounts.first(where: { $0.mountPoint == root }) {
             return CgroupHost(mode: .unified, root: root, hierarchies: [], unified: top)
         }
-        if hierarchies.isEmpty {
+        // Without a v1 hierarchy that holds a real controller, the cgroup2 mount holds them all.
+        if !hierarchies.contains(where: { $0.controllers.contains { !$0.hasPrefix("name=") } }) {
             if let top = unifiedMounts.first {
-                // cgroup2 mounted somewhere below the root and nothing else: treat that
-                // mount as the unified hierarchy.
                 return CgroupHost(mode: .unified, root: top.mountPoint, hierarchies: [], unified: top)
             }
-            throw CgroupError("detecting cgroups", path: root, reason: "no cgroup or cgroup2 filesystem is mounted there")
+            if hierarchies.isEmpty {
+                throw CgroupError("detecting cgroups", path: root, reason: "no cgroup or cgroup2 filesystem is mounted there")
+            }
         }
-        if let below = unifiedMounts.first(where: { $0.mountPoint != root }) {
+        if let below = unifiedMounts.first {
             return CgroupHost(mode: .hybrid, root: root, hierarchies: hierarchies, unified: below)
         }
         return CgroupHost(mode: .legacy, root: root, hierarchies: hierarchies, unified: nil)

@@ -137,6 +137,20 @@ struct CgroupIO {
         return result
     }
 
+    /// Signals each pid; one that has exited meanwhile (ESRCH) is fine. Every pid is tried
+    /// before the first other failure is reported.
+    func signal(_ pids: [Int32], _ signal: Int32) throws(CgroupError) {
+        var failure: CgroupError?
+        for pid in pids {
+            do {
+                try system.signal(pid, signal)
+            } catch {
+                if error.errno != ESRCH { failure = failure ?? CgroupError("signalling process \(pid)", error) }
+            }
+        }
+        if let failure { throw failure }
+    }
+
     // MARK: - Parsing
 
     static func parseUInt(_ text: String, path: String) throws(CgroupError) -> UInt64 {

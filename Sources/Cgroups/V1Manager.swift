@@ -99,7 +99,8 @@ public final class V1Manager: CgroupManager {
         }
         if let firstError { throw firstError }
         // Parents made by `create` go too, unless something else now lives in them.
-        for dir in created.reversed() where !Set(hierarchyDirs.map(\.dir)).contains(dir) {
+        let leaves = Set(hierarchyDirs.map(\.dir))
+        for dir in created.reversed() where !leaves.contains(dir) {
             do {
                 try io.system.removeDirectory(dir)
             } catch {
@@ -172,26 +173,10 @@ public final class V1Manager: CgroupManager {
             try io.write(dir, "cgroup.kill", "1")
             return
         }
-        try signalEach(signal, freeze: { () throws(CgroupError) in try self.freeze() },
-                       thaw: { () throws(CgroupError) in try self.thaw() },
-                       canFreeze: dir("freezer") != nil || paths[""] != nil)
-    }
-
-    /// Freezes (so nothing forks meanwhile), signals every pid, thaws.
-    func signalEach(_ signal: Int32, freeze: () throws(CgroupError) -> Void, thaw: () throws(CgroupError) -> Void, canFreeze: Bool) throws(CgroupError) {
-        let frozen = canFreeze && ((try? freeze()) != nil)
+        // Frozen, nothing can fork a process the signal would miss.
+        let frozen = (try? freeze()) != nil
         var failure: CgroupError?
-        do {
-            for pid in try pids() {
-                do {
-                    try io.system.signal(pid, signal)
-                } catch {
-                    if error.errno != ESRCH { failure = failure ?? CgroupError("signalling process \(pid)", error) }
-                }
-            }
-        } catch {
-            failure = error
-        }
+        do { try io.signal(try pids(), signal) } catch { failure = error }
         if frozen { try thaw() }
         if let failure { throw failure }
     }
@@ -232,7 +217,7 @@ public final class V1Manager: CgroupManager {
         } else if dir("devices") == nil {
             devicesEnforced = false
         }
-        deviceRules = devices
+        if r.devices != nil { deviceRules = devices }
         if let memory = r.memory, memory.isSet, let dir = dir("memory") { try applyMemory(memory, dir: dir) }
         if let cpu = r.cpu, cpu.isCPUSet, let dir = dir("cpu") { try applyCPU(cpu, dir: dir) }
         if let pids = r.pids, pids.limit != 0, let dir = dir("pids") {

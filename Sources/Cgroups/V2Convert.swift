@@ -66,8 +66,11 @@ public enum V2Convert {
     /// A `linux.resources.unified` key must be a file name of this cgroup, "controller.knob",
     /// whose controller is enabled here.
     static func checkUnifiedKey(_ key: String, available: Set<String>) throws(CgroupError) {
-        let field = "linux.resources.unified[\(CgroupIO.quoted(key).hasPrefix("\"") ? CgroupIO.quoted(key) : "\"\(key)\"")]"
-        if key.isEmpty || key.contains("/") || key.contains("..") || key.contains("\0") || key.contains("\n") {
+        let field = "linux.resources.unified[\"\(key)\"]"
+        if key.contains("\0") || key.contains("\n") {
+            throw CgroupError.field("linux.resources.unified", "key \(CgroupIO.quoted(key)) contains a NUL or newline")
+        }
+        if key.isEmpty || key.contains("/") || key.contains("..") {
             throw CgroupError.field(field, "must be a file name of the cgroup (no \"/\" or \"..\")")
         }
         let parts = key.split(separator: ".", maxSplits: 1)

@@ -108,19 +108,10 @@ public final class V2Manager: CgroupManager {
             try io.write(directory, "cgroup.kill", "1")
             return
         }
+        // Frozen, nothing can fork a process the signal would miss.
         let frozen = (try? freeze()) != nil
         var failure: CgroupError?
-        do {
-            for pid in try pids() {
-                do {
-                    try io.system.signal(pid, signal)
-                } catch {
-                    if error.errno != ESRCH { failure = failure ?? CgroupError("signalling process \(pid)", error) }
-                }
-            }
-        } catch {
-            failure = error
-        }
+        do { try io.signal(try pids(), signal) } catch { failure = error }
         if frozen { try thaw() }
         if let failure { throw failure }
     }
@@ -136,6 +127,9 @@ public final class V2Manager: CgroupManager {
 
     public func apply(resources r: LinuxResources) throws(CgroupError) {
         warnings = []
+        guard io.system.isDirectory(directory) else {
+            throw CgroupError("applying resources to", path: directory, errno: ENOENT)
+        }
         try validateCommon(r)
         let available = try availableControllers()
         for need in r.requirements(cgroupV2: true) where !available.contains(need.controller) {
@@ -163,7 +157,7 @@ public final class V2Manager: CgroupManager {
         if let m = r.memory { swapValue = try V2Convert.swapMax(swap: m.swap ?? 0, limit: m.limit ?? 0) }
         // Validated only: enforcement needs an eBPF program, which is not this module's.
         _ = try DeviceRule.parse(r.devices ?? [])
-        deviceRules = r.devices ?? []
+        if let devices = r.devices { deviceRules = devices }
 
         // runc's order: pids, memory, io, cpu, cpuset, hugetlb, rdma, then unified last so
         // that it can override any of them.

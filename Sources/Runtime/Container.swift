@@ -38,6 +38,7 @@ public struct Container: Sendable {
     public var status: ContainerStatus {
         guard initIsAlive else { return .stopped }
         if Files.exists(directory + "/" + StateStore.startFifo) { return .created }
+        if let cgroup = try? cgroup(), (try? cgroup.isFrozen) == true { return .paused }
         return .running
     }
 

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import Cgroups
 import CLinux
 import FoundationEssentials
 import LinuxSys
@@ -106,6 +107,7 @@ struct Creation {
     let lockFD: Int32
     var intermediatePid: pid_t = 0
     var initPid: pid_t = 0
+    var cgroup: (any CgroupManager)?
 
     mutating func run() throws -> ContainerRecord {
         let fifoPath = plan.stateDirectory + "/" + StateStore.startFifo
@@ -141,6 +143,14 @@ struct Creation {
         childInit.close()
 
         try serveIntermediate(intermediateChannel)
+        // init waits for `proceed`: it must be in its cgroup before it creates the cgroup
+        // namespace and before the container process can fork.
+        let logger = self.logger
+        do {
+            cgroup = try ContainerCgroup.create(spec: plan.spec, id: plan.options.id, pid: initPid, warn: { logger.warning("\($0)") })
+        } catch {
+            throw RuntimeError("setting up the cgroup", error)
+        }
         try serveInit(initChannel)
 
         guard let info = Processes.startInfo(initPid) else {
@@ -149,7 +159,7 @@ struct Creation {
         return ContainerRecord(
             ociVersion: plan.spec.ociVersion, id: plan.options.id, pid: initPid, initStartTime: info.startTime,
             bundle: plan.bundle, rootfs: plan.rootfs, created: Clock.rfc3339Now(), owner: ownerName(),
-            annotations: plan.spec.annotations, config: plan.spec)
+            annotations: plan.spec.annotations, config: plan.spec, cgroupPaths: cgroup?.paths)
     }
 
     /// The console socket, connected, or -1 when there is none.
@@ -233,6 +243,11 @@ struct Creation {
         if intermediatePid > 0 {
             kill(intermediatePid, SIGKILL)
             _ = waitpid(intermediatePid, nil, 0)
+        }
+        if let cgroup {
+            // init may still be dying; the cgroup is removable once it is empty.
+            try? cgroup.killAll(signal: SIGKILL)
+            try? cgroup.remove()
         }
     }
 }

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import Cgroups
 import LinuxSys
 
 extension Container {
@@ -21,6 +22,14 @@ extension Container {
             }
             try killAndWait()
         }
+        if state.cgroupPaths?.isEmpty == false {
+            try step("removing the cgroup") {
+                let cgroup = try self.cgroup()
+                // Without a pid namespace, processes may outlive init: they go with the cgroup.
+                if try !cgroup.pids().isEmpty { try killEverything(cgroup) }
+                try cgroup.remove()
+            }
+        }
         do {
             try HookRunner.run(state.config.hooks?.poststop ?? [], kind: "poststop", state: hookState(status: .stopped))
         } catch {
@@ -29,10 +38,25 @@ extension Container {
         try step("removing the state directory") { try store.remove(id) }
     }
 
+    /// SIGKILL to every process of the cgroup; a frozen cgroup is thawed so they can die.
+    func killEverything(_ cgroup: any CgroupManager) throws {
+        try cgroup.killAll(signal: SIGKILL)
+        if try cgroup.isFrozen { try cgroup.thaw() }
+        for _ in 0..<500 {
+            if try cgroup.pids().isEmpty { return }
+            usleep(10_000)
+        }
+        throw RuntimeError("processes of container \"\(id)\" survived SIGKILL")
+    }
+
     func killAndWait() throws {
         if let pidfd = try? openInit() {
             defer { close(pidfd) }
-            for pid in (try? processes()) ?? [] where pid != state.pid { _ = Glibc.kill(pid, SIGKILL) }
+            if state.cgroupPaths?.isEmpty == false {
+                try killEverything(try cgroup())
+            } else {
+                for pid in (try? processes()) ?? [] where pid != state.pid { _ = Glibc.kill(pid, SIGKILL) }
+            }
             _ = try? Processes.signal(pidfd: pidfd, SIGKILL)
             guard try Processes.awaitExit(pidfd: pidfd, timeoutMilliseconds: 10_000) else {
                 throw RuntimeError("container \"\(id)\": init (pid \(state.pid)) did not die after SIGKILL")

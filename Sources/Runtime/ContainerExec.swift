@@ -111,7 +111,17 @@ struct Execution {
         receiving: while true {
             do {
                 switch try channel.receive() {
-                case .initPid(let pid)?: processPid = pid
+                case .initPid(let pid)?:
+                    processPid = pid
+                    // Into the container's cgroup before it may run anything.
+                    if container.state.cgroupPaths?.isEmpty == false {
+                        do {
+                            try container.cgroup().join(pid: pid)
+                        } catch {
+                            throw RuntimeError("joining the container's cgroup", error)
+                        }
+                    }
+                    try channel.send(.proceed)
                 case .failure(let error)?: failure = error; break receiving
                 case nil: break receiving
                 case let other?: failure = RuntimeError("unexpected \(other)"); break receiving
@@ -163,6 +173,7 @@ struct Execution {
     func runProcess(channel: Channel, consoleSocket: Int32) -> Never {
         do {
             try Processes.prctl(Prctl.setDumpable, 0, step: "prctl(PR_SET_DUMPABLE)")
+            try channel.expect(.proceed)
             let process = options.process
             if process.terminal == true {
                 try step("setting up the console") { try Console.setUp(socket: consoleSocket, size: process.consoleSize, bindConsole: false) }

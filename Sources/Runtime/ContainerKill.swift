@@ -28,9 +28,17 @@ extension Container {
         }
     }
 
-    /// The pids (in hako's pid namespace) of the container's processes: those in init's
-    /// pid namespace when the container has its own, else init alone.
+    /// The pids (in hako's pid namespace) of the container's processes: those in its
+    /// cgroup; for a container without one, those in init's pid namespace when the
+    /// container has its own, else init alone.
     public func processes() throws -> [pid_t] {
+        if state.cgroupPaths?.isEmpty == false {
+            do {
+                return try cgroup().pids().sorted()
+            } catch {
+                throw RuntimeError("listing the processes of container \"\(id)\"", error)
+            }
+        }
         guard initIsAlive else { return [] }
         let mine = Namespaces.inode("/proc/self/ns/pid")
         guard let theirs = Namespaces.inode("/proc/\(state.pid)/ns/pid"), theirs != mine else {

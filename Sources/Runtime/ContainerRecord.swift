@@ -23,10 +23,12 @@ public struct ContainerRecord: Codable, Sendable {
     public var annotations: [String: String]?
     /// The config.json the container was created from.
     public var config: Spec
+    /// The container's cgroup directories by controller ("" for cgroup2).
+    public var cgroupPaths: [String: String]?
 
     public init(
         ociVersion: String, id: String, pid: Int32, initStartTime: UInt64, bundle: String, rootfs: String,
-        created: String, owner: String, annotations: [String: String]?, config: Spec
+        created: String, owner: String, annotations: [String: String]?, config: Spec, cgroupPaths: [String: String]? = nil
     ) {
         self.ociVersion = ociVersion
         self.id = id
@@ -38,6 +40,7 @@ public struct ContainerRecord: Codable, Sendable {
         self.owner = owner
         self.annotations = annotations
         self.config = config
+        self.cgroupPaths = cgroupPaths
     }
 }
 

@@ -46,6 +46,39 @@ struct DetectionTests {
         #expect(host.unified?.ownDirectory == tree.root + "/system.slice/hako.service")
     }
 
+    @Test("cgroup2 at the root with a compatibility name=systemd mount is unified")
+    func unifiedWithNamedHierarchy() throws {
+        let mountinfo = """
+        30 22 0:26 / /sys/fs/cgroup rw - cgroup2 cgroup2 rw,nsdelegate
+        31 30 0:27 / /sys/fs/cgroup/systemd rw - cgroup cgroup rw,xattr,name=systemd
+
+        """
+        let host = try CgroupHost.detect(mountinfo: mountinfo, selfCgroup: "1:name=systemd:/\n0::/init.scope\n")
+        #expect(host.mode == .unified)
+        #expect(host.hierarchies.isEmpty)
+        #expect(host.unified?.ownDirectory == "/sys/fs/cgroup/init.scope")
+    }
+
+    @Test("named v1 hierarchies only, controllers in cgroup2 below the root: unified there")
+    func namedOnlyHybrid() throws {
+        let mountinfo = """
+        30 22 0:26 / /sys/fs/cgroup rw - tmpfs tmpfs rw
+        31 30 0:27 / /sys/fs/cgroup/systemd rw - cgroup cgroup rw,name=systemd
+        32 30 0:28 / /sys/fs/cgroup/unified rw - cgroup2 cgroup2 rw
+
+        """
+        let host = try CgroupHost.detect(mountinfo: mountinfo, selfCgroup: "1:name=systemd:/\n0::/\n")
+        #expect(host.mode == .unified)
+        #expect(host.root == "/sys/fs/cgroup/unified")
+    }
+
+    @Test("named v1 hierarchies alone are legacy")
+    func namedOnly() throws {
+        let host = try CgroupHost.detect(mountinfo: "31 30 0:27 / /sys/fs/cgroup/systemd rw - cgroup cgroup rw,name=systemd\n", selfCgroup: "1:name=systemd:/\n")
+        #expect(host.mode == .legacy)
+        #expect(host.v1Controllers == ["name=systemd"])
+    }
+
     @Test("directories without a mount are not controllers")
     func plainDirectories() throws {
         let tree = try FakeTree(v1: [["memory"], ["name=systemd"]])

@@ -41,7 +41,7 @@ struct HostCgroupTests {
         for dir in dirs { #expect(FileManager.default.fileExists(atPath: dir), "\(dir)") }
         let memoryDir = try #require(manager.paths["memory"])
         #expect(memoryDir == "/sys/fs/cgroup/memory/" + name)
-        if host.mode == .hybrid { #expect(manager.paths[""] == host.unified!.mountPoint + "/" + name) }
+        if host.mode == .hybrid, let unified = host.unified { #expect(manager.paths[""] == unified.mountPoint + "/" + name) }
 
         var resources = try #require(Spec.defaultSpec(rootless: false).linux?.resources)
         resources.memory = LinuxMemory(limit: 64 << 20)

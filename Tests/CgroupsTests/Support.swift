@@ -101,7 +101,7 @@ final class FakeTree {
 
     /// The mount point of the v1 hierarchy holding a controller.
     func mount(_ controller: String) -> String {
-        v1.first { $0.controllers.contains(controller) }!.mountPoint
+        v1.first { $0.controllers.contains(controller) }?.mountPoint ?? root + "/no-such-hierarchy"
     }
 
     func read(_ path: String) -> String? {

@@ -195,6 +195,14 @@ struct V2ManagerTests {
         #expect(tree.system.log(under: tree.root + "/hako/c1").isEmpty)
     }
 
+    @Test("apply before create names the missing directory")
+    func applyBeforeCreate() throws {
+        let tree = try FakeTree(v2: ["memory"])
+        let manager = try #require(try Cgroups.manager(host: tree.detect(), cgroupsPath: "/x", containerID: "c1", system: tree.system) as? V2Manager)
+        let error = cgroupError { try manager.apply(resources: LinuxResources(memory: LinuxMemory(limit: 1))) }
+        #expect(error?.description == "applying resources to \(tree.root)/x: no such file or directory")
+    }
+
     @Test("freeze and thaw follow cgroup.events")
     func freezer() throws {
         let tree = try FakeTree(v2: ["cpu"])

@@ -1,0 +1,69 @@
+import Cgroups
+import LinuxSys
+import OCISpec
+
+/// The container's cgroup: made at create from linux.cgroupsPath and linux.resources,
+/// found again by later commands from the paths saved in state.json.
+enum ContainerCgroup {
+    /// The devices every container may use whatever its config says, appended after the
+    /// config's rules as runc does (later rules win): mknod of any node, the default
+    /// /dev nodes, the console, ptys and tun.
+    static let defaultAllowedDevices: [LinuxDeviceCgroup] = [
+        LinuxDeviceCgroup(allow: true, type: "c", access: "m"),
+        LinuxDeviceCgroup(allow: true, type: "b", access: "m"),
+        LinuxDeviceCgroup(allow: true, type: "c", major: 1, minor: 3, access: "rwm"),
+        LinuxDeviceCgroup(allow: true, type: "c", major: 1, minor: 8, access: "rwm"),
+        LinuxDeviceCgroup(allow: true, type: "c", major: 1, minor: 7, access: "rwm"),
+        LinuxDeviceCgroup(allow: true, type: "c", major: 5, minor: 0, access: "rwm"),
+        LinuxDeviceCgroup(allow: true, type: "c", major: 1, minor: 5, access: "rwm"),
+        LinuxDeviceCgroup(allow: true, type: "c", major: 1, minor: 9, access: "rwm"),
+        LinuxDeviceCgroup(allow: true, type: "c", major: 5, minor: 1, access: "rwm"),
+        LinuxDeviceCgroup(allow: true, type: "c", major: 136, access: "rwm"),
+        LinuxDeviceCgroup(allow: true, type: "c", major: 5, minor: 2, access: "rwm"),
+        LinuxDeviceCgroup(allow: true, type: "c", major: 10, minor: 200, access: "rwm"),
+    ]
+
+    /// linux.resources as written to the cgroup: the config's device rules, then the
+    /// devices of linux.devices (which the container must be able to use), then the defaults.
+    static func resources(for spec: Spec) -> LinuxResources {
+        var resources = spec.linux?.resources ?? LinuxResources()
+        var rules = resources.devices ?? []
+        for device in spec.linux?.devices ?? [] where device.type != "p" {
+            rules.append(LinuxDeviceCgroup(allow: true, type: device.type == "u" ? "c" : device.type,
+                                           major: device.major, minor: device.minor, access: "rwm"))
+        }
+        rules += defaultAllowedDevices
+        resources.devices = rules
+        return resources
+    }
+
+    /// Creates the cgroup for a new container, writes its limits and moves `pid` into it.
+    static func create(spec: Spec, id: String, pid: Int32, warn: (String) -> Void) throws -> any CgroupManager {
+        let host = try CgroupHost.detect()
+        let manager = try Cgroups.manager(host: host, cgroupsPath: spec.linux?.cgroupsPath, containerID: id)
+        try manager.create()
+        do {
+            try manager.apply(resources: resources(for: spec))
+            for warning in manager.warnings { warn(warning) }
+            try manager.join(pid: pid)
+        } catch {
+            try? manager.remove()
+            throw error
+        }
+        return manager
+    }
+}
+
+extension Container {
+    /// The container's cgroup manager, from the paths saved at create.
+    public func cgroup() throws -> any CgroupManager {
+        guard let paths = state.cgroupPaths, !paths.isEmpty else {
+            throw RuntimeError("container \"\(id)\" has no cgroup")
+        }
+        do {
+            return try Cgroups.restore(host: try CgroupHost.detect(), paths: paths)
+        } catch {
+            throw RuntimeError("finding the cgroup of container \"\(id)\"", error)
+        }
+    }
+}

@@ -1,0 +1,157 @@
+#!/usr/bin/env python3
+"""Turns bench/results/ (hyperfine JSON, memory and limit TSVs) into results/latest.md and
+prints the table with the ratios hako/runc and hako/crun of the medians.
+
+Usage: python3 bench/report.py bench/results
+"""
+import json
+import os
+import statistics
+import sys
+
+OUT = sys.argv[1]
+RUNTIMES = ("hako", "runc", "crun")
+
+
+def load(name):
+    path = os.path.join(OUT, name)
+    if not os.path.exists(path):
+        return None
+    with open(path) as f:
+        return json.load(f)
+
+
+def tsv(name):
+    path = os.path.join(OUT, name)
+    if not os.path.exists(path):
+        return []
+    with open(path) as f:
+        return [line.rstrip("\n").split("\t") for line in f if line.strip()]
+
+
+def fmt_time(s):
+    if s is None:
+        return "-"
+    return "%.2f s" % s if s >= 1 else "%.1f ms" % (s * 1000)
+
+
+def fmt_kib(k):
+    return "%.1f MiB" % (k / 1024) if k >= 1024 else "%d KiB" % k
+
+
+def ratio(a, b):
+    return "%.2f" % (a / b) if a is not None and b else "-"
+
+
+machine = load("machine.json") or {}
+wrapper = load("wrapper.json")
+overhead = None
+if wrapper:
+    med = {r["command"]: r["median"] for r in wrapper["results"]}
+    overhead = max(0.0, med.get("wrapper + true", 0) - med.get("true", 0))
+
+# figure key, title, number of crun calls that go through the wrapper
+FIGURES = [
+    ("cycle", "create + start + delete --force (`true`)", 1),
+    ("run", "run `true`", 1),
+    ("run100", "100 x run `true` in a row", 100),
+    ("concurrent50", "50 creates (xargs -P 2) then 50 deletes", 50),
+    ("version", "`--version`", 0),
+    ("state", "`state` of a created container", 0),
+]
+
+rows = []          # (title, hako, runc, crun, hako/runc, hako/crun, wrapped calls, hako/crun-adj)
+ratio_lines = []
+for key, title, wrapped in FIGURES:
+    data = load(key + ".json")
+    if not data:
+        continue
+    res = data["results"]
+    med = {rt: res[i]["median"] for i, rt in enumerate(RUNTIMES)}
+    cpu = {rt: res[i]["user"] + res[i]["system"] for i, rt in enumerate(RUNTIMES)}
+    adj = None
+    if overhead is not None and wrapped:
+        adj = med["crun"] - wrapped * overhead
+    rows.append((title, fmt_time(med["hako"]), fmt_time(med["runc"]), fmt_time(med["crun"]),
+                 ratio(med["hako"], med["runc"]), ratio(med["hako"], med["crun"]),
+                 str(wrapped) if overhead is not None else "-",
+                 ratio(med["hako"], adj) if adj else ratio(med["hako"], med["crun"])))
+    ratio_lines.append("%-45s hako/runc %s  hako/crun %s%s" % (
+        title, ratio(med["hako"], med["runc"]), ratio(med["hako"], med["crun"]),
+        "  (crun minus wrapper: %s)" % ratio(med["hako"], adj) if adj else ""))
+    if key == "run":
+        rows.append(("  CPU of run `true` (user + sys, mean)", fmt_time(cpu["hako"]),
+                     fmt_time(cpu["runc"]), fmt_time(cpu["crun"]),
+                     ratio(cpu["hako"], cpu["runc"]), ratio(cpu["hako"], cpu["crun"]), "-", "-"))
+
+mem = {}
+for rt, verb, kib in tsv("memory.tsv"):
+    mem.setdefault((rt, verb), []).append(int(kib))
+for verb, title in (("create", "peak RSS of `create` (median)"), ("run", "peak RSS of `run` (median)"),
+                    ("version", "peak RSS of `--version` (median)")):
+    if (("hako", verb)) not in mem:
+        continue
+    m = {rt: statistics.median(mem[(rt, verb)]) for rt in RUNTIMES}
+    rows.append((title, fmt_kib(m["hako"]), fmt_kib(m["runc"]), fmt_kib(m["crun"]),
+                 ratio(m["hako"], m["runc"]), ratio(m["hako"], m["crun"]), "0", "-"))
+    ratio_lines.append("%-45s hako/runc %s  hako/crun %s" % (
+        title, ratio(m["hako"], m["runc"]), ratio(m["hako"], m["crun"])))
+
+limits = {r[0]: r[1] if r[0] != "hako" else r[2] for r in tsv("limits.tsv")}
+if limits:
+    def lim(v):
+        return fmt_kib(int(v)) if v and v.isdigit() else (v or "-")
+    rows.append(("smallest memory limit for `echo hi`", lim(limits.get("hako")),
+                 lim(limits.get("runc")), lim(limits.get("crun")), "-", "-", "1 per probe", "-"))
+
+left = {rt: [] for rt in RUNTIMES}
+for r in tsv("leftovers.tsv"):
+    left.setdefault(r[0], []).append(r)
+if os.path.exists(os.path.join(OUT, "leftovers.tsv")):
+    rows.append(("left behind (state dirs, processes, cgroups)",) + tuple(
+        "none" if not left[rt] else "%d item(s)" % len(left[rt]) for rt in RUNTIMES) + ("-", "-", "-", "-"))
+
+header = ("figure", "hako", "runc", "crun", "hako/runc", "hako/crun", "crun calls via wrapper",
+          "hako/crun, wrapper subtracted")
+table = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+table += ["| " + " | ".join(r) + " |" for r in rows]
+
+md = ["# hako vs runc vs crun", ""]
+md.append("Machine: %s cores, kernel %s, %s, %.1f GiB; cgroups %s." % (
+    machine.get("nproc"), machine.get("kernel"), machine.get("cpu"),
+    machine.get("memory_kib", 0) / 1048576, machine.get("cgroups")))
+md.append("")
+md.append("Versions: %s (commit %s); %s; %s; %s. Date: %s. Medians of hyperfine runs after %s warm-up runs." % (
+    machine.get("hako"), machine.get("hako_commit"), machine.get("runc"), machine.get("crun"),
+    machine.get("hyperfine"), machine.get("date"), machine.get("warmup")))
+md.append("")
+if overhead is not None:
+    w = {r["command"]: r["median"] for r in wrapper["results"]}
+    md.append("crun refuses hybrid cgroups, so its `create` and `run` go through "
+              "`unshare -m sh -c 'umount /sys/fs/cgroup/unified && exec crun \"$@\"'`. That wrapper "
+              "running `true` takes %s against %s for `true` alone: **%s per wrapped call**, "
+              "subtracted in the last column." % (
+                  fmt_time(w.get("wrapper + true")), fmt_time(w.get("true")), fmt_time(overhead)))
+    md.append("")
+md += table
+md.append("")
+md.append("hako does not apply cgroup resources yet (it creates no cgroup at all), so its lifecycle "
+          "figures skip work that runc and crun do.")
+if any(left.values()):
+    md.append("")
+    md.append("Left behind:")
+    md.append("")
+    for rt in RUNTIMES:
+        for r in left[rt][:10]:
+            md.append("- " + " ".join(r))
+profile = os.path.join(OUT, "profile.txt")
+if os.path.exists(profile):
+    md += ["", "## Profile of one `run`", "", "```", open(profile).read().rstrip(), "```"]
+with open(os.path.join(OUT, "latest.md"), "w") as f:
+    f.write("\n".join(md) + "\n")
+
+print("== results (%s)" % os.path.join(OUT, "latest.md"))
+print("\n".join(table))
+print()
+print("== ratios of the medians")
+print("\n".join(ratio_lines))

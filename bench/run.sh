@@ -1,0 +1,340 @@
+#!/usr/bin/env bash
+# Benchmarks hako against runc and crun on a busybox-static bundle: lifecycle and `run`
+# times, peak memory, the smallest memory limit a container runs under, 50 concurrent
+# creates, and --version/state start-up. Writes bench/results/latest.md and the raw
+# hyperfine JSON. Run as root: sudo ./bench/run.sh   (see bench/README.md)
+set -euo pipefail
+shopt -s inherit_errexit
+cd "$(dirname "$0")/.."
+REPO=$PWD
+BENCH=$REPO/bench
+OUT=$BENCH/results
+WARMUP=${WARMUP:-3}
+
+if [ "$(id -u)" != 0 ]; then
+    echo "run as root: sudo ./bench/run.sh" >&2
+    exit 1
+fi
+
+# ---------------------------------------------------------------- dependencies
+missing=()
+command -v runc >/dev/null || missing+=(runc)
+command -v crun >/dev/null || missing+=(crun)
+command -v hyperfine >/dev/null || missing+=(hyperfine)
+command -v strace >/dev/null || missing+=(strace)
+command -v python3 >/dev/null || missing+=(python3)
+command -v unshare >/dev/null || missing+=(util-linux)
+[ -x /usr/bin/time ] || missing+=(time)
+if [ ! -x /bin/busybox ] || ldd /bin/busybox >/dev/null 2>&1; then missing+=(busybox-static); fi
+if [ ${#missing[@]} -gt 0 ]; then
+    echo "installing from Debian: ${missing[*]}"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+if ldd /bin/busybox >/dev/null 2>&1; then
+    echo "error: /bin/busybox is dynamically linked; the rootfs needs busybox-static" >&2
+    exit 1
+fi
+
+# ---------------------------------------------------------------- build
+echo "== building hako (release)"
+flock /tmp/hako-build.lock swift build -c release --static-swift-stdlib 2>&1 | tail -1
+
+# ---------------------------------------------------------------- work dir and cleanup
+WORK=$(mktemp -d /tmp/hako-bench.XXXXXX)
+P=hb$$                                   # container-id prefix: $P-<runtime>-<name>
+mkdir -p "$WORK/bin" "$WORK/root/hako" "$WORK/root/runc" "$WORK/root/crun" "$OUT"
+# A copy: another build may replace .build/release/hako while the benchmark runs.
+cp .build/release/hako "$WORK/bin/hako"
+HAKO_BIN=$WORK/bin/hako
+
+# crun refuses hybrid cgroups (v1 controllers + cgroup2 at /sys/fs/cgroup/unified). It works
+# in a mount namespace without the cgroup2 mount; create and run go through this wrapper
+# (start, state, delete, --version do not need it). Its cost alone is measured below.
+if [ "$(stat -f -c %T /sys/fs/cgroup/unified 2>/dev/null)" = cgroup2fs ] &&
+   [ "$(stat -f -c %T /sys/fs/cgroup)" != cgroup2fs ]; then
+    CRUN_NS_ON=1
+    NS="unshare -m sh -c 'umount /sys/fs/cgroup/unified && exec \"\$0\" \"\$@\"'"
+else
+    CRUN_NS_ON=0
+    NS=""
+fi
+export BENCH_WORK=$WORK BENCH_PREFIX=$P BENCH_HAKO=$HAKO_BIN BENCH_CRUN_NS=$CRUN_NS_ON
+LEFTOVERS="python3 $BENCH/leftovers.py"
+
+cleanup() {
+    local rc=$?
+    trap - EXIT INT TERM
+    if [ -d "$WORK" ]; then
+        local left
+        left=$($LEFTOVERS --sweep --label exit 2>/dev/null || true)
+        [ -z "$left" ] || printf 'removed at exit:\n%s\n' "$left" >&2
+        left=$($LEFTOVERS 2>/dev/null || true)
+        [ -z "$left" ] || printf 'WARNING: still left after cleanup:\n%s\n' "$left" >&2
+        rm -rf "$WORK"
+    fi
+    exit $rc
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+RUNTIMES=(hako runc crun)
+# cmd RT [create|run]: the runtime's command line (a string, for hyperfine and sh -c).
+cmd() {
+    case $1 in
+        hako) echo "$HAKO_BIN --root $WORK/root/hako" ;;
+        runc) echo "runc --root $WORK/root/runc" ;;
+        crun) if [ "${2:-}" = wrapped ] && [ -n "$NS" ]; then
+                  echo "$NS crun --root $WORK/root/crun"
+              else
+                  echo "crun --root $WORK/root/crun"
+              fi ;;
+    esac
+}
+
+# ---------------------------------------------------------------- bundles
+# One identical bundle per runtime (its busybox inode tells whose container a process is).
+echo "== making busybox bundles under $WORK"
+for rt in "${RUNTIMES[@]}"; do
+    b=$WORK/b-$rt
+    mkdir -p "$b/rootfs/bin"
+    cp /bin/busybox "$b/rootfs/bin/busybox"
+    for applet in $(/bin/busybox --list); do
+        [ "$applet" = busybox ] || ln -s busybox "$b/rootfs/bin/$applet"
+    done
+    (cd "$b" && runc spec)
+    python3 - "$b/config.json" <<'PY'
+import json, sys
+path = sys.argv[1]
+c = json.load(open(path))
+c["process"]["terminal"] = False
+c["process"]["args"] = ["true"]
+assert "seccomp" not in c.get("linux", {}), "hako refuses linux.seccomp"
+json.dump(c, open(path, "w"), indent=2)
+PY
+    # The memory-limit bundle: same rootfs, runs `echo hi`, limit set per probe.
+    mkdir -p "$WORK/m-$rt"
+    python3 - "$b/config.json" "$WORK/m-$rt/config.json" "$b/rootfs" <<'PY'
+import json, sys
+c = json.load(open(sys.argv[1]))
+c["root"]["path"] = sys.argv[3]
+c["process"]["args"] = ["echo", "hi"]
+json.dump(c, open(sys.argv[2], "w"), indent=2)
+PY
+done
+
+# Sanity: every runtime runs the bundle.
+for rt in "${RUNTIMES[@]}"; do
+    sh -c "$(cmd "$rt" wrapped) run --bundle $WORK/b-$rt $P-$rt-check" </dev/null
+done
+
+# ---------------------------------------------------------------- machine
+CPU=$(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo)
+HAKO_VERSION=$("$HAKO_BIN" --version | head -1)
+RUNC_VERSION=$(runc --version | head -1)
+CRUN_VERSION=$(crun --version | head -1)
+HYPERFINE_VERSION=$(hyperfine --version)
+HAKO_COMMIT=$(git -C "$REPO" rev-parse --short HEAD 2>/dev/null || echo unknown)
+if [ -n "$(git -C "$REPO" status --porcelain -- Sources Package.swift 2>/dev/null)" ]; then
+    HAKO_COMMIT="$HAKO_COMMIT (+ uncommitted changes)"
+fi
+if [ "$CRUN_NS_ON" = 1 ]; then CGROUPS="hybrid (v1 controllers + cgroup2 at /sys/fs/cgroup/unified)"
+elif [ "$(stat -f -c %T /sys/fs/cgroup)" = cgroup2fs ]; then CGROUPS="v2 (unified)"
+else CGROUPS="v1"; fi
+echo "== machine: $(nproc) cores, kernel $(uname -r), $CPU"
+echo "   cgroups: $CGROUPS"
+echo "   $HAKO_VERSION (commit $HAKO_COMMIT) | $RUNC_VERSION | $CRUN_VERSION | $HYPERFINE_VERSION"
+if [ "$CRUN_NS_ON" = 1 ]; then
+    echo "   crun refuses hybrid cgroups: crun create/run run inside"
+    echo "   unshare -m sh -c 'umount /sys/fs/cgroup/unified && exec crun \"\$@\"'"
+    echo "   (that wrapper's cost is measured alone below, to subtract)"
+fi
+python3 - "$OUT/machine.json" <<PY
+import json, sys
+json.dump({"nproc": $(nproc), "kernel": "$(uname -r)", "cpu": """$CPU""",
+           "memory_kib": $(awk '/MemTotal/ {print $2}' /proc/meminfo), "cgroups": "$CGROUPS",
+           "hako": "$HAKO_VERSION", "hako_commit": "$HAKO_COMMIT", "runc": "$RUNC_VERSION",
+           "crun": "$CRUN_VERSION", "hyperfine": "$HYPERFINE_VERSION",
+           "crun_wrapper": $CRUN_NS_ON, "warmup": $WARMUP,
+           "date": "$(date -u +%Y-%m-%dT%H:%M:%SZ)"}, open(sys.argv[1], "w"), indent=2)
+PY
+rm -f "$OUT/leftovers.tsv"
+
+# hf NAME [hyperfine options] -- CMD_HAKO CMD_RUNC CMD_CRUN: one hyperfine run per figure.
+hf() {
+    local name=$1; shift
+    local opts=()
+    while [ "$1" != -- ]; do opts+=("$1"); shift; done
+    shift
+    echo
+    echo "== $name"
+    hyperfine --warmup "$WARMUP" "${opts[@]}" --export-json "$OUT/$name.json" \
+        -n hako "$1" -n runc "$2" -n crun "$3"
+}
+
+# ---------------------------------------------------------------- 0. the crun wrapper alone
+if [ "$CRUN_NS_ON" = 1 ]; then
+    echo
+    echo "== wrapper: crun's mount-namespace wrapper running \`true\` vs \`true\` alone"
+    hyperfine -N --warmup "$WARMUP" --export-json "$OUT/wrapper.json" \
+        -n "wrapper + true" "$NS true" -n "true" "true"
+else
+    rm -f "$OUT/wrapper.json"
+fi
+
+# ---------------------------------------------------------------- 1. create + start + delete
+cycle() { # RT: create, start, delete --force, the same three calls for every runtime
+    local id=$P-$1-cycle
+    echo "$(cmd "$1" wrapped) create --bundle $WORK/b-$1 $id && $(cmd "$1") start $id && $(cmd "$1") delete --force $id"
+}
+hf cycle --prepare "$LEFTOVERS --sweep --label cycle >> $OUT/leftovers.tsv" \
+    -- "$(cycle hako)" "$(cycle runc)" "$(cycle crun)"
+
+# ---------------------------------------------------------------- 2. run true, once and 100 times
+run1() { echo "$(cmd "$1" wrapped) run --bundle $WORK/b-$1 $P-$1-run"; }
+hf run -N -- "$(run1 hako)" "$(run1 runc)" "$(run1 crun)"
+
+run100() {
+    echo "i=0; while [ \$i -lt 100 ]; do $(run1 "$1") || exit 1; i=\$((i+1)); done"
+}
+hf run100 --runs 3 -- "$(run100 hako)" "$(run100 runc)" "$(run100 crun)"
+
+# ---------------------------------------------------------------- 5. 50 concurrent creates, then deletes
+concurrent() {
+    local id=$P-$1-c
+    echo "seq 1 50 | xargs -P 2 -I{} $(cmd "$1" wrapped) create --bundle $WORK/b-$1 $id{} && seq 1 50 | xargs -P 2 -I{} $(cmd "$1") delete --force $id{}"
+}
+: > "$WORK/concurrent.tsv"
+hf concurrent50 --runs 3 \
+    --prepare "$LEFTOVERS --sweep --label concurrent50 >> $WORK/concurrent.tsv" \
+    --cleanup "$LEFTOVERS --sweep --label concurrent50 >> $WORK/concurrent.tsv" \
+    -- "$(concurrent hako)" "$(concurrent runc)" "$(concurrent crun)"
+$LEFTOVERS --label concurrent50 >> "$WORK/concurrent.tsv"
+cat "$WORK/concurrent.tsv" >> "$OUT/leftovers.tsv"
+
+# ---------------------------------------------------------------- 6. --version and state
+hf version -N -- "$HAKO_BIN --version" "runc --version" "crun --version"
+for rt in "${RUNTIMES[@]}"; do
+    sh -c "$(cmd "$rt" wrapped) create --bundle $WORK/b-$rt $P-$rt-state" </dev/null
+done
+statecmd() { echo "$(cmd "$1") state $P-$1-state"; }
+hf state -N -- "$(statecmd hako)" "$(statecmd runc)" "$(statecmd crun)"
+for rt in "${RUNTIMES[@]}"; do
+    sh -c "$(cmd "$rt") delete --force $P-$rt-state" </dev/null
+done
+
+# ---------------------------------------------------------------- 3. peak memory
+# /usr/bin/time -f %M: the largest RSS of the runtime process and its reaped descendants,
+# in KiB. For crun, time runs inside the wrapper's namespace: the wrapper is not counted.
+MEM_RUNS=${MEM_RUNS:-10}
+echo
+echo "== peak memory (max RSS, KiB, $MEM_RUNS runs each)"
+maxrss() { # RT VERB ARGS...: runs one command under /usr/bin/time, prints KiB
+    local rt=$1; shift
+    local f=$WORK/rss
+    local pre="" post
+    post=$(cmd "$rt")
+    [ "$rt" = crun ] && pre=$NS
+    sh -c "$pre /usr/bin/time -f %M -o $f $post $*" </dev/null >/dev/null
+    tail -1 "$f"
+}
+: > "$WORK/memory.tsv"
+for rt in "${RUNTIMES[@]}"; do
+    for i in $(seq "$MEM_RUNS"); do
+        kib=$(maxrss "$rt" create --bundle "$WORK/b-$rt" "$P-$rt-mem")
+        printf '%s\tcreate\t%s\n' "$rt" "$kib" >> "$WORK/memory.tsv"
+        sh -c "$(cmd "$rt") delete --force $P-$rt-mem" </dev/null
+        kib=$(maxrss "$rt" run --bundle "$WORK/b-$rt" "$P-$rt-memrun")
+        printf '%s\trun\t%s\n' "$rt" "$kib" >> "$WORK/memory.tsv"
+    done
+    for i in $(seq "$MEM_RUNS"); do
+        f=$WORK/rss
+        case $rt in hako) b=$HAKO_BIN ;; *) b=$rt ;; esac
+        /usr/bin/time -f %M -o "$f" "$b" --version >/dev/null
+        printf '%s\tversion\t%s\n' "$rt" "$(tail -1 "$f")" >> "$WORK/memory.tsv"
+    done
+    echo "   $rt: create $(awk -F'\t' -v r="$rt" '$1==r && $2=="create" {printf "%s ", $3}' "$WORK/memory.tsv")"
+    echo "   $rt: run    $(awk -F'\t' -v r="$rt" '$1==r && $2=="run" {printf "%s ", $3}' "$WORK/memory.tsv")"
+done
+cp "$WORK/memory.tsv" "$OUT/memory.tsv"
+
+# ---------------------------------------------------------------- 4. smallest memory limit
+# Bisection over linux.resources.memory.limit (= memory.swap, so no swap), in 64 KiB steps,
+# between 256 KiB and 64 MiB. A probe succeeds if `run` prints "hi" and exits 0.
+echo
+echo "== smallest memory limit under which \`echo hi\` runs"
+probe() { # RT KIB -> 0 if the container ran
+    local rt=$1 kib=$2 out rc
+    python3 - "$WORK/m-$rt/config.json" "$kib" <<'PY'
+import json, sys
+c = json.load(open(sys.argv[1]))
+b = int(sys.argv[2]) * 1024
+c["linux"].setdefault("resources", {})["memory"] = {"limit": b, "swap": b}
+json.dump(c, open(sys.argv[1], "w"), indent=2)
+PY
+    set +e
+    out=$(timeout 30 sh -c "$(cmd "$rt" wrapped) run --bundle $WORK/m-$rt $P-$rt-limit" </dev/null 2>>"$WORK/limit-$rt.log")
+    rc=$?
+    set -e
+    $LEFTOVERS --sweep >/dev/null    # a failed run may leave its container behind
+    printf '%s\t%s\t%s\t%s\n' "$rt" "$kib" "$rc" "$(echo "$out" | head -c 40 | tr '\n\t' '  ')" >> "$OUT/memlimit.tsv"
+    [ "$rc" = 0 ] && [ "$out" = hi ]
+}
+: > "$OUT/memlimit.tsv"
+printf 'hako\t-\tn/a (cgroup limits not yet applied)\n' > "$WORK/limits.tsv"
+for rt in runc crun; do
+    lo=4 hi=1024                          # in 64 KiB units: 256 KiB .. 64 MiB
+    if ! probe "$rt" $((hi * 64)); then
+        result="> 64 MiB"
+    elif probe "$rt" $((lo * 64)); then
+        result="<= 256 KiB"
+    else
+        while [ $((hi - lo)) -gt 1 ]; do
+            mid=$(((lo + hi) / 2))
+            if probe "$rt" $((mid * 64)); then hi=$mid; else lo=$mid; fi
+        done
+        result=$((hi * 64))
+    fi
+    echo "   $rt: $result KiB"
+    printf '%s\t%s\t\n' "$rt" "$result" >> "$WORK/limits.tsv"
+done
+echo "   hako: n/a (cgroup limits not yet applied)"
+cp "$WORK/limits.tsv" "$OUT/limits.tsv"
+
+# ---------------------------------------------------------------- profile: where the time goes
+echo
+echo "== profile of one \`run\` per runtime (strace -f -c; perf for hako)"
+: > "$OUT/profile.txt"
+for rt in "${RUNTIMES[@]}"; do
+    f=$WORK/strace-$rt
+    pre=""
+    [ "$rt" = crun ] && pre=$NS
+    sh -c "$pre strace -f -c -o $f $(cmd "$rt") run --bundle $WORK/b-$rt $P-$rt-strace" </dev/null
+    { echo "### strace -f -c: $rt run (container process included)"; cat "$f"; echo; } >> "$OUT/profile.txt"
+done
+if command -v perf >/dev/null && perf stat -e task-clock true >/dev/null 2>&1; then
+    for rt in "${RUNTIMES[@]}"; do
+        pre=""
+        [ "$rt" = crun ] && pre=$NS
+        {
+            echo "### perf stat: $rt run"
+            sh -c "$pre perf stat -e task-clock,context-switches,page-faults $(cmd "$rt") run --bundle $WORK/b-$rt $P-$rt-perf" </dev/null 2>&1 | sed '/^$/d'
+            echo
+        } >> "$OUT/profile.txt"
+    done
+    if perf record -q -F 20000 -g -o "$WORK/perf.data" -- \
+        "$HAKO_BIN" --root "$WORK/root/hako" run --bundle "$WORK/b-hako" "$P-hako-perf" >/dev/null 2>&1; then
+        {
+            echo "### perf record: hako run, top symbols (self)"
+            perf report -i "$WORK/perf.data" --stdio --no-children --sort dso,sym 2>/dev/null |
+                grep -E '^ +[0-9]' | head -25 | cut -c1-150
+        } >> "$OUT/profile.txt"
+    fi
+else
+    echo "(perf not available: skipped)" >> "$OUT/profile.txt"
+fi
+$LEFTOVERS --sweep --label profile >> "$OUT/leftovers.tsv"
+
+# ---------------------------------------------------------------- report
+echo
+python3 "$BENCH/report.py" "$OUT"
