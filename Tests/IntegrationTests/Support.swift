@@ -180,12 +180,20 @@ final class TestBundle {
         return text.split(separator: "\n").map(String.init).filter { $0.contains(path) }
     }
 
-    /// Expects that nothing of this container remains: no state, process or mount.
+    /// cgroup directories named after this container (the default cgroupsPath is /<id>).
+    func leftoverCgroups() -> [String] {
+        let hierarchies = (try? FileManager.default.contentsOfDirectory(atPath: "/sys/fs/cgroup")) ?? []
+        let candidates = ["/sys/fs/cgroup/\(id)"] + hierarchies.map { "/sys/fs/cgroup/\($0)/\(id)" }
+        return candidates.filter { FileManager.default.fileExists(atPath: $0) }
+    }
+
+    /// Expects that nothing of this container remains: no state, process, mount or cgroup.
     func expectNothingLeft(sourceLocation: SourceLocation = #_sourceLocation) {
         let entries = (try? FileManager.default.contentsOfDirectory(atPath: root)) ?? []
         #expect(entries.isEmpty, "state left in \(root): \(entries)", sourceLocation: sourceLocation)
         #expect(leftoverProcesses().isEmpty, "processes left: \(leftoverProcesses())", sourceLocation: sourceLocation)
         #expect(leftoverMounts().isEmpty, "mounts left: \(leftoverMounts())", sourceLocation: sourceLocation)
+        #expect(leftoverCgroups().isEmpty, "cgroups left: \(leftoverCgroups())", sourceLocation: sourceLocation)
     }
 
     /// Kills and deletes the container if a test left it, then removes the directories.

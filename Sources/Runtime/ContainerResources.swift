@@ -1,0 +1,67 @@
+import Cgroups
+import LinuxSys
+import OCISpec
+
+extension Container {
+    /// Freezes every process of the container (runc's `pause`).
+    public func pause() throws {
+        let lock = try store.lock(id)
+        defer { lock.release() }
+        guard status == .running else { throw RuntimeError("container \"\(id)\" is not running") }
+        do { try cgroup().freeze() } catch { throw RuntimeError("pausing container \"\(id)\"", error) }
+    }
+
+    /// Thaws a paused container (runc's `resume`).
+    public func resume() throws {
+        let lock = try store.lock(id)
+        defer { lock.release() }
+        guard status == .paused else { throw RuntimeError("container \"\(id)\" is not paused") }
+        do { try cgroup().thaw() } catch { throw RuntimeError("resuming container \"\(id)\"", error) }
+    }
+
+    /// Usage and limits of the container's cgroup.
+    public func stats() throws -> CgroupStats {
+        guard status != .stopped else { throw RuntimeError("container \"\(id)\" is not running") }
+        do { return try cgroup().stats() } catch { throw RuntimeError("reading the stats of container \"\(id)\"", error) }
+    }
+
+    /// How many processes of the container the OOM killer has killed so far: the
+    /// `oom_kill` count of memory.oom_control (v1) or memory.events (v2).
+    public func oomKillCount() -> UInt64? {
+        guard let paths = state.cgroupPaths else { return nil }
+        let candidates = [paths["memory"].map { $0 + "/memory.oom_control" }, paths[""].map { $0 + "/memory.events" }]
+        for file in candidates.compactMap({ $0 }) {
+            guard let text = try? Files.readText(file) else { continue }
+            for line in text.split(separator: "\n") where line.hasPrefix("oom_kill ") {
+                return UInt64(line.dropFirst("oom_kill ".count))
+            }
+        }
+        return nil
+    }
+
+    /// Changes the container's limits (runc's `update`): `change` edits the resources the
+    /// container has now; the result is written to the cgroup and saved in state.json.
+    public func update(_ change: (inout LinuxResources) throws -> Void) throws {
+        let lock = try store.lock(id)
+        defer { lock.release() }
+        guard status != .stopped else { throw RuntimeError("container \"\(id)\" is not running") }
+        var resources = state.config.linux?.resources ?? LinuxResources()
+        try change(&resources)
+        var written = resources
+        // Device rules stay as they are unless the update names some.
+        if written.devices == state.config.linux?.resources?.devices { written.devices = nil } else if written.devices != nil {
+            var withDefaults = state.config
+            withDefaults.linux?.resources = written
+            written.devices = ContainerCgroup.resources(for: withDefaults).devices
+        }
+        do {
+            try cgroup().apply(resources: written)
+        } catch {
+            throw RuntimeError("updating container \"\(id)\"", error)
+        }
+        var updated = state
+        if updated.config.linux == nil { updated.config.linux = Linux() }
+        updated.config.linux?.resources = resources
+        try store.save(updated)
+    }
+}

@@ -1,0 +1,64 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import ArgumentParser
+import FoundationEssentials
+import Logging
+import Runtime
+
+struct Events: HakoCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Print a container's events as JSON lines: stats every interval, and OOM kills.")
+
+    @OptionGroup var global: GlobalOptions
+    @Flag(name: .long, help: "Print the stats once and exit.") var stats = false
+    @Option(name: .long, help: "Interval between stats events (5s, 500ms, 1m).") var interval: String = "5s"
+    @Argument(help: "The container id.") var id: String
+
+    struct Event<Data: Encodable>: Encodable {
+        var type: String
+        var id: String
+        var data: Data?
+    }
+
+    func execute(logger: Logger) throws {
+        let period = try Self.milliseconds(interval)
+        let container = try Container.load(id: id, store: global.store)
+        if stats {
+            try emit(Event(type: "stats", id: id, data: try container.stats()))
+            return
+        }
+        // OOM kills are looked for every 100 ms; stats go out every `interval`.
+        var ooms = container.oomKillCount() ?? 0
+        var sinceStats = period
+        while true {
+            // Read before the OOM count, so a kill that stopped the container is still reported.
+            let stopped = container.status == .stopped
+            if let count = container.oomKillCount(), count > ooms {
+                for _ in ooms..<count { try emit(Event<String>(type: "oom", id: id, data: nil)) }
+                ooms = count
+            }
+            if stopped { return }
+            if sinceStats >= period {
+                if let data = try? container.stats() { try emit(Event(type: "stats", id: id, data: data)) }
+                sinceStats = 0
+            }
+            usleep(100_000)
+            sinceStats += 100
+        }
+    }
+
+    func emit<T: Encodable>(_ event: T) throws {
+        let data = try JSONEncoder().encode(event)
+        print(String(decoding: data, as: UTF8.self))
+        fflush(nil)
+    }
+
+    /// A Go-style duration: a number and a unit (ms, s, m, h).
+    static func milliseconds(_ text: String) throws -> Int {
+        for (suffix, factor) in [("ms", 1.0), ("s", 1000.0), ("m", 60_000.0), ("h", 3_600_000.0)] where text.hasSuffix(suffix) {
+            if let value = Double(text.dropLast(suffix.count)), value > 0 { return max(1, Int(value * factor)) }
+        }
+        throw RuntimeError("--interval \(text): expected a positive duration such as 5s or 500ms")
+    }
+}

@@ -1,0 +1,25 @@
+import ArgumentParser
+import Logging
+import Runtime
+
+struct Pause: HakoCommand {
+    static let configuration = CommandConfiguration(abstract: "Freeze every process of a container.")
+
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "The container id.") var id: String
+
+    func execute(logger: Logger) throws {
+        try Container.load(id: id, store: global.store).pause()
+    }
+}
+
+struct Resume: HakoCommand {
+    static let configuration = CommandConfiguration(abstract: "Thaw a paused container.")
+
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "The container id.") var id: String
+
+    func execute(logger: Logger) throws {
+        try Container.load(id: id, store: global.store).resume()
+    }
+}

@@ -1,0 +1,170 @@
+import Foundation
+import OCISpec
+import Testing
+
+/// cgroup limits and the commands built on them, on this host's cgroups (hybrid v1 here).
+@Suite("cgroups", .enabled(if: Runner.isRoot && FileManager.default.fileExists(atPath: "/sys/fs/cgroup/pids"), "needs root and v1 cgroups"))
+struct CgroupTests {
+    func cgroupFile(_ controller: String, _ bundle: TestBundle, _ file: String) throws -> String {
+        try String(contentsOfFile: "/sys/fs/cgroup/\(controller)/\(bundle.id)/\(file)", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    @Test("limits are written to the container's cgroup, which init joins, and delete removes it")
+    func limitsWritten() throws {
+        let bundle = try TestBundle(args: ["sleep", "100"])
+        bundle.spec.linux?.resources = LinuxResources(
+            memory: LinuxMemory(limit: 64 << 20, reservation: 32 << 20),
+            cpu: LinuxCPU(shares: 512, quota: 50_000, period: 100_000),
+            pids: LinuxPids(limit: 42))
+        #expect(try bundle.create().status == 0)
+        let pid = try #require((try bundle.state())?["pid"] as? Int)
+        #expect(try cgroupFile("memory", bundle, "memory.limit_in_bytes") == "\(64 << 20)")
+        #expect(try cgroupFile("memory", bundle, "memory.soft_limit_in_bytes") == "\(32 << 20)")
+        #expect(try cgroupFile("cpu", bundle, "cpu.shares") == "512")
+        #expect(try cgroupFile("cpu", bundle, "cpu.cfs_quota_us") == "50000")
+        #expect(try cgroupFile("pids", bundle, "pids.max") == "42")
+        #expect(try cgroupFile("pids", bundle, "cgroup.procs") == "\(pid)")
+        let selfCgroup = try String(contentsOfFile: "/proc/\(pid)/cgroup", encoding: .utf8)
+        #expect(selfCgroup.contains("pids:/\(bundle.id)"))
+        #expect(try bundle.hako(["delete", bundle.id]).status == 0)
+        bundle.expectNothingLeft()
+    }
+
+    @Test("a pids limit stops forks inside the container")
+    func pidsLimitFelt() throws {
+        let bundle = try TestBundle(args: ["sh", "-c", "for i in 1 2 3 4 5 6 7 8; do sleep 5 & done; echo forked"])
+        bundle.spec.linux?.resources = LinuxResources(pids: LinuxPids(limit: 4))
+        let result = try bundle.run()
+        #expect(result.stderr.contains("can't fork") || result.stderr.contains("Resource temporarily unavailable"), "\(result.stderr)")
+        bundle.expectNothingLeft()
+    }
+
+    @Test("a memory limit triggers the OOM killer, and events reports it")
+    func memoryLimitOOM() throws {
+        // tail keeps every byte of a file without newlines: it grows until the OOM killer stops it.
+        let bundle = try TestBundle(args: ["sh", "-c", "sleep 0.5; tail /dev/zero; echo survived"])
+        bundle.spec.linux?.resources = LinuxResources(memory: LinuxMemory(limit: 16 << 20, swap: 16 << 20))
+        #expect(try bundle.create().status == 0)
+        let events = Process()
+        events.executableURL = URL(fileURLWithPath: Runner.binary)
+        events.arguments = ["--root", bundle.root, "events", "--interval", "10s", bundle.id]
+        let output = Pipe()
+        events.standardOutput = output
+        try events.run()
+        usleep(200_000)
+        #expect(try bundle.hako(["start", bundle.id]).status == 0)
+        #expect(try eventually(timeout: 20) { (try bundle.state())?["status"] as? String == "stopped" })
+        events.waitUntilExit()
+        let lines = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).split(separator: "\n")
+        let types = lines.compactMap { line -> String? in
+            (try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])?["type"] as? String
+        }
+        #expect(types.contains("oom"), "events: \(lines)")
+        #expect(types.first == "stats")
+        #expect(try bundle.hako(["delete", bundle.id]).status == 0)
+        bundle.expectNothingLeft()
+    }
+
+    @Test("pause and resume freeze and thaw the container; state says paused")
+    func pauseResume() throws {
+        let bundle = try TestBundle(args: ["sleep", "100"])
+        #expect(try bundle.run(["--detach"]).status == 0)
+        #expect(try bundle.hako(["resume", bundle.id]).stderr.contains("not paused"))
+        #expect(try bundle.hako(["pause", bundle.id]).status == 0)
+        #expect((try bundle.state())?["status"] as? String == "paused")
+        #expect(try cgroupFile("freezer", bundle, "freezer.state") == "FROZEN")
+        #expect(try bundle.hako(["pause", bundle.id]).stderr.contains("not running"))
+        #expect(try bundle.hako(["exec", bundle.id, "true"]).stderr.contains("paused"))
+        #expect(try bundle.hako(["resume", bundle.id]).status == 0)
+        #expect((try bundle.state())?["status"] as? String == "running")
+        #expect(try cgroupFile("freezer", bundle, "freezer.state") == "THAWED")
+        // A paused container can still be force-deleted.
+        #expect(try bundle.hako(["pause", bundle.id]).status == 0)
+        #expect(try bundle.hako(["delete", "--force", bundle.id]).status == 0)
+        bundle.expectNothingLeft()
+    }
+
+    @Test("ps lists the container's processes as JSON pids or ps lines")
+    func ps() throws {
+        let bundle = try TestBundle(args: ["sh", "-c", "sleep 100 & sleep 100 & wait"])
+        #expect(try bundle.run(["--detach"]).status == 0)
+        #expect(try eventually { bundle.leftoverProcesses().count >= 3 })
+        let json = try bundle.hako(["ps", "--format", "json", bundle.id])
+        let pids = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [Int])
+        #expect(pids.count == 3)
+        let table = try bundle.hako(["ps", bundle.id, "-o", "pid,comm"])
+        #expect(table.status == 0, "\(table.stderr)")
+        let lines = table.stdout.split(separator: "\n")
+        #expect(lines.first?.contains("PID") == true)
+        #expect(lines.filter { $0.contains("sleep") }.count == 2)
+        #expect(try bundle.hako(["delete", "--force", bundle.id]).status == 0)
+        bundle.expectNothingLeft()
+    }
+
+    @Test("update changes limits by flag and by --resources (file and stdin), and saves them")
+    func update() throws {
+        let bundle = try TestBundle(args: ["sleep", "100"])
+        #expect(try bundle.run(["--detach"]).status == 0)
+        let flags = try bundle.hako(["update", "--memory", "128m", "--memory-swap", "256m", "--cpu-shares", "256", "--pids-limit", "77", bundle.id])
+        #expect(flags.status == 0, "\(flags.stderr)")
+        #expect(try cgroupFile("memory", bundle, "memory.limit_in_bytes") == "\(128 << 20)")
+        #expect(try cgroupFile("cpu", bundle, "cpu.shares") == "256")
+        #expect(try cgroupFile("pids", bundle, "pids.max") == "77")
+        let stdin = try bundle.hako(["update", "--resources", "-", bundle.id], stdin: "{\"pids\":{\"limit\":88},\"cpu\":{\"quota\":20000,\"period\":100000}}")
+        #expect(stdin.status == 0, "\(stdin.stderr)")
+        #expect(try cgroupFile("pids", bundle, "pids.max") == "88")
+        #expect(try cgroupFile("cpu", bundle, "cpu.cfs_quota_us") == "20000")
+        // Values not named stay as they were.
+        #expect(try cgroupFile("memory", bundle, "memory.limit_in_bytes") == "\(128 << 20)")
+        let file = bundle.path + "/resources.json"
+        try "{\"memory\":{\"limit\":100000000,\"swap\":200000000}}".write(toFile: file, atomically: true, encoding: .utf8)
+        #expect(try bundle.hako(["update", "-r", file, bundle.id]).status == 0)
+        #expect(try cgroupFile("memory", bundle, "memory.limit_in_bytes") == "99999744")
+        let bad = try bundle.hako(["update", "--memory", "lots", bundle.id])
+        #expect(bad.status != 0 && bad.stderr.contains("--memory lots"))
+        #expect(try bundle.hako(["delete", "--force", bundle.id]).status == 0)
+        bundle.expectNothingLeft()
+    }
+
+    @Test("events --stats prints one stats event shaped like runc's")
+    func statsOnce() throws {
+        let bundle = try TestBundle(args: ["sleep", "100"])
+        bundle.spec.linux?.resources = LinuxResources(memory: LinuxMemory(limit: 50 << 20), pids: LinuxPids(limit: 10))
+        #expect(try bundle.run(["--detach"]).status == 0)
+        let result = try bundle.hako(["events", "--stats", bundle.id])
+        #expect(result.status == 0, "\(result.stderr)")
+        let event = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+        #expect(event["type"] as? String == "stats")
+        #expect(event["id"] as? String == bundle.id)
+        let data = try #require(event["data"] as? [String: Any])
+        let pids = try #require(data["pids"] as? [String: Any])
+        #expect(pids["current"] as? Int == 1)
+        #expect(pids["limit"] as? Int == 10)
+        let memory = try #require((data["memory"] as? [String: Any])?["usage"] as? [String: Any])
+        #expect(memory["limit"] as? Int == 50 << 20)
+        #expect((memory["usage"] as? Int ?? 0) > 0)
+        #expect(try bundle.hako(["delete", "--force", bundle.id]).status == 0)
+    }
+
+    @Test("a resource the host cannot apply fails create with the field and leaves nothing")
+    func badResource() throws {
+        let bundle = try TestBundle(args: ["true"])
+        bundle.spec.linux?.resources = LinuxResources(unified: ["memory.max": "1000000"])
+        let result = try bundle.create()
+        #expect(result.status != 0)
+        #expect(result.stderr.contains("unified"), "\(result.stderr)")
+        bundle.expectNothingLeft()
+    }
+
+    @Test("kill --all signals every process in the cgroup, even without a pid namespace")
+    func killAllCgroup() throws {
+        let bundle = try TestBundle(args: ["sh", "-c", "sleep 100 & sleep 100 & wait"])
+        bundle.spec.linux?.namespaces?.removeAll { $0.type == "pid" }
+        #expect(try bundle.run(["--detach"]).status == 0)
+        #expect(try eventually { bundle.leftoverProcesses().count >= 3 })
+        #expect(try bundle.hako(["kill", "--all", bundle.id, "KILL"]).status == 0)
+        #expect(try eventually { bundle.leftoverProcesses().isEmpty })
+        #expect(try bundle.hako(["delete", bundle.id]).status == 0)
+        bundle.expectNothingLeft()
+    }
+}
