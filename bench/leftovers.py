@@ -108,9 +108,12 @@ def process_leftovers():
 def cgroup_leftovers():
     found = []
     for rt in RUNTIMES:
-        for path in glob.glob("/sys/fs/cgroup/*/%s-%s-*" % (PREFIX, rt)) + glob.glob(
-            "/sys/fs/cgroup/%s-%s-*" % (PREFIX, rt)
-        ):
+        # Containers' cgroups sit under the caller's own cgroup in some controllers
+        # (e.g. memory/<service>/<id>), so look a few levels deep.
+        paths = []
+        for depth in range(0, 4):
+            paths += glob.glob("/sys/fs/cgroup/" + "*/" * depth + "%s-%s-*" % (PREFIX, rt))
+        for path in paths:
             if os.path.isdir(path):
                 found.append((rt, "cgroup", path))
     return found

@@ -187,17 +187,19 @@ cycle() { # RT: create, start, delete --force, the same three calls for every ru
     local id=$P-$1-cycle
     echo "$(cmd "$1" wrapped) create --bundle $WORK/b-$1 $id && $(cmd "$1") start $id && $(cmd "$1") delete --force $id"
 }
-hf cycle --prepare "$LEFTOVERS --sweep --label cycle >> $OUT/leftovers.tsv" \
+hf cycle --min-runs 40 --prepare "$LEFTOVERS --sweep --label cycle >> $OUT/leftovers.tsv" \
     -- "$(cycle hako)" "$(cycle runc)" "$(cycle crun)"
 
 # ---------------------------------------------------------------- 2. run true, once and 100 times
 run1() { echo "$(cmd "$1" wrapped) run --bundle $WORK/b-$1 $P-$1-run"; }
 hf run -N -- "$(run1 hako)" "$(run1 runc)" "$(run1 crun)"
+$LEFTOVERS --sweep --label run >> "$OUT/leftovers.tsv"
 
 run100() {
     echo "i=0; while [ \$i -lt 100 ]; do $(run1 "$1") || exit 1; i=\$((i+1)); done"
 }
 hf run100 --runs 3 -- "$(run100 hako)" "$(run100 runc)" "$(run100 crun)"
+$LEFTOVERS --sweep --label run100 >> "$OUT/leftovers.tsv"
 
 # ---------------------------------------------------------------- 5. 50 concurrent creates, then deletes
 concurrent() {
@@ -222,6 +224,7 @@ hf state -N -- "$(statecmd hako)" "$(statecmd runc)" "$(statecmd crun)"
 for rt in "${RUNTIMES[@]}"; do
     sh -c "$(cmd "$rt") delete --force $P-$rt-state" </dev/null
 done
+$LEFTOVERS --sweep --label state >> "$OUT/leftovers.tsv"
 
 # ---------------------------------------------------------------- 3. peak memory
 # /usr/bin/time -f %M: the largest RSS of the runtime process and its reaped descendants,
@@ -257,10 +260,11 @@ for rt in "${RUNTIMES[@]}"; do
     echo "   $rt: run    $(awk -F'\t' -v r="$rt" '$1==r && $2=="run" {printf "%s ", $3}' "$WORK/memory.tsv")"
 done
 cp "$WORK/memory.tsv" "$OUT/memory.tsv"
+$LEFTOVERS --sweep --label memory >> "$OUT/leftovers.tsv"
 
 # ---------------------------------------------------------------- 4. smallest memory limit
-# Bisection over linux.resources.memory.limit (= memory.swap, so no swap), in 64 KiB steps,
-# between 256 KiB and 64 MiB. A probe succeeds if `run` prints "hi" and exits 0.
+# Bisection over linux.resources.memory.limit (= memory.swap, so no swap), in 16 KiB steps,
+# between 16 KiB and 64 MiB (256 KiB turned out to be enough for crun, so the floor is lower). A probe succeeds if `run` prints "hi" and exits 0.
 echo
 echo "== smallest memory limit under which \`echo hi\` runs"
 probe() { # RT KIB -> 0 if the container ran
@@ -273,44 +277,48 @@ c["linux"].setdefault("resources", {})["memory"] = {"limit": b, "swap": b}
 json.dump(c, open(sys.argv[1], "w"), indent=2)
 PY
     set +e
-    out=$(timeout 30 sh -c "$(cmd "$rt" wrapped) run --bundle $WORK/m-$rt $P-$rt-limit" </dev/null 2>>"$WORK/limit-$rt.log")
+    out=$(timeout 30 sh -c "$(cmd "$rt" wrapped) run --bundle $WORK/m-$rt $P-$rt-limit" </dev/null 2>>"$OUT/memlimit-$rt.log")
     rc=$?
     set -e
     $LEFTOVERS --sweep >/dev/null    # a failed run may leave its container behind
-    printf '%s\t%s\t%s\t%s\n' "$rt" "$kib" "$rc" "$(echo "$out" | head -c 40 | tr '\n\t' '  ')" >> "$OUT/memlimit.tsv"
+    out=${out//$'\n'/ }
+    printf '%s\t%s\t%s\t%s\n' "$rt" "$kib" "$rc" "${out:0:40}" >> "$OUT/memlimit.tsv"
     [ "$rc" = 0 ] && [ "$out" = hi ]
 }
 : > "$OUT/memlimit.tsv"
+rm -f "$OUT"/memlimit-*.log
 printf 'hako\t-\tn/a (cgroup limits not yet applied)\n' > "$WORK/limits.tsv"
 for rt in runc crun; do
-    lo=4 hi=1024                          # in 64 KiB units: 256 KiB .. 64 MiB
-    if ! probe "$rt" $((hi * 64)); then
+    lo=1 hi=4096                          # in 16 KiB units: 16 KiB .. 64 MiB
+    if ! probe "$rt" $((hi * 16)); then
         result="> 64 MiB"
-    elif probe "$rt" $((lo * 64)); then
-        result="<= 256 KiB"
+    elif probe "$rt" $((lo * 16)); then
+        result="<= 16 KiB"
     else
         while [ $((hi - lo)) -gt 1 ]; do
             mid=$(((lo + hi) / 2))
-            if probe "$rt" $((mid * 64)); then hi=$mid; else lo=$mid; fi
+            if probe "$rt" $((mid * 16)); then hi=$mid; else lo=$mid; fi
         done
-        result=$((hi * 64))
+        result=$((hi * 16))
     fi
-    echo "   $rt: $result KiB"
+    echo "   $rt: $result (KiB)"
     printf '%s\t%s\t\n' "$rt" "$result" >> "$WORK/limits.tsv"
 done
 echo "   hako: n/a (cgroup limits not yet applied)"
 cp "$WORK/limits.tsv" "$OUT/limits.tsv"
 
 # ---------------------------------------------------------------- profile: where the time goes
+# One `run` per runtime under strace -f -T (every syscall with its duration; the container
+# process included) and perf stat; perf record for hako. For crun, strace/perf run inside the
+# wrapper's namespace, so the wrapper is not traced.
 echo
-echo "== profile of one \`run\` per runtime (strace -f -c; perf for hako)"
+echo "== profile of one \`run\` per runtime (strace -f -T, perf)"
+rm -f "$OUT"/strace-*.txt
 : > "$OUT/profile.txt"
 for rt in "${RUNTIMES[@]}"; do
-    f=$WORK/strace-$rt
     pre=""
     [ "$rt" = crun ] && pre=$NS
-    sh -c "$pre strace -f -c -o $f $(cmd "$rt") run --bundle $WORK/b-$rt $P-$rt-strace" </dev/null
-    { echo "### strace -f -c: $rt run (container process included)"; cat "$f"; echo; } >> "$OUT/profile.txt"
+    sh -c "$pre strace -f -T -qq -o $OUT/strace-$rt.txt $(cmd "$rt") run --bundle $WORK/b-$rt $P-$rt-strace" </dev/null
 done
 if command -v perf >/dev/null && perf stat -e task-clock true >/dev/null 2>&1; then
     for rt in "${RUNTIMES[@]}"; do
@@ -318,16 +326,17 @@ if command -v perf >/dev/null && perf stat -e task-clock true >/dev/null 2>&1; t
         [ "$rt" = crun ] && pre=$NS
         {
             echo "### perf stat: $rt run"
-            sh -c "$pre perf stat -e task-clock,context-switches,page-faults $(cmd "$rt") run --bundle $WORK/b-$rt $P-$rt-perf" </dev/null 2>&1 | sed '/^$/d'
+            sh -c "$pre perf stat -e task-clock,context-switches,page-faults $(cmd "$rt") run --bundle $WORK/b-$rt $P-$rt-perf" </dev/null 2>&1 |
+                grep -E 'task-clock|context-switches|page-faults|elapsed|user|sys' || true
             echo
         } >> "$OUT/profile.txt"
     done
     if perf record -q -F 20000 -g -o "$WORK/perf.data" -- \
         "$HAKO_BIN" --root "$WORK/root/hako" run --bundle "$WORK/b-hako" "$P-hako-perf" >/dev/null 2>&1; then
         {
-            echo "### perf record: hako run, top symbols (self)"
+            echo "### perf record: hako run, top symbols (self time)"
             perf report -i "$WORK/perf.data" --stdio --no-children --sort dso,sym 2>/dev/null |
-                grep -E '^ +[0-9]' | head -25 | cut -c1-150
+                awk '/^ +[0-9.]+%/ && n < 20 { print substr($0, 1, 150); n++ }'
         } >> "$OUT/profile.txt"
     fi
 else

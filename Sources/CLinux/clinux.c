@@ -175,3 +175,30 @@ int hako_open_pty_master(int flags) { return posix_openpt(flags); }
 int hako_unlockpt(int fd) { return unlockpt(fd); }
 int hako_ptsname(int fd, char *buf, size_t len) { return ptsname_r(fd, buf, len); }
 const int HAKO_O_PATH = O_PATH;
+
+struct hako_sched_attr {
+    uint32_t size;
+    uint32_t sched_policy;
+    uint64_t sched_flags;
+    int32_t sched_nice;
+    uint32_t sched_priority;
+    uint64_t sched_runtime;
+    uint64_t sched_deadline;
+    uint64_t sched_period;
+};
+
+int hako_sched_setattr(uint32_t policy, uint64_t flags, int32_t nice, uint32_t priority, uint64_t runtime, uint64_t deadline, uint64_t period) {
+    struct hako_sched_attr attr = {
+        .size = sizeof(attr), .sched_policy = policy, .sched_flags = flags, .sched_nice = nice,
+        .sched_priority = priority, .sched_runtime = runtime, .sched_deadline = deadline, .sched_period = period,
+    };
+    return (int)syscall(SYS_sched_setattr, 0, &attr, 0);
+}
+
+int hako_ioprio_set_self(int ioprio) { return (int)syscall(SYS_ioprio_set, 1 /* IOPRIO_WHO_PROCESS */, 0, ioprio); }
+
+int hako_sched_setaffinity_self(const uint8_t *mask, size_t len) { return (int)syscall(SYS_sched_setaffinity, 0, len, mask); }
+
+long hako_set_mempolicy(int mode, const unsigned long *nodemask, unsigned long maxnode) {
+    return syscall(SYS_set_mempolicy, mode, nodemask, maxnode);
+}

@@ -160,7 +160,11 @@ struct ContainerChildren {
         if let personality = spec.linux?.personality {
             try Personality.apply(personality)
         }
+        if let policy = spec.linux?.memoryPolicy {
+            try Scheduling.applyMemoryPolicy(policy)
+        }
         let setup = ProcessSetup(process: plan.process, canSetGroups: canSetGroups())
+        try setup.applyScheduling()
         try setup.applyRlimits()
         try setup.applyIdentity()
         try step("changing to process.cwd \(plan.process.cwd)") { try enterWorkingDirectory(plan.process.cwd) }
@@ -170,6 +174,7 @@ struct ContainerChildren {
         }
         let environment = setup.environment()
         let path = try setup.resolveExecutable(environment: environment)
+        try setup.applyFinalAffinity()
         try Descriptors.prepareForExec(preserveFds: plan.options.preserveFds)
         umask(mode_t(plan.process.user.umask ?? 0o022))
         return ExecPlan(path: path, arguments: plan.process.args ?? [], environment: environment, hostPid: hostPid)

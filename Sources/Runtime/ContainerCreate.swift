@@ -30,7 +30,15 @@ extension Container {
     public static func create(_ options: CreateOptions, store: StateStore, logger: Logger) throws -> Container {
         try ContainerID.validate(options.id)
         let bundle = try step("resolving the bundle \(options.bundle)") { try realPath(options.bundle) }
-        let spec = try loadSpec(bundle: bundle)
+        var spec = try loadSpec(bundle: bundle)
+        var options = options
+        // systemd socket activation, passed on as runc does: the listening sockets come
+        // first (3, 4, ...), then --preserve-fds, and the container is told about them.
+        if let text = getenv("LISTEN_FDS").map({ String(cString: $0) }), let count = Int(text), count > 0 {
+            options.preserveFds += count
+            let env = (spec.process?.env ?? []).filter { !$0.hasPrefix("LISTEN_FDS=") && !$0.hasPrefix("LISTEN_PID=") }
+            spec.process?.env = env + ["LISTEN_FDS=\(count)", "LISTEN_PID=1"]
+        }
         let plan = try makePlan(options: options, spec: spec, bundle: bundle, store: store)
 
         let lock = try store.claim(options.id)
@@ -92,9 +100,40 @@ extension Container {
         if process.terminal != true && options.consoleSocket != nil {
             throw RuntimeError("--console-socket: given, but process.terminal is false")
         }
+        try checkSysctls(spec.linux?.sysctl ?? [:], namespaces: namespaces)
         try Unsupported.check(spec)
         return CreatePlan(options: options, spec: spec, process: process, bundle: bundle, rootfs: rootfsReal,
                           stateDirectory: store.directory(of: options.id), namespaces: namespaces)
+    }
+}
+
+/// Sysctls are written from inside the container: only those that belong to one of its
+/// own namespaces may be set, or the container would change the host (runc's rule).
+func checkSysctls(_ sysctls: [String: String], namespaces: NamespacePlan) throws {
+    let ipcKeys: Set<String> = [
+        "kernel.msgmax", "kernel.msgmnb", "kernel.msgmni", "kernel.sem", "kernel.shmall", "kernel.shmmax",
+        "kernel.shmmni", "kernel.shm_rmid_forced",
+    ]
+    for key in sysctls.keys.sorted() {
+        let needed: NamespaceKind?
+        if ipcKeys.contains(key) || key.hasPrefix("fs.mqueue.") {
+            needed = .ipc
+        } else if key.hasPrefix("net.") {
+            needed = .network
+        } else if key == "kernel.hostname" || key == "kernel.domainname" {
+            needed = .uts
+        } else {
+            needed = nil
+        }
+        guard let needed else {
+            throw RuntimeError("linux.sysctl[\"\(key)\"]: not in a namespace of the container, it would change the host")
+        }
+        if !namespaces.has(needed) {
+            throw RuntimeError("linux.sysctl[\"\(key)\"]: needs the container's own \(needed.rawValue) namespace")
+        }
+        if key.contains("..") || key.contains("/") {
+            throw RuntimeError("linux.sysctl[\"\(key)\"]: not a sysctl name")
+        }
     }
 }
 

@@ -188,6 +188,7 @@ struct Execution {
             if let score = process.oomScoreAdj {
                 try step("setting process.oomScoreAdj") { try Files.write("/proc/self/oom_score_adj", "\(score)", flags: O_WRONLY | O_TRUNC) }
             }
+            try setup.applyScheduling()
             try setup.applyRlimits()
             try setup.applyIdentity()
             try step("changing to process.cwd \(process.cwd)") {
@@ -198,6 +199,7 @@ struct Execution {
             }
             let environment = setup.environment()
             let path = try setup.resolveExecutable(environment: environment)
+            try setup.applyFinalAffinity()
             try Descriptors.prepareForExec(preserveFds: options.preserveFds)
             umask(mode_t(process.user.umask ?? 0o022))
             _ = hako_reset_signal_handlers()

@@ -15,6 +15,23 @@ struct ProcessSetup {
 
     static let defaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
+    /// Scheduler, I/O priority and the initial CPU affinity, while hako still has the
+    /// capabilities some of them need (CAP_SYS_NICE for real-time policies).
+    func applyScheduling() throws {
+        if let scheduler = process.scheduler { try Scheduling.applyScheduler(scheduler) }
+        if let priority = process.ioPriority { try Scheduling.applyIOPriority(priority) }
+        if let initial = process.execCPUAffinity?.initial, !initial.isEmpty {
+            try Scheduling.applyAffinity(initial, field: "process.execCPUAffinity.initial")
+        }
+    }
+
+    /// The final CPU affinity, right before exec.
+    func applyFinalAffinity() throws {
+        if let final = process.execCPUAffinity?.final, !final.isEmpty {
+            try Scheduling.applyAffinity(final, field: "process.execCPUAffinity.final")
+        }
+    }
+
     func applyRlimits() throws {
         for limit in process.rlimits ?? [] {
             guard let number = RlimitKind.number(named: limit.type) else {

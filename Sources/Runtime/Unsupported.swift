@@ -10,15 +10,11 @@ enum Unsupported {
         let linux = spec.linux
         if linux?.seccomp != nil { try refuse("linux.seccomp") }
         if linux?.intelRdt != nil { try refuse("linux.intelRdt") }
-        if linux?.memoryPolicy != nil { try refuse("linux.memoryPolicy") }
         if let devices = linux?.netDevices, !devices.isEmpty { try refuse("linux.netDevices") }
         if let label = linux?.mountLabel, !label.isEmpty { try refuse("linux.mountLabel") }
         if let process = spec.process {
             if let profile = process.apparmorProfile, !profile.isEmpty { try refuse("process.apparmorProfile") }
             if let label = process.selinuxLabel, !label.isEmpty { try refuse("process.selinuxLabel") }
-            if process.scheduler != nil { try refuse("process.scheduler") }
-            if process.ioPriority != nil { try refuse("process.ioPriority") }
-            if process.execCPUAffinity != nil { try refuse("process.execCPUAffinity") }
         }
         for (index, mount) in (spec.mounts ?? []).enumerated() {
             if mount.uidMappings != nil || mount.gidMappings != nil { try refuse("mounts[\(index)].uidMappings") }

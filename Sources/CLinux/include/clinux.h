@@ -84,4 +84,14 @@ int hako_open_pty_master(int flags);
 int hako_unlockpt(int fd);
 int hako_ptsname(int fd, char *buf, size_t len);
 extern const int HAKO_O_PATH;
+
+
+// sched_setattr(2) on the calling thread.
+int hako_sched_setattr(uint32_t policy, uint64_t flags, int32_t nice, uint32_t priority, uint64_t runtime, uint64_t deadline, uint64_t period);
+// ioprio_set(IOPRIO_WHO_PROCESS, 0, ioprio).
+int hako_ioprio_set_self(int ioprio);
+// sched_setaffinity(0, len, mask) with a raw bit mask.
+int hako_sched_setaffinity_self(const uint8_t *mask, size_t len);
+// set_mempolicy(2).
+long hako_set_mempolicy(int mode, const unsigned long *nodemask, unsigned long maxnode);
 #endif
