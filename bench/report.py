@@ -140,7 +140,7 @@ for verb, title in (("create", "peak RSS of `create` (median)"), ("run", "peak R
     ratio_lines.append("%-45s hako/runc %s  hako/crun %s" % (
         title, ratio(m["hako"], m["runc"]), ratio(m["hako"], m["crun"])))
 
-limits = {r[0]: r[1] if r[0] != "hako" else r[2] for r in tsv("limits.tsv")}
+limits = {r[0]: r[1] for r in tsv("limits.tsv") if len(r) > 1}
 if limits:
     def lim(v):
         return fmt_kib(int(v)) if v and v.isdigit() else (v or "-")
@@ -178,8 +178,10 @@ if overhead is not None:
     md.append("")
 md += table
 md.append("")
-md.append("hako does not apply cgroup resources yet (it creates no cgroup at all), so its lifecycle "
-          "figures skip work that runc and crun do.")
+if not machine.get("hako_applies_memory_limit", False):
+    md.append("This hako did not apply the memory limit of its config (checked on a created container), "
+              "so its smallest-limit figure is n/a; if it creates no cgroup at all, its lifecycle figures "
+              "skip work that runc and crun do.")
 if any(left.values()):
     md.append("")
     md.append("Left behind:")

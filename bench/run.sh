@@ -37,15 +37,30 @@ if ldd /bin/busybox >/dev/null 2>&1; then
 fi
 
 # ---------------------------------------------------------------- build
-echo "== building hako (release)"
-flock /tmp/hako-build.lock swift build -c release --static-swift-stdlib 2>&1 | tail -1
+# HAKO=/path/to/hako benchmarks that binary instead of building the work tree.
+if [ -n "${HAKO:-}" ]; then
+    echo "== using HAKO=$HAKO (no build)"
+    HAKO_SRC=$HAKO
+else
+    echo "== building hako (release)"
+    buildlog=$(mktemp /tmp/hako-bench-build.XXXXXX)
+    if ! flock /tmp/hako-build.lock swift build -c release --static-swift-stdlib >"$buildlog" 2>&1; then
+        tail -30 "$buildlog" >&2
+        rm -f "$buildlog"
+        echo "error: the release build failed (HAKO=/path/to/hako benchmarks a built binary)" >&2
+        exit 1
+    fi
+    tail -1 "$buildlog"
+    rm -f "$buildlog"
+    HAKO_SRC=.build/release/hako
+fi
 
 # ---------------------------------------------------------------- work dir and cleanup
 WORK=$(mktemp -d /tmp/hako-bench.XXXXXX)
 P=hb$$                                   # container-id prefix: $P-<runtime>-<name>
 mkdir -p "$WORK/bin" "$WORK/root/hako" "$WORK/root/runc" "$WORK/root/crun" "$OUT"
 # A copy: another build may replace .build/release/hako while the benchmark runs.
-cp .build/release/hako "$WORK/bin/hako"
+cp "$HAKO_SRC" "$WORK/bin/hako"
 HAKO_BIN=$WORK/bin/hako
 
 # crun refuses hybrid cgroups (v1 controllers + cgroup2 at /sys/fs/cgroup/unified). It works
@@ -135,8 +150,10 @@ RUNC_VERSION=$(runc --version | head -1)
 CRUN_VERSION=$(crun --version | head -1)
 HYPERFINE_VERSION=$(hyperfine --version)
 HAKO_COMMIT=$(git -C "$REPO" rev-parse --short HEAD 2>/dev/null || echo unknown)
-if [ -n "$(git -C "$REPO" status --porcelain -- Sources Package.swift 2>/dev/null)" ]; then
-    HAKO_COMMIT="$HAKO_COMMIT (+ uncommitted changes)"
+if [ -n "${HAKO:-}" ]; then
+    HAKO_COMMIT="binary $HAKO, not built from the work tree at $HAKO_COMMIT"
+elif [ -n "$(git -C "$REPO" status --porcelain -- Sources Package.swift 2>/dev/null)" ]; then
+    HAKO_COMMIT="$HAKO_COMMIT + uncommitted changes"
 fi
 if [ "$CRUN_NS_ON" = 1 ]; then CGROUPS="hybrid (v1 controllers + cgroup2 at /sys/fs/cgroup/unified)"
 elif [ "$(stat -f -c %T /sys/fs/cgroup)" = cgroup2fs ]; then CGROUPS="v2 (unified)"
@@ -264,18 +281,56 @@ $LEFTOVERS --sweep --label memory >> "$OUT/leftovers.tsv"
 
 # ---------------------------------------------------------------- 4. smallest memory limit
 # Bisection over linux.resources.memory.limit (= memory.swap, so no swap), in 16 KiB steps,
-# between 16 KiB and 64 MiB (256 KiB turned out to be enough for crun, so the floor is lower). A probe succeeds if `run` prints "hi" and exits 0.
+# between 16 KiB and 64 MiB (crun needs less than 256 KiB, so the floor is lower than that).
+# A probe succeeds if `run` prints "hi" and exits 0. A runtime is bisected only if it really
+# applies the limit: a container it created must sit in a memory cgroup with that limit.
 echo
 echo "== smallest memory limit under which \`echo hi\` runs"
-probe() { # RT KIB -> 0 if the container ran
-    local rt=$1 kib=$2 out rc
-    python3 - "$WORK/m-$rt/config.json" "$kib" <<'PY'
+set_limit() { # RT KIB: writes the limit into the runtime's memory-limit bundle
+    python3 - "$WORK/m-$1/config.json" "$2" <<'PY'
 import json, sys
 c = json.load(open(sys.argv[1]))
 b = int(sys.argv[2]) * 1024
 c["linux"].setdefault("resources", {})["memory"] = {"limit": b, "swap": b}
 json.dump(c, open(sys.argv[1], "w"), indent=2)
 PY
+}
+applies_limit() { # RT -> 0 if a container created with a 64 MiB limit has that limit
+    local rt=$1 id=$P-$1-limcheck pid ok=1
+    set_limit "$rt" 65536
+    if sh -c "$(cmd "$rt" wrapped) create --bundle $WORK/m-$rt $id" </dev/null >/dev/null 2>&1; then
+        pid=$(sh -c "$(cmd "$rt") state $id" | python3 -c 'import json, sys; print(json.load(sys.stdin)["pid"])')
+        if python3 - "$pid" $((65536 * 1024)) <<'PY'
+import sys
+pid, want = sys.argv[1], int(sys.argv[2])
+v1 = v2 = None
+for line in open("/proc/%s/cgroup" % pid):
+    _, controllers, path = line.rstrip("\n").split(":", 2)
+    if "memory" in controllers.split(","):
+        v1 = path
+    elif controllers == "":
+        v2 = path
+files = []
+if v1 is not None:
+    files.append("/sys/fs/cgroup/memory%s/memory.limit_in_bytes" % v1)
+if v2 is not None:
+    files.append("/sys/fs/cgroup%s/memory.max" % v2)
+for f in files:
+    try:
+        if open(f).read().strip() == str(want):
+            sys.exit(0)
+    except OSError:
+        pass
+sys.exit(1)
+PY
+        then ok=0; fi
+    fi
+    $LEFTOVERS --sweep >/dev/null
+    return $ok
+}
+probe() { # RT KIB -> 0 if the container ran
+    local rt=$1 kib=$2 out rc
+    set_limit "$rt" "$kib"
     set +e
     out=$(timeout 30 sh -c "$(cmd "$rt" wrapped) run --bundle $WORK/m-$rt $P-$rt-limit" </dev/null 2>>"$OUT/memlimit-$rt.log")
     rc=$?
@@ -287,25 +342,36 @@ PY
 }
 : > "$OUT/memlimit.tsv"
 rm -f "$OUT"/memlimit-*.log
-printf 'hako\t-\tn/a (cgroup limits not yet applied)\n' > "$WORK/limits.tsv"
-for rt in runc crun; do
-    lo=1 hi=4096                          # in 16 KiB units: 16 KiB .. 64 MiB
-    if ! probe "$rt" $((hi * 16)); then
-        result="> 64 MiB"
-    elif probe "$rt" $((lo * 16)); then
-        result="<= 16 KiB"
+: > "$WORK/limits.tsv"
+HAKO_LIMITS=false
+for rt in "${RUNTIMES[@]}"; do
+    if ! applies_limit "$rt"; then
+        result="n/a (cgroup limits not yet applied)"
     else
-        while [ $((hi - lo)) -gt 1 ]; do
-            mid=$(((lo + hi) / 2))
-            if probe "$rt" $((mid * 16)); then hi=$mid; else lo=$mid; fi
-        done
-        result=$((hi * 16))
+        [ "$rt" = hako ] && HAKO_LIMITS=true
+        lo=1 hi=4096                      # in 16 KiB units: 16 KiB .. 64 MiB
+        if ! probe "$rt" $((hi * 16)); then
+            result="> 64 MiB"
+        elif probe "$rt" $((lo * 16)); then
+            result="<= 16 KiB"
+        else
+            while [ $((hi - lo)) -gt 1 ]; do
+                mid=$(((lo + hi) / 2))
+                if probe "$rt" $((mid * 16)); then hi=$mid; else lo=$mid; fi
+            done
+            result=$((hi * 16))
+        fi
     fi
-    echo "   $rt: $result (KiB)"
-    printf '%s\t%s\t\n' "$rt" "$result" >> "$WORK/limits.tsv"
+    case $result in [0-9]*) echo "   $rt: $result KiB" ;; *) echo "   $rt: $result" ;; esac
+    printf '%s\t%s\n' "$rt" "$result" >> "$WORK/limits.tsv"
 done
-echo "   hako: n/a (cgroup limits not yet applied)"
 cp "$WORK/limits.tsv" "$OUT/limits.tsv"
+python3 - "$OUT/machine.json" "$HAKO_LIMITS" <<'PY'
+import json, sys
+m = json.load(open(sys.argv[1]))
+m["hako_applies_memory_limit"] = sys.argv[2] == "true"
+json.dump(m, open(sys.argv[1], "w"), indent=2)
+PY
 
 # ---------------------------------------------------------------- profile: where the time goes
 # One `run` per runtime under strace -f -T (every syscall with its duration; the container
