@@ -25,9 +25,9 @@ static inline long hako_seccomp_set_mode_filter(unsigned int flags, const struct
     return syscall(SYS_seccomp, 1 /* SECCOMP_SET_MODE_FILTER */, flags, prog);
 }
 
-// seccomp(SECCOMP_GET_ACTION_AVAIL, 0, &action): 0 when the kernel knows the action.
-static inline long hako_seccomp_action_available(uint32_t action) {
-    return syscall(SYS_seccomp, 2 /* SECCOMP_GET_ACTION_AVAIL */, 0, &action);
+// memfd_create(name, MFD_CLOEXEC) (memfd_create(2)), a scratch file for seccomp_export_bpf.
+static inline int hako_seccomp_memfd(const char *name) {
+    return (int)syscall(SYS_memfd_create, name, 1U /* MFD_CLOEXEC */);
 }
 
 #endif

@@ -55,11 +55,13 @@ public struct MountOptions: Equatable, Sendable {
     public var recursiveClear: UInt64 = 0
     /// Filesystem-specific options passed as mount(2)'s data ("mode=755,size=65536k").
     public var data: [String] = []
+    /// `tmpcopyup`: copy what the image has at the destination into the new tmpfs.
+    public var copyUp = false
 
     public var isBind: Bool { flags & MountFlag.bind != 0 }
 
     /// Options that runtime-spec defines but this build does not carry out; refused at create.
-    public static let unsupported: Set<String> = ["tmpcopyup", "idmap", "ridmap"]
+    public static let unsupported: Set<String> = ["idmap", "ridmap"]
 
     static let flagOptions: [String: (set: Bool, flag: UInt)] = [
         "defaults": (true, 0),
@@ -113,7 +115,9 @@ public struct MountOptions: Equatable, Sendable {
             if Self.unsupported.contains(option) {
                 throw RuntimeError("mount option \"\(option)\" is not supported by this version of hako")
             }
-            if let (set, flag) = Self.flagOptions[option] {
+            if option == "tmpcopyup" {
+                copyUp = true
+            } else if let (set, flag) = Self.flagOptions[option] {
                 if set { flags |= flag; clearedFlags &= ~flag } else { flags &= ~flag; clearedFlags |= flag }
             } else if let flag = Self.propagationOptions[option] {
                 propagation.append(flag)

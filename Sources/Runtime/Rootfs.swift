@@ -122,6 +122,21 @@ struct RootfsBuilder {
         defer { close(target) }
         if strict { try refuseOvermount(target, destination: destination) }
         let flags = options.flags & ~MountFlag.remount
+        if options.copyUp {
+            guard type == "tmpfs" else { throw RuntimeError("option tmpcopyup: only for tmpfs mounts, not \(type ?? "none")") }
+            // Opened before the mount: afterwards it still reads the covered directory.
+            let covered = try check(openat(target, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC), "open", path: destination)
+            defer { close(covered) }
+            try Mounts.mount(source: source.isEmpty ? type : source, target: procFD(target), type: type, flags: flags, data: options.dataString)
+            let mountedPath = try root.open(destination)
+            defer { close(mountedPath) }
+            let mounted = try check(open(procFD(mountedPath), O_RDONLY | O_DIRECTORY | O_CLOEXEC), "open", path: destination)
+            defer { close(mounted) }
+            try step("copying \(destination) into its tmpfs (tmpcopyup)") {
+                try CopyUp.copyTree(from: covered, to: mounted, path: destination)
+            }
+            return false
+        }
         var failure: SysError?
         do {
             try Mounts.mount(source: source.isEmpty ? type : source, target: procFD(target), type: type,

@@ -7,7 +7,7 @@ public enum RuntimeFeatures {
 
     public static var mountOptions: [String] {
         let all = Array(MountOptions.flagOptions.keys) + Array(MountOptions.propagationOptions.keys)
-            + Array(MountOptions.recursiveOptions.keys) + Array(MountOptions.recursiveAtimeOptions.keys)
+            + Array(MountOptions.recursiveOptions.keys) + Array(MountOptions.recursiveAtimeOptions.keys) + ["tmpcopyup"]
         return all.sorted()
     }
 

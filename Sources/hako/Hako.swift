@@ -14,7 +14,7 @@ struct Hako: ParsableCommand {
         version: "hako version \(version)\nspec: 1.2.0",
         subcommands: [
             Create.self, Start.self, StateCommand.self, Kill.self, Delete.self, Run.self, Exec.self,
-            Pause.self, Resume.self, Ps.self, Events.self, Update.self,
+            Pause.self, Resume.self, Ps.self, Events.self, Update.self, Info.self,
             List.self, SpecCommand.self, FeaturesCommand.self,
         ]
     )

@@ -39,9 +39,27 @@ struct CommandTests {
         #expect(Set(features.linux?.namespaces ?? []) == ["pid", "network", "mount", "ipc", "uts", "user", "cgroup", "time"])
         #expect(features.hooks?.count == 6)
         #expect(features.mountOptions?.contains("rbind") == true)
-        #expect(features.mountOptions?.contains("tmpcopyup") == false)
+        #expect(features.mountOptions?.contains("tmpcopyup") == true)
+        #expect(features.mountOptions?.contains("idmap") == false)
         #expect(features.linux?.seccomp?.enabled == false)
         #expect(features.linux?.capabilities?.contains("CAP_SYS_ADMIN") == true)
+    }
+
+    @Test("info reports the kernel, cgroup mode and namespaces")
+    func info() throws {
+        let json = try Runner.run(["info", "--format", "json"])
+        #expect(json.status == 0, "\(json.stderr)")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        let kernel = try #require(object["kernel"] as? [String: String])
+        var names = utsname()
+        uname(&names)
+        let release = withUnsafeBytes(of: names.release) { String(decoding: $0.prefix(while: { $0 != 0 }), as: UTF8.self) }
+        #expect(kernel["release"] == release)
+        #expect((object["namespaces"] as? [String])?.contains("pid") == true)
+        let hybrid = FileManager.default.fileExists(atPath: "/sys/fs/cgroup/memory") && FileManager.default.fileExists(atPath: "/sys/fs/cgroup/unified")
+        if hybrid { #expect((object["cgroup"] as? [String: Any])?["mode"] as? String == "hybrid") }
+        let text = try Runner.run(["info"])
+        #expect(text.stdout.contains("kernel:"))
     }
 
     @Test("--version names hako and the spec version")

@@ -138,6 +138,20 @@ struct SetupTests {
         #expect(!FileManager.default.fileExists(atPath: shared + "/new"))
     }
 
+    @Test("tmpcopyup fills the tmpfs with what the image had there; the image is unchanged")
+    func tmpCopyUp() throws {
+        let bundle = try TestBundle(args: ["sh", "-c", "cat /etc/passwd | head -1; ls -l /etc/group | awk '{print $1}'; echo new > /etc/new; grep ' /etc ' /proc/mounts | cut -d' ' -f3"])
+        bundle.spec.mounts?.append(Mount(destination: "/etc", type: "tmpfs", source: "tmpfs", options: ["tmpcopyup", "mode=755"]))
+        try FileManager.default.setAttributes([.posixPermissions: 0o640], ofItemAtPath: bundle.rootfs + "/etc/group")
+        #expect(try output(bundle) == "root:x:0:0:root:/root:/bin/sh\n-rw-r-----\ntmpfs\n")
+        #expect(!FileManager.default.fileExists(atPath: bundle.rootfs + "/etc/new"))
+        let bad = try TestBundle(args: ["true"])
+        bad.spec.mounts?.append(Mount(destination: "/x", type: "proc", source: "proc", options: ["tmpcopyup"]))
+        let result = try bad.create()
+        #expect(result.stderr.contains("tmpcopyup"))
+        bad.expectNothingLeft()
+    }
+
     @Test("a mount destination that is a symlink out of the rootfs lands inside it")
     func symlinkDestination() throws {
         let outside = try Scratch.directory("outside")

@@ -50,7 +50,13 @@ struct MountOptionTests {
         #expect(options.flags == 0)
     }
 
-    @Test("options that cannot be carried out are refused", arguments: ["tmpcopyup", "idmap", "ridmap"])
+    @Test("tmpcopyup is recorded for the mount")
+    func copyUp() throws {
+        #expect(try MountOptions(parsing: ["tmpcopyup", "mode=755"]).copyUp)
+        #expect(try MountOptions(parsing: ["mode=755"]).copyUp == false)
+    }
+
+    @Test("options that cannot be carried out are refused", arguments: ["idmap", "ridmap"])
     func unsupported(option: String) {
         #expect(throws: RuntimeError.self) { try MountOptions(parsing: [option]) }
     }
