@@ -4,12 +4,48 @@ import Glibc
 import LinuxSys
 
 /// A `cgroup` entry of config.json's mounts: on a unified host a cgroup2 mount; on a v1
-/// or hybrid host a tmpfs holding one mount per hierarchy, named as on the host. With a
-/// cgroup namespace each mount shows the container's own cgroup as its root.
+/// or hybrid host a tmpfs holding one mount per hierarchy, named as on the host. Either
+/// way the container sees its own cgroup as the root: with a cgroup namespace a new
+/// cgroupfs mount shows it; without one, hako binds the container's cgroup directory
+/// of the host's hierarchy, as runc does (podman on cgroup v1 shares the host's cgroup
+/// namespace and expects this).
 struct CgroupMount {
     let root: SecureRoot
     let destination: String
     let options: MountOptions
+    /// Whether the container has its own cgroup namespace.
+    let ownNamespace: Bool
+
+    /// This process's cgroup in each hierarchy, from /proc/self/cgroup: controllers -> path.
+    static func ownCgroups() throws -> [String: String] {
+        var result: [String: String] = [:]
+        for line in try Files.readText("/proc/self/cgroup").split(separator: "\n") {
+            let fields = line.split(separator: ":", maxSplits: 2, omittingEmptySubsequences: false)
+            if fields.count == 3 { result[String(fields[1])] = String(fields[2]) }
+        }
+        return result
+    }
+
+    /// Mounts one hierarchy at `target`: a new cgroupfs in the container's namespace, or a
+    /// bind of the container's directory of the host's hierarchy.
+    func mountHierarchy(_ hierarchy: (mountPoint: String, type: String, options: String), controllers: String,
+                        own: [String: String], at target: String, flags: UInt) throws {
+        if ownNamespace {
+            do {
+                try Mounts.mount(source: "cgroup", target: target, type: hierarchy.type, flags: flags,
+                                 data: hierarchy.type == "cgroup" ? controllers : nil)
+                return
+            } catch {
+                // A user namespace may not mount cgroupfs even with its own cgroup namespace
+                // on older kernels: fall back to the bind below.
+                guard error.errno == EPERM else { throw error }
+            }
+        }
+        let key = hierarchy.type == "cgroup2" ? "" : controllers
+        let path = own[key] ?? "/"
+        try Mounts.mount(source: hierarchy.mountPoint + (path == "/" ? "" : path), target: target, type: nil,
+                         flags: MountFlag.bind | MountFlag.recursive)
+    }
 
     /// The cgroup filesystems mounted on the host: mount point and super options.
     static func hostHierarchies() throws -> [(mountPoint: String, type: String, options: String)] {
@@ -35,8 +71,14 @@ struct CgroupMount {
         let hierarchies = try Self.hostHierarchies()
         let target = try root.ensure(destination, as: .directory, noSymlinks: true)
         defer { close(target) }
+        let own = try Self.ownCgroups()
         if hierarchies.count == 1 && hierarchies[0].type == "cgroup2" && hierarchies[0].mountPoint == "/sys/fs/cgroup" {
-            try Mounts.mount(source: "cgroup2", target: procFD(target), type: "cgroup2", flags: flags)
+            try mountHierarchy(hierarchies[0], controllers: "", own: own, at: procFD(target), flags: flags)
+            if !ownNamespace && flags & MountFlag.readOnly != 0 {
+                let mounted = try root.open(destination)
+                defer { close(mounted) }
+                try Mounts.mount(source: nil, target: procFD(mounted), type: nil, flags: MountFlag.bind | MountFlag.remount | flags)
+            }
             return
         }
         try Mounts.mount(source: "tmpfs", target: procFD(target), type: "tmpfs", flags: flags & ~MountFlag.readOnly, data: "mode=755")
@@ -46,14 +88,11 @@ struct CgroupMount {
             defer { close(sub) }
             // Only the controller options; the rest (rw, relatime...) are mount flags.
             let controllers = hierarchy.options.split(separator: ",").filter { $0 != "rw" && $0 != "ro" }.joined(separator: ",")
-            do {
-                try Mounts.mount(source: "cgroup", target: procFD(sub), type: hierarchy.type, flags: flags,
-                                 data: hierarchy.type == "cgroup" ? controllers : nil)
-            } catch {
-                // A user namespace without its own cgroup namespace may not mount cgroupfs;
-                // bind the host's hierarchy instead, as runc does.
-                guard error.errno == EPERM else { throw error }
-                try Mounts.mount(source: hierarchy.mountPoint, target: procFD(sub), type: nil, flags: MountFlag.bind | MountFlag.recursive)
+            try mountHierarchy(hierarchy, controllers: controllers, own: own, at: procFD(sub), flags: flags)
+            if !ownNamespace && flags & MountFlag.readOnly != 0 {
+                let mounted = try root.open(destination + "/" + name)
+                defer { close(mounted) }
+                try Mounts.mount(source: nil, target: procFD(mounted), type: nil, flags: MountFlag.bind | MountFlag.remount | flags)
             }
         }
         if flags & MountFlag.readOnly != 0 {

@@ -90,7 +90,8 @@ struct RootfsBuilder {
         var type = mount.type
         if type == "bind" { options.flags |= MountFlag.bind; type = nil }
         if type == "cgroup" || type == "cgroup2" {
-            try CgroupMount(root: root, destination: mount.destination, options: options).mount()
+            let ownNamespace = spec.linux?.namespaces?.contains { $0.type == "cgroup" } ?? false
+            try CgroupMount(root: root, destination: mount.destination, options: options, ownNamespace: ownNamespace).mount()
             return
         }
         let destination = Paths.clean(mount.destination)

@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import CSeccomp
+import OCISpec
 
 /// The classic BPF opcodes the -ENOSYS stub uses (<linux/bpf_common.h>).
 enum BPF {

@@ -30,6 +30,18 @@ struct CgroupTests {
         bundle.expectNothingLeft()
     }
 
+    @Test("the container sees its own cgroup at /sys/fs/cgroup, with or without a cgroup namespace", arguments: [true, false])
+    func ownCgroupVisible(cgroupNamespace: Bool) throws {
+        let bundle = try TestBundle(args: ["sh", "-c", "cat /sys/fs/cgroup/memory/memory.limit_in_bytes /sys/fs/cgroup/pids/pids.max; touch /sys/fs/cgroup/pids/x 2>/dev/null || echo ro"])
+        bundle.spec.linux?.namespaces?.removeAll { $0.type == "cgroup" }
+        if cgroupNamespace { bundle.spec.linux?.namespaces?.append(LinuxNamespace(type: "cgroup")) }
+        bundle.spec.linux?.resources = LinuxResources(memory: LinuxMemory(limit: 48 << 20), pids: LinuxPids(limit: 33))
+        let result = try bundle.run()
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout == "\(48 << 20)\n33\nro\n")
+        bundle.expectNothingLeft()
+    }
+
     @Test("a pids limit stops forks inside the container")
     func pidsLimitFelt() throws {
         let bundle = try TestBundle(args: ["sh", "-c", "for i in 1 2 3 4 5 6 7 8; do sleep 5 & done; echo forked"])
