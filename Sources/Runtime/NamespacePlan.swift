@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import CLinux
 import LinuxSys
 import OCISpec
 
@@ -39,10 +43,19 @@ struct NamespacePlan {
         creates.filter { $0 != .user && $0 != .cgroup }.reduce(0) { $0 | (Self.flags[$1] ?? 0) }
     }
 
+    /// Joins every namespace in `joins`. All paths are opened first: once the mount
+    /// namespace is joined, /proc is the container's and the other paths (the host's
+    /// /proc/PID/ns/...) no longer resolve.
     func joinAll() throws {
+        var opened: [(kind: NamespaceKind, path: String, fd: Int32)] = []
+        defer { for entry in opened { close(entry.fd) } }
         for join in joins {
-            try step("joining the \(join.kind.rawValue) namespace \(join.path)") {
-                try Namespaces.join(path: join.path, type: Self.flags[join.kind] ?? 0)
+            let fd = try step("opening the \(join.kind.rawValue) namespace \(join.path)") { try Files.open(join.path, O_RDONLY) }
+            opened.append((join.kind, join.path, fd))
+        }
+        for entry in opened {
+            if hako_setns(entry.fd, Self.flags[entry.kind] ?? 0) != 0 {
+                throw RuntimeError("joining the \(entry.kind.rawValue) namespace \(entry.path)", SysError("setns", path: entry.path, errno: errno))
             }
         }
     }

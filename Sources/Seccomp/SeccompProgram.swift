@@ -271,7 +271,7 @@ extension SeccompProgram {
             guard largest > 0 else { continue }
             // x32 shares AUDIT_ARCH_X86_64 with x86_64; libseccomp's x32 token is not an
             // AUDIT_ARCH_* value.
-            let auditArch = arch == .x32 ? UInt32(SCMP_ARCH_X86_64) : token
+            let auditArch = arch == .x32 ? (SeccompArch.x86_64.token ?? token) : token
             let limit = EnosysStub.Limit(arch: arch, largest: UInt32(largest))
             if let i = groups.firstIndex(where: { $0.auditArch == auditArch }) {
                 groups[i].limits.append(limit)
