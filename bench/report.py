@@ -2,7 +2,9 @@
 """Turns bench/results/ (hyperfine JSON, memory and limit TSVs) into results/latest.md and
 prints the table with the ratios hako/runc and hako/crun of the medians.
 
-Usage: python3 bench/report.py bench/results
+Usage: python3 bench/report.py bench/results [STRACE_DIR]
+With STRACE_DIR (where run.sh left strace-<runtime>.txt), the strace logs are summarised into
+results/strace-summary.json; without it, that summary is read back.
 """
 import json
 import re
@@ -11,6 +13,7 @@ import statistics
 import sys
 
 OUT = sys.argv[1]
+STRACE_DIR = sys.argv[2] if len(sys.argv) > 2 else None
 RUNTIMES = ("hako", "runc", "crun")
 
 
@@ -189,11 +192,20 @@ if any(left.values()):
     for rt in RUNTIMES:
         for r in left[rt][:10]:
             md.append("- " + " ".join(r))
+summaries = {}
+if STRACE_DIR:
+    for rt in RUNTIMES:
+        path = os.path.join(STRACE_DIR, "strace-%s.txt" % rt)
+        if os.path.exists(path):
+            summaries[rt] = strace_summary(path)
+    with open(os.path.join(OUT, "strace-summary.json"), "w") as f:
+        json.dump(summaries, f, indent=2)
+else:
+    summaries = load("strace-summary.json") or {}
 profile_rows = []
 for rt in RUNTIMES:
-    path = os.path.join(OUT, "strace-%s.txt" % rt)
-    if os.path.exists(path):
-        calls, work, slow = strace_summary(path)
+    if rt in summaries:
+        calls, work, slow = summaries[rt]
         profile_rows.append("| %s | %d | %.1f ms | %s |" % (
             rt, calls, work * 1000,
             "<br>".join("%.1f ms `%s`" % (t * 1000, c.replace("|", "/")) for t, c in slow)))

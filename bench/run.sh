@@ -379,12 +379,12 @@ PY
 # wrapper's namespace, so the wrapper is not traced.
 echo
 echo "== profile of one \`run\` per runtime (strace -f -T, perf)"
-rm -f "$OUT"/strace-*.txt
+rm -f "$OUT"/strace-*.txt "$OUT/strace-summary.json"
 : > "$OUT/profile.txt"
 for rt in "${RUNTIMES[@]}"; do
     pre=""
     [ "$rt" = crun ] && pre=$NS
-    sh -c "$pre strace -f -T -qq -o $OUT/strace-$rt.txt $(cmd "$rt") run --bundle $WORK/b-$rt $P-$rt-strace" </dev/null
+    sh -c "$pre strace -f -T -qq -o $WORK/strace-$rt.txt $(cmd "$rt") run --bundle $WORK/b-$rt $P-$rt-strace" </dev/null
 done
 if command -v perf >/dev/null && perf stat -e task-clock true >/dev/null 2>&1; then
     for rt in "${RUNTIMES[@]}"; do
@@ -412,4 +412,4 @@ $LEFTOVERS --sweep --label profile >> "$OUT/leftovers.tsv"
 
 # ---------------------------------------------------------------- report
 echo
-python3 "$BENCH/report.py" "$OUT"
+python3 "$BENCH/report.py" "$OUT" "$WORK"

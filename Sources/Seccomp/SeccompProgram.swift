@@ -55,7 +55,15 @@ public struct SeccompProgram: Sendable {
         for (i, arch) in architectures.enumerated() {
             let result = seccomp_arch_add(context, arch.token)
             // The native architecture is always there already.
-            if result < 0 && result != -EEXIST {
+            if result == -EEXIST { continue }
+            if result == -EDOM {
+                // One filter covers one byte order (libseccomp's rule; runc fails here too).
+                throw SeccompError(
+                    SeccompPath.architecture(i),
+                    reason: "\(arch.arch.rawValue) has another byte order than the native architecture"
+                )
+            }
+            if result < 0 {
                 throw .libseccomp(SeccompPath.architecture(i) + ": adding \(arch.arch.rawValue)", result)
             }
         }
@@ -99,7 +107,7 @@ public struct SeccompProgram: Sendable {
         }
 
         var instructions = try export(context)
-        if !defaultAction.letsCallsRun && !(defaultAction == .errno && config.defaultErrnoRet == UInt(ENOSYS)) {
+        if wantsEnosysStub(defaultAction, errnoRet: config.defaultErrnoRet) {
             let groups = enosysGroups(architectures.map(\.arch), rules: rules)
             instructions = EnosysStub.generate(groups) + instructions
         }
@@ -252,6 +260,11 @@ extension SeccompProgram {
             result.append((flag, i))
         }
         return result
+    }
+
+    /// runc's generatePatch: no stub when the default lets calls run or already is ENOSYS.
+    static func wantsEnosysStub(_ defaultAction: LinuxSeccompAction, errnoRet: UInt?) -> Bool {
+        !defaultAction.letsCallsRun && !(defaultAction == .errno && errnoRet == UInt(ENOSYS))
     }
 
     /// The largest syscall number the profile names on each of its architectures, for the

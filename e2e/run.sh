@@ -1,0 +1,214 @@
+#!/usr/bin/env bash
+# End-to-end: podman, containerd (ctr) and Docker run their containers with hako as the
+# runtime. Installs the engines from Debian if missing, starts containerd and dockerd with
+# their own roots under a temporary directory (no network: loopback-free, --bridge none),
+# imports a busybox-static image made here, runs each scenario with a timeout, cleans up
+# everything it made, and prints "N passed, N failed". Run as root from the repository.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+repo=$PWD
+
+if [ "$(id -u)" != 0 ]; then echo "e2e: needs root" >&2; exit 1; fi
+need=()
+for tool in podman:podman ctr:containerd dockerd:docker.io script:bsdutils busybox:busybox-static; do
+    command -v "${tool%%:*}" >/dev/null 2>&1 || need+=("${tool##*:}")
+done
+if [ ${#need[@]} -gt 0 ]; then
+    echo "e2e: installing ${need[*]}"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null || exit 1
+fi
+swift build >/dev/null || { echo "e2e: swift build failed" >&2; exit 1; }
+hako="$repo/.build/debug/hako"
+
+work=$(mktemp -d /tmp/hako-e2e-XXXXXX)
+containerd_pid="" dockerd_pid=""
+cleanup() {
+    [ -n "$dockerd_pid" ] && kill "$dockerd_pid" 2>/dev/null && wait "$dockerd_pid" 2>/dev/null
+    [ -n "$containerd_pid" ] && kill "$containerd_pid" 2>/dev/null && wait "$containerd_pid" 2>/dev/null
+    # Unmount whatever the engines left under the work directory, deepest first.
+    awk -v w="$work" '$5 ~ "^"w {print $5}' /proc/self/mountinfo | sort -r | while read -r m; do umount -l "$m" 2>/dev/null; done
+    rm -rf "$work"
+}
+trap cleanup EXIT
+
+passed=0 failed=0 failures=()
+# scenario NAME COMMAND...: runs the command (usually a function below) with a timeout.
+scenario() {
+    local name=$1; shift
+    local log="$work/log.$((passed + failed))"
+    # A subshell runs the scenario (functions included); a watchdog ends it after 120 s.
+    ( "$@" ) >"$log" 2>&1 &
+    local pid=$!
+    ( sleep 120 && kill -TERM "$pid" 2>/dev/null && echo "timed out after 120 s" >>"$log" ) &
+    local watchdog=$!
+    wait "$pid"
+    local rc=$?
+    kill "$watchdog" 2>/dev/null; wait "$watchdog" 2>/dev/null
+    if [ $rc -eq 0 ]; then
+        passed=$((passed + 1)); echo "PASS  $name"
+    else
+        failed=$((failed + 1)); failures+=("$name"); echo "FAIL  $name"; sed 's/^/      /' "$log" | tail -15
+    fi
+}
+# expect_failure EXPECTED COMMAND...: the command fails and prints EXPECTED somewhere.
+expect_failure() {
+    local expected=$1; shift
+    local out; out=$("$@" 2>&1); local rc=$?
+    echo "$out"
+    [ $rc -ne 0 ] && grep -qF -- "$expected" <<<"$out"
+}
+# expect_output EXPECTED COMMAND...: the command succeeds and prints EXPECTED somewhere.
+expect_output() {
+    local expected=$1; shift
+    local out; out=$("$@" 2>&1); local rc=$?
+    echo "$out"
+    [ $rc -eq 0 ] && grep -qF -- "$expected" <<<"$out"
+}
+
+# --- the image: a busybox-static rootfs ---
+mkdir -p "$work/rootfs"/{bin,etc,proc,sys,dev,tmp,root}
+cp /bin/busybox "$work/rootfs/bin/busybox"
+for applet in $(/bin/busybox --list); do [ "$applet" = busybox ] || ln -s busybox "$work/rootfs/bin/$applet"; done
+printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/sh\n' > "$work/rootfs/etc/passwd"
+printf 'root:x:0:\nnogroup:x:65534:\n' > "$work/rootfs/etc/group"
+tar -C "$work/rootfs" -cf "$work/busybox.tar" .
+
+# --- podman ---
+# This host has no systemd: cgroupfs manager, file events. root lacks CAP_SYS_RESOURCE,
+# so podman must not ask for rlimits above the hard limits (default_ulimits = []).
+# podman passes --log-format=json only to runtimes listed in runtime_supports_json.
+cat > "$work/containers.conf" <<CONF
+[containers]
+default_ulimits = []
+netns = "none"
+[engine]
+cgroup_manager = "cgroupfs"
+events_logger = "file"
+tmp_dir = "$work/podman-tmp"
+runtime = "hako"
+runtime_supports_json = ["hako"]
+pull_policy = "never"
+[engine.runtimes]
+hako = ["$hako"]
+CONF
+export CONTAINERS_CONF="$work/containers.conf"
+podman() { command podman --root "$work/podman-root" --runroot "$work/podman-run" --storage-driver vfs "$@"; }
+# Images are made here; nothing is ever pulled (pull_policy "never" above, --pull never
+# for docker; ctr run never pulls).
+image=localhost/busybox:e2e
+podman import -q "$work/busybox.tar" "$image" >/dev/null
+
+p_run_rm() { expect_output "hello" podman run --rm "$image" sh -c 'echo hello; exit 0' && { podman run --rm "$image" sh -c 'exit 7'; [ $? -eq 7 ]; }; }
+p_run_tty() { expect_output "/dev/pts/" script -qec "podman run --rm -it $image tty" /dev/null; }
+p_lifecycle() {
+    podman run -d --name life "$image" sleep 1000 &&
+    expect_output "in-exec" podman exec life sh -c 'echo in-exec' &&
+    expect_output "/dev/pts/" script -qec "podman exec -it life tty" /dev/null &&
+    podman run -d --name logger "$image" sh -c 'echo logged-line; sleep 1000' && sleep 1 &&
+    expect_output "logged-line" podman logs logger &&
+    podman kill logger && podman rm logger &&
+    podman stop -t 1 life && podman rm life &&
+    [ -z "$(podman ps -aq)" ]
+}
+p_limits() {
+    podman run -d --name limits --memory 64m --cpus 0.5 --pids-limit 50 "$image" sleep 1000 &&
+    expect_output "67108864" podman exec limits cat /sys/fs/cgroup/memory/memory.limit_in_bytes &&
+    expect_output "50" podman exec limits cat /sys/fs/cgroup/pids/pids.max &&
+    expect_output "50000" podman exec limits cat /sys/fs/cgroup/cpu/cpu.cfs_quota_us
+    local rc=$?; podman rm -f limits >/dev/null; return $rc
+}
+p_security() {
+    expect_output "uid=1000 gid=1000" podman run --rm --user 1000:1000 "$image" id &&
+    expect_output "CapEff:	0000000000000000" podman run --rm --cap-drop all "$image" grep CapEff /proc/self/status &&
+    expect_output "Read-only file system" podman run --rm --read-only "$image" sh -c 'touch /x 2>&1; true'
+}
+p_pause_top_stats() {
+    podman run -d --name pts "$image" sleep 1000 &&
+    podman pause pts && expect_output "paused" podman inspect -f '{{.State.Status}}' pts &&
+    podman unpause pts && expect_output "running" podman inspect -f '{{.State.Status}}' pts &&
+    expect_output "sleep 1000" podman top pts &&
+    expect_output "pts" podman stats --no-stream pts
+    local rc=$?; podman rm -f pts >/dev/null; return $rc
+}
+p_memory_1m() { expect_output "hi" podman run --rm --memory 1m "$image" echo hi; }
+p_seccomp() {
+    printf '{"defaultAction":"SCMP_ACT_ALLOW","syscalls":[{"names":["mkdir","mkdirat"],"action":"SCMP_ACT_ERRNO"}]}' > "$work/seccomp.json"
+    expect_output "Operation not permitted" podman run --rm --security-opt seccomp="$work/seccomp.json" "$image" sh -c 'mkdir /tmp/x 2>&1; true'
+}
+p_error_surfaces() { expect_failure 'executable file not found' podman run --rm "$image" no-such-program; }
+
+scenario "podman run --rm: output and exit code" p_run_rm
+scenario "podman run -it: a terminal" p_run_tty
+scenario "podman run -d, exec, exec -it, logs, kill, stop, rm" p_lifecycle
+scenario "podman --memory --cpus --pids-limit" p_limits
+scenario "podman --user --cap-drop --read-only" p_security
+scenario "podman pause, unpause, top, stats --no-stream" p_pause_top_stats
+scenario "podman run --memory 1m" p_memory_1m
+scenario "podman --security-opt seccomp=profile.json" p_seccomp
+scenario "podman shows hako's error" p_error_surfaces
+
+# --- containerd ---
+mkdir -p "$work/containerd"
+cat > "$work/containerd/config.toml" <<CONF
+version = 2
+root = "$work/containerd/root"
+state = "$work/containerd/state"
+disabled_plugins = ["io.containerd.grpc.v1.cri"]
+[grpc]
+  address = "$work/containerd/containerd.sock"
+[ttrpc]
+  address = "$work/containerd/containerd.sock.ttrpc"
+[debug]
+  address = ""
+[metrics]
+  address = ""
+CONF
+containerd --config "$work/containerd/config.toml" >"$work/containerd/log" 2>&1 &
+containerd_pid=$!
+ctr() { command ctr --address "$work/containerd/containerd.sock" "$@"; }
+for _ in $(seq 50); do [ -S "$work/containerd/containerd.sock" ] && break; sleep 0.2; done
+podman save -q --format oci-archive -o "$work/busybox-oci.tar" "$image"
+ctr images import --base-name localhost/busybox "$work/busybox-oci.tar" >/dev/null
+
+c_run_rm() { expect_output "hi from ctr" ctr run --rm --runc-binary "$hako" "$image" c1 sh -c 'echo hi from ctr'; }
+c_task() {
+    ctr run -d --runc-binary "$hako" "$image" c2 sleep 1000 &&
+    expect_output "exec-ok" ctr task exec --exec-id e1 c2 sh -c 'echo exec-ok' &&
+    { ctr task exec --exec-id e2 c2 sh -c 'exit 4'; [ $? -eq 4 ]; } &&
+    ctr task pause c2 && expect_output "PAUSED" ctr task ls &&
+    ctr task resume c2 && expect_output "RUNNING" ctr task ls &&
+    expect_output "memory" ctr task metrics c2 &&
+    expect_output "PID" ctr task ps c2 &&
+    ctr task kill -s SIGKILL c2 && sleep 1 && expect_output "STOPPED" ctr task ls &&
+    ctr task delete c2 && ctr container delete c2
+}
+c_error() { expect_failure 'executable file not found in $PATH' ctr run --rm --runc-binary "$hako" "$image" c3 no-such-program; }
+
+scenario "ctr run --rm --runc-binary hako" c_run_rm
+scenario "ctr run -d, task exec, pause, resume, metrics, ps, kill" c_task
+scenario "ctr shows hako's error (runc log format)" c_error
+
+# --- Docker ---
+mkdir -p "$work/docker"
+dockerd --data-root "$work/docker/data" --exec-root "$work/docker/exec" --pidfile "$work/docker/pid" \
+    -H "unix://$work/docker/docker.sock" --bridge none --iptables=false --ip6tables=false \
+    --containerd "$work/containerd/containerd.sock" --storage-driver vfs \
+    --add-runtime "hako=$hako" >"$work/docker/log" 2>&1 &
+dockerd_pid=$!
+docker() { command docker -H "unix://$work/docker/docker.sock" "$@"; }
+for _ in $(seq 100); do docker info >/dev/null 2>&1 && break; sleep 0.2; done
+docker import "$work/busybox.tar" busybox:e2e >/dev/null
+
+d_run() { expect_output "hi from docker" docker run --rm --pull never --runtime hako --network none busybox:e2e sh -c 'echo hi from docker'; }
+d_lifecycle() {
+    docker run -d --pull never --runtime hako --network none --name d1 busybox:e2e sleep 1000 &&
+    expect_output "exec-ok" docker exec d1 sh -c 'echo exec-ok' &&
+    docker stop -t 1 d1 && docker rm d1
+}
+scenario "docker run --runtime hako" d_run
+scenario "docker run -d, exec, stop, rm" d_lifecycle
+
+echo
+[ ${#failures[@]} -eq 0 ] || printf 'failed: %s\n' "${failures[@]}"
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
