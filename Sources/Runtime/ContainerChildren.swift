@@ -26,13 +26,17 @@ struct ContainerChildren {
             // If main dies, so does the intermediate (init notices through its channel).
             try Processes.prctl(Prctl.setDeathSignal, UInt(SIGKILL), step: "prctl(PR_SET_PDEATHSIG)")
             try plan.namespaces.joinAll()
+            if plan.namespaces.joins.contains(where: { $0.kind == .user }) {
+                // hako's uid is not mapped in a namespace it joins: become its root, or
+                // files made next would have no owner (EOVERFLOW).
+                try becomeNamespaceRoot()
+            }
             if plan.namespaces.creates.contains(.user) {
                 try Namespaces.unshare(NamespacePlan.flags[.user] ?? 0, step: "creating the user namespace")
                 try channel.send(.mappingRequest)
                 try channel.expect(.mappingDone)
                 // Become root of the new namespace, so files created next have a mapped owner.
-                try check(hako_setresgid(0, 0, 0), "setresgid 0 in the user namespace")
-                try check(hako_setresuid(0, 0, 0), "setresuid 0 in the user namespace")
+                try becomeNamespaceRoot()
             }
             let flags = plan.namespaces.intermediateUnshareFlags
             if flags != 0 {
@@ -52,6 +56,11 @@ struct ContainerChildren {
             try? channel.send(.failure(ChildFailure(message: "\(error)")))
             _exit(1)
         }
+    }
+
+    func becomeNamespaceRoot() throws {
+        try check(hako_setresgid(0, 0, 0), "setresgid 0 in the user namespace")
+        try check(hako_setresuid(0, 0, 0), "setresuid 0 in the user namespace")
     }
 
     /// Both children: nothing of hako's may be reachable from the container through /proc

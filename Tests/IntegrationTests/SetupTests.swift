@@ -107,6 +107,37 @@ struct SetupTests {
         #expect(words == ["0", "100000", "65536", "0", "100000", "65536", "0"])
     }
 
+    @Test("user namespace mappings with several ranges")
+    func userNamespaceRanges() throws {
+        let bundle = try TestBundle(args: ["sh", "-c", "cat /proc/self/uid_map /proc/self/gid_map"])
+        bundle.spec.linux?.namespaces?.append(LinuxNamespace(type: "user"))
+        bundle.spec.linux?.uidMappings = [LinuxIDMapping(containerID: 0, hostID: 200000, size: 1000), LinuxIDMapping(containerID: 1000, hostID: 300000, size: 500)]
+        bundle.spec.linux?.gidMappings = [LinuxIDMapping(containerID: 0, hostID: 200000, size: 1000), LinuxIDMapping(containerID: 5000, hostID: 400000, size: 10)]
+        try chownTree(bundle.rootfs, uid: 200000, gid: 200000)
+        let words = try output(bundle).split(whereSeparator: { $0 == " " || $0 == "\n" }).map(String.init)
+        #expect(words == ["0", "200000", "1000", "1000", "300000", "500", "0", "200000", "1000", "5000", "400000", "10"])
+    }
+
+    @Test("a user namespace given by path is joined (with the namespaces it owns)")
+    func joinUserNamespace() throws {
+        let first = try TestBundle(args: ["sleep", "100"])
+        first.spec.linux?.namespaces?.append(LinuxNamespace(type: "user"))
+        first.spec.linux?.uidMappings = [LinuxIDMapping(containerID: 0, hostID: 100000, size: 65536)]
+        first.spec.linux?.gidMappings = [LinuxIDMapping(containerID: 0, hostID: 100000, size: 65536)]
+        try chownTree(first.rootfs, uid: 100000, gid: 100000)
+        #expect(try first.run(["--detach"]).status == 0)
+        let pid = try #require((try first.state())?["pid"] as? Int)
+        let second = try TestBundle(args: ["sh", "-c", "cat /proc/self/uid_map; readlink /proc/self/ns/user"])
+        second.spec.linux?.namespaces = ["pid", "mount", "ipc", "uts"].map { LinuxNamespace(type: $0) }
+            + [LinuxNamespace(type: "user", path: "/proc/\(pid)/ns/user"), LinuxNamespace(type: "network", path: "/proc/\(pid)/ns/net")]
+        try chownTree(second.rootfs, uid: 100000, gid: 100000)
+        let out = try output(second)
+        let userns = try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/ns/user")
+        #expect(out.contains("100000"))
+        #expect(out.hasSuffix(userns + "\n"))
+        #expect(try first.hako(["delete", "--force", first.id]).status == 0)
+    }
+
     func chownTree(_ path: String, uid: UInt32, gid: UInt32) throws {
         lchown(path, uid, gid)
         let fm = FileManager.default
