@@ -22,11 +22,14 @@ let package = Package(
         .target(name: "LinuxSys", dependencies: ["CLinux"]),
         // cgroup v1, hybrid and v2 managers: detection, limits, freezing, stats.
         .target(name: "Cgroups", dependencies: ["LinuxSys", "OCISpec"]),
+        // libseccomp (Debian's libseccomp-dev), and the spec's seccomp section compiled with it.
+        .systemLibrary(name: "CSeccomp", pkgConfig: "libseccomp", providers: [.apt(["libseccomp-dev"])]),
+        .target(name: "Seccomp", dependencies: ["CSeccomp", "OCISpec", "LinuxSys"]),
         // The container runtime as a library: state, process model, rootfs, namespaces.
         .target(
             name: "Runtime",
             dependencies: [
-                "OCISpec", "LinuxSys", "CLinux", "Cgroups",
+                "OCISpec", "LinuxSys", "CLinux", "Cgroups", "Seccomp",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -41,6 +44,7 @@ let package = Package(
         ),
         .testTarget(name: "OCISpecTests", dependencies: ["OCISpec"], resources: [.copy("Fixtures")]),
         .testTarget(name: "CgroupsTests", dependencies: ["Cgroups", "OCISpec", "LinuxSys"]),
+        .testTarget(name: "SeccompTests", dependencies: ["Seccomp", "CSeccomp", "OCISpec", "LinuxSys"]),
         .testTarget(name: "RuntimeTests", dependencies: ["Runtime", "OCISpec", "LinuxSys"]),
         .testTarget(name: "IntegrationTests", dependencies: ["hako", "OCISpec", "LinuxSys"]),
     ]

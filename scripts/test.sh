@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Runs hako's tests: unit tests anywhere, and, as root, integration tests that run real
-# containers from a busybox-static rootfs. Installs busybox-static from Debian if missing.
+# containers from a busybox-static rootfs. Installs busybox-static and libseccomp-dev
+# from Debian if missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-if [ ! -x /bin/busybox ] || ! /bin/busybox --list >/dev/null 2>&1; then
-    echo "installing busybox-static (the test rootfs)"
+if [ ! -x /bin/busybox ] || ! /bin/busybox --list >/dev/null 2>&1 || [ ! -f /usr/include/seccomp.h ]; then
+    echo "installing busybox-static (the test rootfs) and libseccomp-dev"
     apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq busybox-static >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq busybox-static libseccomp-dev pkg-config >/dev/null
 fi
 # A static busybox is needed: the rootfs holds it alone, without shared libraries.
 if ldd /bin/busybox >/dev/null 2>&1; then

@@ -17,6 +17,9 @@ enum SyncMessage: Codable, Equatable {
     /// init -> main: run these hooks in the runtime namespace now, then answer `hooksDone`.
     case runHooks(HookKind)
     case hooksDone
+    /// init -> main: the seccomp notify listener fd is attached; send it to listenerPath.
+    case seccompListener
+    case seccompListenerSent
     /// init -> main: setup is complete; init waits at the start barrier.
     case ready
     /// any child -> main: a step failed.
@@ -52,12 +55,27 @@ struct Channel {
 
     /// Receives the next message; nil when the peer closed its end (exited).
     func receive() throws -> SyncMessage? {
-        let (bytes, _) = try Sockets.receive(fd)
-        if bytes.isEmpty { return nil }
+        try receiveWithDescriptor().message
+    }
+
+    /// Receives the next message and the descriptor attached to it, if any.
+    func receiveWithDescriptor() throws -> (message: SyncMessage?, fd: Int32?) {
+        let (bytes, attached) = try Sockets.receive(fd)
+        if bytes.isEmpty { return (nil, attached) }
         do {
-            return try JSONDecoder().decode(SyncMessage.self, from: Data(bytes))
+            return (try JSONDecoder().decode(SyncMessage.self, from: Data(bytes)), attached)
         } catch {
             throw RuntimeError("reading a message from \(peer): \(error)")
+        }
+    }
+
+    /// Sends a message with a descriptor attached (SCM_RIGHTS).
+    func send(_ message: SyncMessage, attaching descriptor: Int32) throws {
+        let data = try JSONEncoder().encode(message)
+        do {
+            try Sockets.send(fd, Array(data), fd: descriptor)
+        } catch {
+            throw RuntimeError("sending \(message) to \(peer)", error)
         }
     }
 
@@ -66,8 +84,8 @@ struct Channel {
         switch try receive() {
         case wanted?: return
         case .failure(let failure)?: throw failure
-        case nil: throw RuntimeError("\(peer) exited while main waited for \(wanted)")
-        case let other?: throw RuntimeError("\(peer) sent \(other) while main waited for \(wanted)")
+        case nil: throw RuntimeError("\(peer) exited while waiting for \(wanted)")
+        case let other?: throw RuntimeError("\(peer) sent \(other) while \(wanted) was expected")
         }
     }
 

@@ -175,15 +175,24 @@ struct ContainerChildren {
         let setup = ProcessSetup(process: plan.process, canSetGroups: canSetGroups())
         try setup.applyScheduling()
         try setup.applyRlimits()
+        let noNewPrivileges = plan.process.noNewPrivileges == true
+        // Without no_new_privs, loading a filter needs CAP_SYS_ADMIN: load it before the
+        // capabilities are dropped (runc's order).
+        if !noNewPrivileges, let seccomp = plan.seccomp {
+            try SeccompLoading.load(seccomp, channel: channel)
+        }
         try setup.applyIdentity()
         try step("changing to process.cwd \(plan.process.cwd)") { try enterWorkingDirectory(plan.process.cwd) }
-        if plan.process.noNewPrivileges == true {
-            let PR_SET_NO_NEW_PRIVS = Prctl.setNoNewPrivileges
-            try Processes.prctl(PR_SET_NO_NEW_PRIVS, 1, step: "prctl(PR_SET_NO_NEW_PRIVS)")
+        if noNewPrivileges {
+            try Processes.prctl(Prctl.setNoNewPrivileges, 1, step: "prctl(PR_SET_NO_NEW_PRIVS)")
         }
         let environment = setup.environment()
         let path = try setup.resolveExecutable(environment: environment)
         try setup.applyFinalAffinity()
+        // With no_new_privs, as late as possible: fewer of hako's own calls go through it.
+        if noNewPrivileges, let seccomp = plan.seccomp {
+            try SeccompLoading.load(seccomp, channel: channel)
+        }
         try Descriptors.prepareForExec(preserveFds: plan.options.preserveFds)
         umask(mode_t(plan.process.user.umask ?? 0o022))
         return ExecPlan(path: path, arguments: plan.process.args ?? [], environment: environment, hostPid: hostPid)

@@ -7,6 +7,7 @@ import FoundationEssentials
 import LinuxSys
 import Logging
 import OCISpec
+import Seccomp
 
 /// Everything the three processes of `create` need, decided by main before it forks:
 /// the children read it from their copy of main's memory, so nothing is re-parsed.
@@ -18,6 +19,8 @@ struct CreatePlan {
     let rootfs: String
     let stateDirectory: String
     let namespaces: NamespacePlan
+    /// linux.seccomp, compiled before the fork: init only loads it.
+    let seccomp: SeccompProgram?
     /// The first descriptor number hako may use for itself: 3 + preserveFds.
     var lowestPrivateFD: Int32 { 3 + Int32(options.preserveFds) }
 }
@@ -102,8 +105,9 @@ extension Container {
         }
         try checkSysctls(spec.linux?.sysctl ?? [:], namespaces: namespaces)
         try Unsupported.check(spec)
+        let seccomp = try spec.linux?.seccomp.map { try SeccompProgram.compile($0) }
         return CreatePlan(options: options, spec: spec, process: process, bundle: bundle, rootfs: rootfsReal,
-                          stateDirectory: store.directory(of: options.id), namespaces: namespaces)
+                          stateDirectory: store.directory(of: options.id), namespaces: namespaces, seccomp: seccomp)
     }
 }
 
@@ -241,9 +245,14 @@ struct Creation {
     func serveInit(_ channel: Channel) throws {
         try channel.send(.proceed)
         while true {
-            switch try channel.receive() {
+            let (message, fd) = try channel.receiveWithDescriptor()
+            defer { if let fd { close(fd) } }
+            switch message {
             case .ready?:
                 return
+            case .seccompListener?:
+                try forwardSeccompListener(fd)
+                try channel.send(.seccompListenerSent)
             case .runHooks(let kind)?:
                 let hooks = kind == .prestart ? plan.spec.hooks?.prestart : plan.spec.hooks?.createRuntime
                 try HookRunner.run(hooks ?? [], kind: kind.rawValue, state: hookState(status: .creating))
@@ -255,6 +264,22 @@ struct Creation {
             case let other?:
                 throw RuntimeError("init sent an unexpected \(other)")
             }
+        }
+    }
+
+    /// Hands the seccomp notify fd init sent to the agent at linux.seccomp.listenerPath,
+    /// with the container process state (runtime-spec's seccomp notify protocol).
+    func forwardSeccompListener(_ fd: Int32?) throws {
+        guard let fd else { throw RuntimeError("init sent no seccomp listener descriptor") }
+        guard let path = plan.spec.linux?.seccomp?.listenerPath, !path.isEmpty else {
+            throw RuntimeError("linux.seccomp: a rule uses SCMP_ACT_NOTIFY but listenerPath is not set")
+        }
+        let message = SeccompNotifyMessage(state: hookState(status: .creating), pid: Int(initPid),
+                                           metadata: plan.spec.linux?.seccomp?.listenerMetadata)
+        do {
+            try message.send(toListenerAt: path, listenerFD: fd)
+        } catch {
+            throw RuntimeError("sending the seccomp listener to \(path)", error)
         }
     }
 

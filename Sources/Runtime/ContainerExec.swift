@@ -5,6 +5,7 @@ import CLinux
 import LinuxSys
 import Logging
 import OCISpec
+import Seccomp
 
 /// What `hako exec` was asked to run in a container.
 public struct ExecOptions: Sendable {
@@ -65,10 +66,12 @@ extension Container {
             namespaces.append(LinuxNamespace(type: kind.rawValue, path: path))
         }
         let plan = try NamespacePlan(namespaces)
+        // The container's filter applies to every process in it, exec'd ones too.
+        let seccomp = try state.config.linux?.seccomp.map { try SeccompProgram.compile($0) }
         let pidfd = try openInit()
         defer { close(pidfd) }
         do {
-            return try Execution(container: self, options: options, namespaces: plan).run()
+            return try Execution(container: self, options: options, namespaces: plan, seccomp: seccomp).run()
         } catch {
             throw RuntimeError("exec in container \"\(id)\"", error)
         }
@@ -82,6 +85,7 @@ struct Execution {
     let container: Container
     let options: ExecOptions
     let namespaces: NamespacePlan
+    let seccomp: SeccompProgram?
 
     var lowestPrivateFD: Int32 { 3 + Int32(options.preserveFds) }
 
@@ -110,7 +114,12 @@ struct Execution {
         var failure: (any Error)?
         receiving: while true {
             do {
-                switch try channel.receive() {
+                let (message, fd) = try channel.receiveWithDescriptor()
+                defer { if let fd { close(fd) } }
+                switch message {
+                case .seccompListener?:
+                    try forwardSeccompListener(fd, pid: processPid)
+                    try channel.send(.seccompListenerSent)
                 case .initPid(let pid)?:
                     processPid = pid
                     // Into the container's cgroup before it may run anything.
@@ -148,6 +157,20 @@ struct Execution {
             }
         }
         return processPid
+    }
+
+    /// As at create: the notify fd goes to the agent at listenerPath with the process state.
+    func forwardSeccompListener(_ fd: Int32?, pid: pid_t) throws {
+        let config = container.state.config.linux?.seccomp
+        guard let fd, let path = config?.listenerPath, !path.isEmpty else {
+            throw RuntimeError("linux.seccomp: a rule uses SCMP_ACT_NOTIFY but listenerPath is not set")
+        }
+        let message = SeccompNotifyMessage(state: container.hookState(status: .running), pid: Int(pid), metadata: config?.listenerMetadata)
+        do {
+            try message.send(toListenerAt: path, listenerFD: fd)
+        } catch {
+            throw RuntimeError("sending the seccomp listener to \(path)", error)
+        }
     }
 
     func fail(_ channel: Channel, _ error: any Error) -> Never {
@@ -190,16 +213,19 @@ struct Execution {
             }
             try setup.applyScheduling()
             try setup.applyRlimits()
+            let noNewPrivileges = process.noNewPrivileges == true
+            if !noNewPrivileges, let seccomp { try SeccompLoading.load(seccomp, channel: channel) }
             try setup.applyIdentity()
             try step("changing to process.cwd \(process.cwd)") {
                 try check(chdir(process.cwd.isEmpty ? "/" : process.cwd), "chdir", path: process.cwd)
             }
-            if process.noNewPrivileges == true {
+            if noNewPrivileges {
                 try Processes.prctl(Prctl.setNoNewPrivileges, 1, step: "prctl(PR_SET_NO_NEW_PRIVS)")
             }
             let environment = setup.environment()
             let path = try setup.resolveExecutable(environment: environment)
             try setup.applyFinalAffinity()
+            if noNewPrivileges, let seccomp { try SeccompLoading.load(seccomp, channel: channel) }
             try Descriptors.prepareForExec(preserveFds: options.preserveFds)
             umask(mode_t(process.user.umask ?? 0o022))
             _ = hako_reset_signal_handlers()

@@ -1,4 +1,5 @@
 import OCISpec
+import Seccomp
 
 /// What this build of hako carries out, as `hako features` reports it (features.md).
 /// Only what works is listed: an engine reading this must be able to rely on it.
@@ -21,7 +22,7 @@ public enum RuntimeFeatures {
                 namespaces: NamespaceKind.allCases.map(\.rawValue),
                 capabilities: Capability.allNames,
                 cgroup: Features.Cgroup(v1: false, v2: false, systemd: false, systemdUser: false, rdma: false),
-                seccomp: Features.Seccomp(enabled: false),
+                seccomp: SeccompFeatures.summary,
                 apparmor: Features.Apparmor(enabled: false),
                 selinux: Features.Selinux(enabled: false),
                 intelRdt: Features.IntelRdt(enabled: false),

@@ -52,7 +52,6 @@ public struct SeccompError: Error, CustomStringConvertible, Sendable, Equatable 
 enum SeccompPath {
     static let root = "linux.seccomp"
     static let defaultAction = root + ".defaultAction"
-    static let listenerPath = root + ".listenerPath"
     static func architecture(_ i: Int) -> String { root + ".architectures[\(i)]" }
     static func flag(_ i: Int) -> String { root + ".flags[\(i)]" }
     static func rule(_ i: Int) -> String { root + ".syscalls[\(i)]" }

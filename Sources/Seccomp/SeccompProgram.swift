@@ -52,28 +52,8 @@ public struct SeccompProgram: Sendable {
         }
         defer { seccomp_release(context) }
 
-        for (i, arch) in architectures.enumerated() {
-            let result = seccomp_arch_add(context, arch.token)
-            // The native architecture is always there already.
-            if result == -EEXIST { continue }
-            if result == -EDOM {
-                // One filter covers one byte order (libseccomp's rule; runc fails here too).
-                throw SeccompError(
-                    SeccompPath.architecture(i),
-                    reason: "\(arch.arch.rawValue) has another byte order than the native architecture"
-                )
-            }
-            if result < 0 {
-                throw .libseccomp(SeccompPath.architecture(i) + ": adding \(arch.arch.rawValue)", result)
-            }
-        }
-        for flag in flags {
-            guard let attribute = flag.flag.attribute?.attribute else { continue }
-            let result = seccomp_attr_set(context, attribute, 1)
-            if result < 0 {
-                throw .libseccomp(SeccompPath.flag(flag.index) + ": setting \(flag.flag.rawValue)", result)
-            }
-        }
+        try add(architectures, to: context)
+        try set(flags, on: context)
         // libseccomp's binary-tree layout for long profiles, as runc asks for it beyond 32
         // syscalls (libseccomp up to 2.5.4 misbehaves with it and no rules). Optional: an
         // older libseccomp that lacks it just gets the linear layout.
@@ -84,27 +64,7 @@ public struct SeccompProgram: Sendable {
         if noNewPrivileges < 0 {
             throw .libseccomp("turning off no_new_privs in the seccomp filter", noNewPrivileges)
         }
-
-        var skipped: [String] = []
-        for rule in rules {
-            // A rule that repeats the default action changes nothing, and libseccomp refuses it.
-            if rule.value == defaultValue { continue }
-            for (j, name) in rule.names.enumerated() {
-                let number = seccomp_syscall_resolve_name(name)
-                if number == __NR_SCMP_ERROR {
-                    if !skipped.contains(name) { skipped.append(name) }
-                    continue
-                }
-                for conditions in rule.conditionSets {
-                    let result = conditions.withUnsafeBufferPointer { buffer in
-                        seccomp_rule_add_array(context, rule.value, number, UInt32(buffer.count), buffer.baseAddress)
-                    }
-                    if result < 0 {
-                        throw .libseccomp(SeccompPath.name(rule.index, j) + ": adding the rule for \(quoted(name))", result)
-                    }
-                }
-            }
-        }
+        let skipped = try add(rules, to: context, defaultValue: defaultValue)
 
         var instructions = try export(context)
         if wantsEnosysStub(defaultAction, errnoRet: config.defaultErrnoRet) {
@@ -293,6 +253,64 @@ extension SeccompProgram {
             }
         }
         return groups
+    }
+}
+
+// MARK: Building the libseccomp filter
+
+extension SeccompProgram {
+    static func add(_ architectures: [(arch: SeccompArch, token: UInt32)], to context: scmp_filter_ctx) throws(SeccompError) {
+        for (i, arch) in architectures.enumerated() {
+            let result = seccomp_arch_add(context, arch.token)
+            // The native architecture is always there already.
+            if result == -EEXIST { continue }
+            if result == -EDOM {
+                // One filter covers one byte order (libseccomp's rule; runc fails here too).
+                throw SeccompError(
+                    SeccompPath.architecture(i),
+                    reason: "\(arch.arch.rawValue) has another byte order than the native architecture"
+                )
+            }
+            if result < 0 {
+                throw .libseccomp(SeccompPath.architecture(i) + ": adding \(arch.arch.rawValue)", result)
+            }
+        }
+    }
+
+    static func set(_ flags: [(flag: LinuxSeccompFlag, index: Int)], on context: scmp_filter_ctx) throws(SeccompError) {
+        for flag in flags {
+            guard let attribute = flag.flag.attribute?.attribute else { continue }
+            let result = seccomp_attr_set(context, attribute, 1)
+            if result < 0 {
+                throw .libseccomp(SeccompPath.flag(flag.index) + ": setting \(flag.flag.rawValue)", result)
+            }
+        }
+    }
+
+    /// Adds the rules; returns the names libseccomp does not know, which are left out.
+    static func add(_ rules: [Rule], to context: scmp_filter_ctx, defaultValue: UInt32) throws(SeccompError) -> [String] {
+        var skipped: [String] = []
+        for rule in rules {
+            // A rule that repeats the default action changes nothing, and libseccomp refuses
+            // it (EACCES); runc drops it before looking at its names.
+            if rule.value == defaultValue { continue }
+            for (j, name) in rule.names.enumerated() {
+                let number = seccomp_syscall_resolve_name(name)
+                if number == __NR_SCMP_ERROR {
+                    if !skipped.contains(name) { skipped.append(name) }
+                    continue
+                }
+                for conditions in rule.conditionSets {
+                    let result = conditions.withUnsafeBufferPointer { buffer in
+                        seccomp_rule_add_array(context, rule.value, number, UInt32(buffer.count), buffer.baseAddress)
+                    }
+                    if result < 0 {
+                        throw .libseccomp(SeccompPath.name(rule.index, j) + ": adding the rule for \(quoted(name))", result)
+                    }
+                }
+            }
+        }
+        return skipped
     }
 
     /// seccomp_export_bpf(3) into a memfd, read back as instructions.

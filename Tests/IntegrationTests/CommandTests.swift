@@ -41,7 +41,8 @@ struct CommandTests {
         #expect(features.mountOptions?.contains("rbind") == true)
         #expect(features.mountOptions?.contains("tmpcopyup") == true)
         #expect(features.mountOptions?.contains("idmap") == false)
-        #expect(features.linux?.seccomp?.enabled == false)
+        #expect(features.linux?.seccomp?.enabled == true)
+        #expect(features.linux?.seccomp?.actions?.contains("SCMP_ACT_NOTIFY") == true)
         #expect(features.linux?.capabilities?.contains("CAP_SYS_ADMIN") == true)
     }
 
