@@ -22,9 +22,26 @@ hako="$repo/.build/debug/hako"
 
 work=$(mktemp -d /tmp/hako-e2e-XXXXXX)
 containerd_pid="" dockerd_pid=""
+# The engines make parent cgroups (libpod_parent, docker, default): remember what was
+# there before, so cleanup removes only what this run made.
+cgroups_before=$(find /sys/fs/cgroup -mindepth 2 -maxdepth 2 -type d 2>/dev/null | sort)
 cleanup() {
+    # Containers a failed scenario left behind, through each engine, always addressing
+    # this run's own daemons and storage (never the machine's).
+    local d="command docker -H unix://$work/docker/docker.sock" c="command ctr --address $work/containerd/containerd.sock"
+    [ -n "$dockerd_pid" ] && $d ps -aq 2>/dev/null | xargs -r $d rm -f >/dev/null 2>&1
+    if [ -n "$containerd_pid" ]; then
+        for id in $($c containers ls -q 2>/dev/null); do
+            $c task kill -s SIGKILL "$id" >/dev/null 2>&1; sleep 0.2
+            $c task delete "$id" >/dev/null 2>&1; $c containers delete "$id" >/dev/null 2>&1
+        done
+    fi
+    [ -d "$work/podman-root" ] && CONTAINERS_CONF="$work/containers.conf" command podman --root "$work/podman-root" \
+        --runroot "$work/podman-run" --storage-driver vfs rm -af -t 0 >/dev/null 2>&1
     [ -n "$dockerd_pid" ] && kill "$dockerd_pid" 2>/dev/null && wait "$dockerd_pid" 2>/dev/null
     [ -n "$containerd_pid" ] && kill "$containerd_pid" 2>/dev/null && wait "$containerd_pid" 2>/dev/null
+    comm -13 <(echo "$cgroups_before") <(find /sys/fs/cgroup -mindepth 2 -maxdepth 2 -type d 2>/dev/null | sort) |
+        while read -r dir; do find "$dir" -depth -type d -exec rmdir {} \; 2>/dev/null; done
     # Unmount whatever the engines left under the work directory, deepest first.
     awk -v w="$work" '$5 ~ "^"w {print $5}' /proc/self/mountinfo | sort -r | while read -r m; do umount -l "$m" 2>/dev/null; done
     rm -rf "$work"
@@ -92,18 +109,20 @@ pull_policy = "never"
 hako = ["$hako"]
 CONF
 export CONTAINERS_CONF="$work/containers.conf"
-podman() { command podman --root "$work/podman-root" --runroot "$work/podman-run" --storage-driver vfs "$@"; }
+podman_command="podman --root $work/podman-root --runroot $work/podman-run --storage-driver vfs"
+podman() { command $podman_command "$@"; }
 # Images are made here; nothing is ever pulled (pull_policy "never" above, --pull never
 # for docker; ctr run never pulls).
 image=localhost/busybox:e2e
 podman import -q "$work/busybox.tar" "$image" >/dev/null
 
 p_run_rm() { expect_output "hello" podman run --rm "$image" sh -c 'echo hello; exit 0' && { podman run --rm "$image" sh -c 'exit 7'; [ $? -eq 7 ]; }; }
-p_run_tty() { expect_output "/dev/pts/" script -qec "podman run --rm -it $image tty" /dev/null; }
+# script(1) gives podman a terminal to pass on.
+p_run_tty() { expect_output "/dev/pts/" script -qec "$podman_command run --rm -it $image tty" /dev/null; }
 p_lifecycle() {
     podman run -d --name life "$image" sleep 1000 &&
     expect_output "in-exec" podman exec life sh -c 'echo in-exec' &&
-    expect_output "/dev/pts/" script -qec "podman exec -it life tty" /dev/null &&
+    expect_output "/dev/pts/" script -qec "$podman_command exec -it life tty" /dev/null &&
     podman run -d --name logger "$image" sh -c 'echo logged-line; sleep 1000' && sleep 1 &&
     expect_output "logged-line" podman logs logger &&
     podman kill logger && podman rm logger &&
@@ -118,7 +137,7 @@ p_limits() {
     local rc=$?; podman rm -f limits >/dev/null; return $rc
 }
 p_security() {
-    expect_output "uid=1000 gid=1000" podman run --rm --user 1000:1000 "$image" id &&
+    expect_output "uid=1000(1000) gid=1000(1000)" podman run --rm --user 1000:1000 "$image" id &&
     expect_output "CapEff:	0000000000000000" podman run --rm --cap-drop all "$image" grep CapEff /proc/self/status &&
     expect_output "Read-only file system" podman run --rm --read-only "$image" sh -c 'touch /x 2>&1; true'
 }
