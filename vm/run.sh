@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Runs vm/cgroup-v2-check.sh in the cgroup v2 + systemd guest of ../shared/vm (build the
+# image first with ../shared/vm/build-image.sh). Slow (software emulation): a few minutes.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+vmdir="${VM_DIR:-../shared/vm}"
+swift build -c release --static-swift-stdlib >/dev/null
+share=$(mktemp -d /tmp/hako-vm-share-XXXXXX)
+trap 'rm -rf "$share"' EXIT
+cp .build/release/hako vm/cgroup-v2-check.sh "$share/"
+cp /bin/busybox "$share/busybox"
+# One config per check, from hako's default spec (the guest has no python3).
+mkdir "$share/configs"
+.build/release/hako spec --bundle "$share" >/dev/null
+python3 - "$share" <<'PY'
+import json, sys
+share = sys.argv[1]
+base = json.load(open(share + "/config.json"))
+def make(name, args, resources, cgroups_path=None):
+    c = json.loads(json.dumps(base))
+    c["process"]["terminal"] = False
+    c["process"]["args"] = args
+    c["linux"]["resources"] = resources
+    c["linux"]["namespaces"].append({"type": "cgroup"})
+    if cgroups_path:
+        c["linux"]["cgroupsPath"] = cgroups_path
+    json.dump(c, open(f"{share}/configs/{name}.json", "w"))
+make("run", ["sh", "-c", "echo hi; cat /proc/self/cgroup"], {})
+make("limits", ["sleep", "100"], {"memory": {"limit": 67108864, "reservation": 33554432, "swap": 134217728},
+     "cpu": {"shares": 2048, "quota": 50000, "period": 100000, "cpus": "0"}, "pids": {"limit": 42}, "blockIO": {"weight": 500}},
+     "/hako-v2/limits")
+make("sleep", ["sleep", "100"], {})
+make("update", ["sleep", "100"], {"pids": {"limit": 10}})
+make("pids", ["sh", "-c", "for i in 1 2 3 4 5 6; do sleep 3 & done; wait"], {"pids": {"limit": 3}})
+make("oom", ["sh", "-c", "tail /dev/zero"], {"memory": {"limit": 16777216, "swap": 16777216}})
+make("unified", ["sleep", "100"], {"unified": {"memory.high": "50000000", "pids.max": "7"}})
+make("tiny", ["echo", "hi"], {"memory": {"limit": 1048576}, "pids": {"limit": 1}})
+PY
+rm "$share/config.json"
+"$vmdir/run-in-vm.sh" "$share" cgroup-v2-check.sh
