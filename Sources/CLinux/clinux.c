@@ -202,3 +202,35 @@ int hako_sched_setaffinity_self(const uint8_t *mask, size_t len) { return (int)s
 long hako_set_mempolicy(int mode, const unsigned long *nodemask, unsigned long maxnode) {
     return syscall(SYS_set_mempolicy, mode, nodemask, maxnode);
 }
+
+#include <sys/signalfd.h>
+#include <termios.h>
+
+int hako_signalfd_all(void) {
+    sigset_t all;
+    sigfillset(&all);
+    return signalfd(-1, &all, SFD_NONBLOCK | SFD_CLOEXEC);
+}
+
+int hako_signalfd_read(int fd) {
+    struct signalfd_siginfo info;
+    ssize_t n = read(fd, &info, sizeof(info));
+    if (n != (ssize_t)sizeof(info)) return -1;
+    return (int)info.ssi_signo;
+}
+
+int hako_termios_size(void) { return (int)sizeof(struct termios); }
+
+int hako_terminal_make_raw(int fd, void *saved) {
+    struct termios t;
+    if (tcgetattr(fd, &t) != 0) return -1;
+    memcpy(saved, &t, sizeof(t));
+    cfmakeraw(&t);
+    return tcsetattr(fd, TCSANOW, &t);
+}
+
+int hako_terminal_restore(int fd, const void *saved) {
+    struct termios t;
+    memcpy(&t, saved, sizeof(t));
+    return tcsetattr(fd, TCSANOW, &t);
+}

@@ -65,7 +65,7 @@ extension Container {
     }
 
     /// Reads and checks config.json.
-    static func loadSpec(bundle: String) throws -> Spec {
+    public static func loadSpec(bundle: String) throws -> Spec {
         let path = bundle + "/config.json"
         let bytes: [UInt8]
         do { bytes = try Files.read(path) } catch { throw RuntimeError("reading \(path)", error) }
@@ -97,10 +97,10 @@ extension Container {
         if namespaces.creates.contains(.user) && (spec.linux?.uidMappings ?? []).isEmpty {
             throw RuntimeError("linux.uidMappings: a new user namespace needs uid and gid mappings")
         }
-        if process.terminal == true && options.consoleSocket == nil {
+        if process.terminal == true && options.consoleSocket == nil && options.consoleSocketFD == nil {
             throw RuntimeError("process.terminal: a terminal needs --console-socket")
         }
-        if process.terminal != true && options.consoleSocket != nil {
+        if process.terminal != true && (options.consoleSocket != nil || options.consoleSocketFD != nil) {
             throw RuntimeError("--console-socket: given, but process.terminal is false")
         }
         try checkSysctls(spec.linux?.sysctl ?? [:], namespaces: namespaces)
@@ -207,6 +207,9 @@ struct Creation {
 
     /// The console socket, connected, or -1 when there is none.
     func connectConsoleSocket() throws -> Int32 {
+        if let fd = plan.options.consoleSocketFD {
+            return try Descriptors.moveAbove(try check(fcntl(fd, F_DUPFD_CLOEXEC, 0), "dup the console socket"), minimum: plan.lowestPrivateFD)
+        }
         guard let path = plan.options.consoleSocket else { return -1 }
         do {
             let fd = try Sockets.connect(path: Paths.absolute(path, base: currentDirectory()))

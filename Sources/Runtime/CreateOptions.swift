@@ -5,6 +5,9 @@ public struct CreateOptions: Sendable {
     public var bundle: String
     /// A Unix socket to send the pty master to, when process.terminal is true.
     public var consoleSocket: String?
+    /// An already connected socket to send the pty master to instead (`run` relaying the
+    /// terminal itself).
+    public var consoleSocketFD: Int32?
     /// Where to write the init's pid once the container is created.
     public var pidFile: String?
     /// Use MS_MOVE and chroot instead of pivot_root (for rootfs on a ramfs).

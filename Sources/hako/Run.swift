@@ -18,16 +18,27 @@ struct Run: HakoCommand {
     func execute(logger: Logger) throws {
         if detach && keep { throw RuntimeError("--keep: cannot be used with --detach") }
         if !detach { try Supervision.becomeSubreaper() }
-        let container = try Container.create(arguments.options, store: global.store, logger: logger)
+        var options = arguments.options
+        // In the foreground with a terminal and no console socket, hako relays the pty itself.
+        var relay: TerminalRelay?
+        if !detach && options.consoleSocket == nil,
+           (try? Container.loadSpec(bundle: options.bundle))?.process?.terminal == true {
+            let terminal = try TerminalRelay()
+            options.consoleSocketFD = terminal.containerEnd
+            relay = terminal
+        }
+        let container = try Container.create(options, store: global.store, logger: logger)
         if !detach { Supervision.blockSignals() }
         do {
+            try relay?.receiveMaster()
             try container.start(warn: { logger.warning("\($0)") })
         } catch {
             try? container.delete(force: true)
             throw error
         }
         if detach { return }
-        let status = try Supervision.waitForwardingSignals(to: container.state.pid)
+        let status = try relay?.relay(until: container.state.pid)
+            ?? Supervision.waitForwardingSignals(to: container.state.pid)
         if !keep {
             do { try container.delete(force: true, warn: { logger.warning("\($0)") }) } catch { logger.warning("\(error)") }
         }

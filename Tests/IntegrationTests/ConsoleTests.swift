@@ -87,6 +87,29 @@ struct ConsoleTests {
         bundle.expectNothingLeft()
     }
 
+    @Test("run in the foreground relays the terminal itself: output, input and exit status")
+    func runRelaysTerminal() throws {
+        let bundle = try TestBundle(args: ["sh", "-c", "tty; read line; echo got:$line; exit 3"])
+        bundle.spec.process?.terminal = true
+        let result = try bundle.run([], stdin: "hello\n")
+        #expect(result.status == 3, "\(result.stderr)")
+        #expect(result.stdout.contains("/dev/pts/0"), "\(result.stdout)")
+        #expect(result.stdout.contains("got:hello"), "\(result.stdout)")
+        bundle.expectNothingLeft()
+    }
+
+    @Test("run with a terminal under script(1): the caller's terminal is relayed")
+    func runUnderScript() throws {
+        let bundle = try TestBundle(args: ["sh", "-c", "stty size; echo done"])
+        bundle.spec.process?.terminal = true
+        try bundle.writeConfig()
+        let command = "stty rows 33 cols 77; \(Runner.binary) --root \(bundle.root) run --bundle \(bundle.path) \(bundle.id)"
+        let result = try Runner.run(["-qec", command, "/dev/null"], executable: "/usr/bin/script")
+        #expect(result.stdout.contains("33 77"), "\(result.stdout)")
+        #expect(result.stdout.contains("done"))
+        bundle.expectNothingLeft()
+    }
+
     @Test("--console-socket without process.terminal is refused")
     func socketWithoutTerminal() throws {
         let console = try ConsoleSocket()

@@ -35,14 +35,14 @@ enum Runner {
     /// Runs hako with output captured through files (a container may keep a pipe open
     /// long after hako exits, so pipes would block the test).
     @discardableResult
-    static func run(_ arguments: [String], stdin: String? = nil, extraFDs: [Int32] = [], timeout: TimeInterval = 60) throws -> Result {
+    static func run(_ arguments: [String], stdin: String? = nil, executable: String? = nil, timeout: TimeInterval = 60) throws -> Result {
         let dir = try Scratch.directory("out")
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let outPath = dir + "/stdout", errPath = dir + "/stderr"
         FileManager.default.createFile(atPath: outPath, contents: nil)
         FileManager.default.createFile(atPath: errPath, contents: nil)
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: binary)
+        process.executableURL = URL(fileURLWithPath: executable ?? binary)
         process.arguments = arguments
         process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: outPath))
         process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: errPath))
@@ -138,9 +138,9 @@ final class TestBundle {
     }
 
     /// `run` of this bundle, returning the result.
-    func run(_ extra: [String] = []) throws -> Runner.Result {
+    func run(_ extra: [String] = [], stdin: String? = nil) throws -> Runner.Result {
         try writeConfig()
-        return try hako(["run", "--bundle", path] + extra + [id])
+        return try hako(["run", "--bundle", path] + extra + [id], stdin: stdin)
     }
 
     func create(_ extra: [String] = []) throws -> Runner.Result {

@@ -94,4 +94,15 @@ int hako_ioprio_set_self(int ioprio);
 int hako_sched_setaffinity_self(const uint8_t *mask, size_t len);
 // set_mempolicy(2).
 long hako_set_mempolicy(int mode, const unsigned long *nodemask, unsigned long maxnode);
+
+
+// A non-blocking, close-on-exec signalfd(2) for every signal (they must be blocked).
+int hako_signalfd_all(void);
+// Reads one signal from a signalfd: its number, or -1 (errno EAGAIN when none is pending).
+int hako_signalfd_read(int fd);
+// Puts a terminal in raw mode (cfmakeraw) and returns the old settings in *saved
+// (an opaque buffer of hako_termios_size() bytes).
+int hako_termios_size(void);
+int hako_terminal_make_raw(int fd, void *saved);
+int hako_terminal_restore(int fd, const void *saved);
 #endif

@@ -1,0 +1,131 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import CLinux
+import LinuxSys
+
+/// `run` in the foreground with process.terminal and no --console-socket: hako itself
+/// receives the pty master and relays it to its own stdin and stdout, as runc does. The
+/// caller's terminal, if stdin is one, is put in raw mode so keys reach the container
+/// untranslated, and its size follows SIGWINCH.
+public final class TerminalRelay {
+    /// hako's end of the socketpair given to create as the console socket.
+    public let socket: Int32
+    /// The other end, for CreateOptions.consoleSocketFD.
+    public let containerEnd: Int32
+    private var master: Int32 = -1
+    private var savedTerminal: [UInt8]?
+
+    public init() throws {
+        (socket, containerEnd) = try Sockets.pair()
+    }
+
+    /// Takes the pty master init sent, and sizes it like hako's terminal.
+    public func receiveMaster() throws {
+        close(containerEnd)
+        let (_, fd) = try Sockets.receive(socket)
+        guard let fd else { throw RuntimeError("the container sent no terminal") }
+        master = fd
+        close(socket)
+        copyWindowSize()
+        if isatty(0) != 0 {
+            var saved = [UInt8](repeating: 0, count: Int(hako_termios_size()))
+            if hako_terminal_make_raw(0, &saved) == 0 { savedTerminal = saved }
+        }
+    }
+
+    func copyWindowSize() {
+        var size = winsize()
+        if isatty(0) != 0 && hako_ioctl_ptr(0, UInt(TIOCGWINSZ), &size) == 0 {
+            _ = hako_ioctl_ptr(master, UInt(TIOCSWINSZ), &size)
+        }
+    }
+
+    /// Relays until the process `pid` (hako's child or adopted orphan) exits, forwarding
+    /// signals to it; returns how it ended. Signals must be blocked.
+    public func relay(until pid: pid_t) throws -> ExitStatus {
+        defer { restoreTerminal() }
+        let signals = try check(hako_signalfd_all(), "signalfd")
+        defer { close(signals) }
+        var stdinOpen = true
+        var buffer = [UInt8](repeating: 0, count: 32 * 1024)
+        var status: ExitStatus?
+        while true {
+            if status == nil { status = reap(pid) }
+            if let status {
+                drainMaster(&buffer)
+                return status
+            }
+            var fds = [
+                pollfd(fd: signals, events: Int16(POLLIN), revents: 0),
+                pollfd(fd: master, events: Int16(POLLIN), revents: 0),
+                pollfd(fd: stdinOpen ? 0 : -1, events: Int16(POLLIN), revents: 0),
+            ]
+            if poll(&fds, 3, -1) < 0 {
+                if errno == EINTR { continue }
+                throw SysError("poll", errno: errno)
+            }
+            if fds[0].revents != 0 {
+                while case let signal = hako_signalfd_read(signals), signal > 0 {
+                    if signal == SIGCHLD { continue }
+                    if signal == SIGWINCH { copyWindowSize(); continue }
+                    _ = kill(pid, signal)
+                }
+            }
+            if fds[1].revents != 0 {
+                let n = read(master, &buffer, buffer.count)
+                // EIO: every slave end is closed, the container's output is over.
+                if n > 0 { _ = try? Files.writeAll(1, Array(buffer[0..<n])) } else if n < 0 && errno != EINTR && errno != EAGAIN {
+                    status = try waitFor(pid)
+                }
+            }
+            if stdinOpen && fds[2].revents != 0 {
+                let n = read(0, &buffer, buffer.count)
+                if n > 0 { _ = try? Files.writeAll(master, Array(buffer[0..<n])) } else if n == 0 || (errno != EINTR && errno != EAGAIN) {
+                    stdinOpen = false
+                }
+            }
+        }
+    }
+
+    /// Reaps any exited child; returns `pid`'s status once it has exited.
+    private func reap(_ pid: pid_t) -> ExitStatus? {
+        while true {
+            var raw: Int32 = 0
+            let reaped = waitpid(-1, &raw, WNOHANG)
+            if reaped == pid { return ExitStatus(rawWaitStatus: raw) }
+            if reaped <= 0 { return nil }
+        }
+    }
+
+    private func waitFor(_ pid: pid_t) throws -> ExitStatus {
+        while true {
+            var raw: Int32 = 0
+            let reaped = waitpid(-1, &raw, 0)
+            if reaped == pid { return ExitStatus(rawWaitStatus: raw) }
+            if reaped < 0 && errno != EINTR { throw SysError("waitpid", errno: errno) }
+        }
+    }
+
+    /// Whatever the container wrote just before it exited.
+    private func drainMaster(_ buffer: inout [UInt8]) {
+        _ = fcntl(master, F_SETFL, O_NONBLOCK)
+        while true {
+            let n = read(master, &buffer, buffer.count)
+            if n <= 0 { return }
+            _ = try? Files.writeAll(1, Array(buffer[0..<n]))
+        }
+    }
+
+    private func restoreTerminal() {
+        if let saved = savedTerminal {
+            _ = hako_terminal_restore(0, saved)
+            savedTerminal = nil
+        }
+    }
+
+    deinit {
+        restoreTerminal()
+        if master >= 0 { close(master) }
+    }
+}
