@@ -29,7 +29,8 @@ public enum SeccompFeatures {
     public static var supportedFlags: [String] {
         let level = apiLevel
         return LinuxSeccompFlag.settable.filter { flag in
-            guard let needed = flag.attribute?.apiLevel else { return false }
+            // A flag only the kernel sees needs nothing of libseccomp.
+            guard let needed = flag.attribute?.apiLevel else { return true }
             return level >= needed
         }.map(\.rawValue)
     }

@@ -207,10 +207,10 @@ extension SeccompProgram {
             guard let flag = LinuxSeccompFlag(rawValue: name) else {
                 throw SeccompError(path, reason: "unknown flag \(quoted(name))")
             }
-            guard LinuxSeccompFlag.settable.contains(flag), let needed = flag.attribute?.apiLevel else {
+            guard LinuxSeccompFlag.settable.contains(flag) else {
                 throw SeccompError(path, reason: "\(name) is set by the runtime when needed, not by the profile")
             }
-            if apiLevel < needed {
+            if let needed = flag.attribute?.apiLevel, apiLevel < needed {
                 throw SeccompError(
                     path,
                     reason: "\(name) is not supported by the linked libseccomp \(SeccompFeatures.libseccompVersion) "

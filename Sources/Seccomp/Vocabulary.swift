@@ -82,15 +82,16 @@ extension LinuxSeccompFlag {
     static let settable: [LinuxSeccompFlag] = [.tsync, .log, .specAllow, .waitKillableRecv]
 
     /// The filter attribute of libseccomp that stands for the flag, and the API level that
-    /// attribute needs. SCMP_FLTATR_CTL_WAITKILL is 10 in libseccomp 2.6 (API level 7);
-    /// older headers lack the name, so the number is spelled out.
+    /// attribute needs; nil for flags only the kernel sees. hako loads the exported program
+    /// with seccomp(2) itself, so WAIT_KILLABLE_RECV goes to the kernel directly and does
+    /// not need libseccomp 2.6's SCMP_FLTATR_CTL_WAITKILL (the kernel, 5.19 or later,
+    /// refuses it at load time when it is older).
     var attribute: (attribute: scmp_filter_attr, apiLevel: UInt32)? {
         switch self {
         case .tsync: return (SCMP_FLTATR_CTL_TSYNC, 2)
         case .log: return (SCMP_FLTATR_CTL_LOG, 3)
         case .specAllow: return (SCMP_FLTATR_CTL_SSB, 4)
-        case .waitKillableRecv: return (scmp_filter_attr(rawValue: 10), 7)
-        case .newListener, .tsyncESRCH: return nil
+        case .waitKillableRecv, .newListener, .tsyncESRCH: return nil
         }
     }
 

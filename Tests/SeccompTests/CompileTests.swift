@@ -253,15 +253,11 @@ struct ArchitectureAndFlagTests {
         #expect(try SeccompProgram.compile(config).filterFlags == 3)
     }
 
-    @Test("WAIT_KILLABLE_RECV needs libseccomp API level 7")
+    @Test("WAIT_KILLABLE_RECV goes to the kernel directly, whatever libseccomp's version")
     func waitKillable() throws {
         let config = LinuxSeccomp(defaultAction: "SCMP_ACT_ALLOW", flags: ["SECCOMP_FILTER_FLAG_LOG", "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV"])
-        if SeccompFeatures.apiLevel < 7 {
-            let error = try #require(compileError(config))
-            #expect(error.hasPrefix("linux.seccomp.flags[1]: SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV is not supported by the linked libseccomp \(SeccompFeatures.libseccompVersion)"))
-        } else {
-            #expect(try SeccompProgram.compile(config).filterFlags & (1 << 5) != 0)
-        }
+        #expect(try SeccompProgram.compile(config).filterFlags == (1 << 1) | (1 << 5))
+        #expect(SeccompFeatures.supportedFlags.contains("SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV"))
     }
 
     @Test("unknown flags and flags only the runtime sets are errors")
@@ -340,9 +336,6 @@ struct FeaturesTests {
         #expect(version.hasPrefix("2."))
         if SeccompFeatures.apiLevel >= 4 {
             #expect(SeccompFeatures.supportedFlags.contains("SECCOMP_FILTER_FLAG_SPEC_ALLOW"))
-        }
-        if SeccompFeatures.apiLevel < 7 {
-            #expect(!SeccompFeatures.supportedFlags.contains("SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV"))
         }
         let summary = SeccompFeatures.summary
         #expect(summary.enabled == true)
