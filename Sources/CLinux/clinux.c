@@ -83,6 +83,19 @@ int hako_mount_setattr(int dirfd, const char *path, unsigned int flags, uint64_t
     return (int)syscall(SYS_mount_setattr, dirfd, path, flags, &attr, sizeof(attr));
 }
 
+int hako_mount_setattr_userns(int dirfd, const char *path, unsigned int flags, uint64_t attr_set, uint64_t attr_clr, uint64_t propagation, uint64_t userns_fd) {
+    struct mount_attr attr = {.attr_set = attr_set, .attr_clr = attr_clr, .propagation = propagation, .userns_fd = userns_fd};
+    return (int)syscall(SYS_mount_setattr, dirfd, path, flags, &attr, sizeof(attr));
+}
+
+int hako_open_tree(int dirfd, const char *path, unsigned int flags) {
+    return (int)syscall(SYS_open_tree, dirfd, path, flags);
+}
+
+int hako_move_mount(int from_dirfd, const char *from_path, int to_dirfd, const char *to_path, unsigned int flags) {
+    return (int)syscall(SYS_move_mount, from_dirfd, from_path, to_dirfd, to_path, flags);
+}
+
 int hako_setrlimit(int resource, uint64_t soft, uint64_t hard) {
     struct rlimit64 limit = {.rlim_cur = soft, .rlim_max = hard};
     return prlimit64(0, (enum __rlimit_resource)resource, &limit, NULL);

@@ -39,6 +39,22 @@ public protocol CgroupManager: AnyObject {
     func remove() throws(CgroupError)
     /// Usage and limits, shaped like the "data" of `runc events --stats`.
     func stats() throws(CgroupError) -> CgroupStats
+    /// A new container's cgroup in one step: created, limits written, `pid` moved in;
+    /// removed again if any of it fails. (The systemd driver needs the pid to make the unit.)
+    func setUp(pid: Int32, resources: LinuxResources) throws(CgroupError)
+}
+
+extension CgroupManager {
+    public func setUp(pid: Int32, resources: LinuxResources) throws(CgroupError) {
+        try create()
+        do {
+            try apply(resources: resources)
+            try join(pid: pid)
+        } catch {
+            try? remove()
+            throw error
+        }
+    }
 }
 
 /// Entry points: pick the manager that fits the host.
@@ -73,17 +89,38 @@ public enum Cgroups {
         manager(host: host, path: try CgroupPath.resolve(cgroupsPath, containerID: containerID), system: system)
     }
 
-    /// A manager for a cgroup made earlier, from the `paths` saved in the container's state.
+    /// The systemd driver's manager (`--systemd-cgroup`): `linux.cgroupsPath` in the
+    /// "slice:prefix:name" form names the unit. Nothing is asked of systemd until `setUp`.
+    public static func systemdManager(
+        host: CgroupHost,
+        cgroupsPath: String?,
+        containerID: String,
+        system: any CgroupSystem = HostCgroupSystem()
+    ) throws(CgroupError) -> SystemdManager {
+        SystemdManager(host: host, unit: try SystemdUnit.parse(cgroupsPath, containerID: containerID), containerID: containerID, system: system)
+    }
+
+    /// A manager for a cgroup made earlier, from the `paths` saved in the container's state
+    /// (the systemd driver's also hold the unit's name, under `SystemdManager.unitKey`).
     public static func restore(
         host: CgroupHost,
         paths: [String: String],
-        system: any CgroupSystem = HostCgroupSystem()
+        system: any CgroupSystem = HostCgroupSystem(),
+        connectSystemd: @escaping () throws(CgroupError) -> any SystemdConnection = { () throws(CgroupError) in try SDBusConnection.connect() }
     ) throws(CgroupError) -> any CgroupManager {
+        var paths = paths
+        let unitName = paths.removeValue(forKey: SystemdManager.unitKey)
         for (key, dir) in paths {
             let within = host.mode == .unified ? host.root : (key.isEmpty ? host.unified?.mountPoint : host.hierarchy(for: key)?.mountPoint)
             guard let within, dir.hasPrefix(within + "/"), Paths.isClean(dir) else {
                 throw CgroupError("restoring cgroup paths", path: dir, reason: "not a cgroup of the \(key.isEmpty ? "cgroup2" : key) hierarchy")
             }
+        }
+        if let unitName {
+            guard SystemdUnit.isValidSavedName(unitName), host.mode == .unified, let dir = paths[""], paths.count == 1 else {
+                throw CgroupError("restoring cgroup paths", reason: "systemd unit \(CgroupIO.quoted(unitName)) without a cgroup2 directory of its own on a cgroup v2 host")
+            }
+            return SystemdManager(host: host, unitName: unitName, directory: dir, system: system, connect: connectSystemd)
         }
         switch host.mode {
         case .unified:

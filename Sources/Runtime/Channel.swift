@@ -20,6 +20,10 @@ enum SyncMessage: Codable, Equatable {
     /// init -> main: the seccomp notify listener fd is attached; send it to listenerPath.
     case seccompListener
     case seccompListenerSent
+    /// init -> main: make the idmapped tree of mounts[N] (init's user namespace cannot).
+    case idmappedMount(Int)
+    /// main -> init: the detached, idmapped tree is attached to this message.
+    case idmappedMountReady
     /// init -> main: setup is complete; init waits at the start barrier.
     case ready
     /// any child -> main: a step failed.

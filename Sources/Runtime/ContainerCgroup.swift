@@ -37,19 +37,16 @@ enum ContainerCgroup {
         return resources
     }
 
-    /// Creates the cgroup for a new container, writes its limits and moves `pid` into it.
-    static func create(spec: Spec, id: String, pid: Int32, warn: (String) -> Void) throws -> any CgroupManager {
+    /// Creates the cgroup for a new container, writes its limits and moves `pid` into it;
+    /// with `systemd`, as a transient unit that systemd makes (cgroupsPath "slice:prefix:name").
+    static func create(spec: Spec, id: String, pid: Int32, systemd: Bool = false, warn: (String) -> Void) throws -> any CgroupManager {
         let host = try CgroupHost.detect()
-        let manager = try Cgroups.manager(host: host, cgroupsPath: spec.linux?.cgroupsPath, containerID: id)
-        try manager.create()
-        do {
-            try manager.apply(resources: resources(for: spec))
-            for warning in manager.warnings { warn(warning) }
-            try manager.join(pid: pid)
-        } catch {
-            try? manager.remove()
-            throw error
-        }
+        let path = spec.linux?.cgroupsPath
+        let manager: any CgroupManager = systemd
+            ? try Cgroups.systemdManager(host: host, cgroupsPath: path, containerID: id)
+            : try Cgroups.manager(host: host, cgroupsPath: path, containerID: id)
+        try manager.setUp(pid: pid, resources: resources(for: spec))
+        for warning in manager.warnings { warn(warning) }
         return manager
     }
 }

@@ -113,8 +113,9 @@ struct ContainerChildren {
         umask(0)
         let hostPid = hostPid()
         let inUserNamespace = plan.namespaces.has(.user)
-        let rootfs = RootfsBuilder(spec: spec, rootfs: plan.rootfs, bundle: plan.bundle,
+        var rootfs = RootfsBuilder(spec: spec, rootfs: plan.rootfs, bundle: plan.bundle,
                                    inUserNamespace: inUserNamespace)
+        rootfs.idmappedTree = { try channel.requestIDMappedTree($0) }
         let ownsMountNamespace = plan.namespaces.creates.contains(.mount)
         if ownsMountNamespace {
             try rootfs.prepare()
@@ -182,6 +183,7 @@ struct ContainerChildren {
             try SeccompLoading.load(seccomp, channel: channel)
         }
         try setup.applyIdentity()
+        try SecurityLabels.applyOnExec(apparmorProfile: plan.process.apparmorProfile, selinuxLabel: plan.process.selinuxLabel)
         try step("changing to process.cwd \(plan.process.cwd)") { try enterWorkingDirectory(plan.process.cwd) }
         if noNewPrivileges {
             try Processes.prctl(Prctl.setNoNewPrivileges, 1, step: "prctl(PR_SET_NO_NEW_PRIVS)")

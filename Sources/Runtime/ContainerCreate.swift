@@ -104,7 +104,11 @@ extension Container {
             throw RuntimeError("--console-socket: given, but process.terminal is false")
         }
         try checkSysctls(spec.linux?.sysctl ?? [:], namespaces: namespaces)
+        try SecurityLabels.check(apparmorProfile: process.apparmorProfile, selinuxLabel: process.selinuxLabel,
+                                 mountLabel: spec.linux?.mountLabel)
         try Unsupported.check(spec)
+        try IDMappedMounts.check(spec)
+        try NetDevices.check(spec.linux?.netDevices ?? [:], namespaces: namespaces)
         let seccomp = try spec.linux?.seccomp.map { try SeccompProgram.compile($0) }
         return CreatePlan(options: options, spec: spec, process: process, bundle: bundle, rootfs: rootfsReal,
                           stateDirectory: store.directory(of: options.id), namespaces: namespaces, seccomp: seccomp)
@@ -190,10 +194,12 @@ struct Creation {
         // namespace and before the container process can fork.
         let logger = self.logger
         do {
-            cgroup = try ContainerCgroup.create(spec: plan.spec, id: plan.options.id, pid: initPid, warn: { logger.warning("\($0)") })
+            cgroup = try ContainerCgroup.create(spec: plan.spec, id: plan.options.id, pid: initPid,
+                                                systemd: plan.options.systemdCgroup, warn: { logger.warning("\($0)") })
         } catch {
             throw RuntimeError("setting up the cgroup", error)
         }
+        try NetDevices.move(plan.spec.linux?.netDevices ?? [:], intoNetworkNamespaceOf: initPid)
         try serveInit(initChannel)
 
         guard let info = Processes.startInfo(initPid) else {
@@ -253,6 +259,10 @@ struct Creation {
             switch message {
             case .ready?:
                 return
+            case .idmappedMount(let index)?:
+                let tree = try IDMappedMounts.makeTree(forMount: index, spec: plan.spec, bundle: plan.bundle)
+                defer { close(tree) }
+                try channel.send(.idmappedMountReady, attaching: tree)
             case .seccompListener?:
                 try forwardSeccompListener(fd)
                 try channel.send(.seccompListenerSent)

@@ -15,6 +15,9 @@ public struct ExecOptions: Sendable {
     public var preserveFds: Int
     /// Exec into a paused container too.
     public var ignorePaused: Bool
+    /// `--cgroup`: sub-cgroups of the container's cgroup to run the process in, by
+    /// controller ("" for every controller, and for cgroup v2).
+    public var subCgroups: [String: String] = [:]
 
     public init(process: ProcessSpec, consoleSocket: String? = nil, pidFile: String? = nil, preserveFds: Int = 0, ignorePaused: Bool = false) {
         self.process = process
@@ -51,12 +54,7 @@ extension Container {
         if options.process.terminal != true && options.consoleSocket != nil {
             throw RuntimeError("--console-socket: given, but no terminal was asked for (--tty)")
         }
-        if let profile = options.process.apparmorProfile, !profile.isEmpty {
-            throw RuntimeError("process.apparmorProfile: not supported by this version of hako")
-        }
-        if let label = options.process.selinuxLabel, !label.isEmpty {
-            throw RuntimeError("process.selinuxLabel: not supported by this version of hako")
-        }
+        try SecurityLabels.check(apparmorProfile: options.process.apparmorProfile, selinuxLabel: options.process.selinuxLabel, mountLabel: nil)
         var namespaces: [LinuxNamespace] = []
         for namespace in state.config.linux?.namespaces ?? [] {
             guard let kind = namespace.kind, let file = Self.namespaceFiles[kind] else { continue }
@@ -126,6 +124,7 @@ struct Execution {
                     if container.state.cgroupPaths?.isEmpty == false {
                         do {
                             try container.cgroup().join(pid: pid)
+                            try joinSubCgroups(pid)
                         } catch {
                             throw RuntimeError("joining the container's cgroup", error)
                         }
@@ -157,6 +156,19 @@ struct Execution {
             }
         }
         return processPid
+    }
+
+    /// Moves the process on into the sub-cgroups `--cgroup` named, which must exist.
+    func joinSubCgroups(_ pid: pid_t) throws {
+        guard !options.subCgroups.isEmpty, let paths = container.state.cgroupPaths else { return }
+        // Directories only: the systemd driver also keeps its unit's name there.
+        for (controller, directory) in paths where directory.hasPrefix("/") {
+            guard let sub = options.subCgroups[controller] ?? options.subCgroups[""] else { continue }
+            let target = Paths.clean(directory + "/" + sub)
+            guard target.hasPrefix(directory + "/") else { throw RuntimeError("--cgroup \(sub): not inside the container's cgroup") }
+            guard Files.isDirectory(target) else { throw RuntimeError("--cgroup \(sub): no such sub-cgroup \(target)") }
+            try Files.write(target + "/cgroup.procs", "\(pid)", flags: O_WRONLY)
+        }
     }
 
     /// As at create: the notify fd goes to the agent at listenerPath with the process state.
@@ -216,6 +228,7 @@ struct Execution {
             let noNewPrivileges = process.noNewPrivileges == true
             if !noNewPrivileges, let seccomp { try SeccompLoading.load(seccomp, channel: channel) }
             try setup.applyIdentity()
+            try SecurityLabels.applyOnExec(apparmorProfile: process.apparmorProfile, selinuxLabel: process.selinuxLabel)
             try step("changing to process.cwd \(process.cwd)") {
                 try check(chdir(process.cwd.isEmpty ? "/" : process.cwd), "chdir", path: process.cwd)
             }

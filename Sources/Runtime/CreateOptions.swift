@@ -16,10 +16,13 @@ public struct CreateOptions: Sendable {
     public var noNewKeyring: Bool
     /// How many descriptors after stdio (3, 4, ...) the container inherits.
     public var preserveFds: Int
+    /// The systemd cgroup driver (`--systemd-cgroup`): the cgroup is a transient unit made
+    /// by systemd, named by linux.cgroupsPath as "slice:prefix:name".
+    public var systemdCgroup: Bool
 
     public init(
         id: String, bundle: String, consoleSocket: String? = nil, pidFile: String? = nil,
-        noPivot: Bool = false, noNewKeyring: Bool = false, preserveFds: Int = 0
+        noPivot: Bool = false, noNewKeyring: Bool = false, preserveFds: Int = 0, systemdCgroup: Bool = false
     ) {
         self.id = id
         self.bundle = bundle
@@ -28,5 +31,6 @@ public struct CreateOptions: Sendable {
         self.noPivot = noPivot
         self.noNewKeyring = noNewKeyring
         self.preserveFds = preserveFds
+        self.systemdCgroup = systemdCgroup
     }
 }

@@ -58,10 +58,16 @@ public struct MountOptions: Equatable, Sendable {
     /// `tmpcopyup`: copy what the image has at the destination into the new tmpfs.
     public var copyUp = false
 
+    /// `idmap` or `ridmap`: the bind mount is idmapped (IDMappedMounts.swift).
+    public var idmap: IDMapOption?
+
     public var isBind: Bool { flags & MountFlag.bind != 0 }
 
-    /// Options that runtime-spec defines but this build does not carry out; refused at create.
-    public static let unsupported: Set<String> = ["idmap", "ridmap"]
+    /// runtime-spec's idmapped mount options: the mount alone, or its submounts too.
+    public enum IDMapOption: String, Equatable, Sendable {
+        case idmap, ridmap
+        public var isRecursive: Bool { self == .ridmap }
+    }
 
     static let flagOptions: [String: (set: Bool, flag: UInt)] = [
         "defaults": (true, 0),
@@ -112,10 +118,9 @@ public struct MountOptions: Equatable, Sendable {
     /// Sorts options; throws for options hako knows but cannot carry out.
     public init(parsing options: [String]) throws(RuntimeError) {
         for option in options {
-            if Self.unsupported.contains(option) {
-                throw RuntimeError("mount option \"\(option)\" is not supported by this version of hako")
-            }
-            if option == "tmpcopyup" {
+            if let idmap = IDMapOption(rawValue: option) {
+                self.idmap = idmap
+            } else if option == "tmpcopyup" {
                 copyUp = true
             } else if let (set, flag) = Self.flagOptions[option] {
                 if set { flags |= flag; clearedFlags &= ~flag } else { flags &= ~flag; clearedFlags |= flag }

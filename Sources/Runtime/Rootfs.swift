@@ -13,6 +13,8 @@ struct RootfsBuilder {
     let bundle: String
     /// Whether the process is in a user namespace it created (mknod and some mounts are refused there).
     let inUserNamespace: Bool
+    /// Asks main for the detached, idmapped tree of mounts[N] (IDMappedMounts.swift).
+    var idmappedTree: ((Int) throws -> Int32)?
 
     // MARK: before the switch of root
 
@@ -31,7 +33,7 @@ struct RootfsBuilder {
         let root = try SecureRoot(path: rootfs)
         defer { root.close() }
         for (index, mount) in (spec.mounts ?? []).enumerated() {
-            try step("mounts[\(index)] (\(mount.destination))") { try self.mount(mount, in: root) }
+            try step("mounts[\(index)] (\(mount.destination))") { try self.mount(mount, index: index, in: root) }
         }
         if needsDevSetup {
             try DeviceBuilder(root: root, inUserNamespace: inUserNamespace).createDefaults()
@@ -85,7 +87,7 @@ struct RootfsBuilder {
     }
 
     /// Mounts one entry of config.json's mounts list.
-    func mount(_ mount: Mount, in root: SecureRoot) throws {
+    func mount(_ mount: Mount, index: Int, in root: SecureRoot) throws {
         var options = try MountOptions(parsing: mount.options ?? [])
         var type = mount.type
         if type == "bind" { options.flags |= MountFlag.bind; type = nil }
@@ -104,7 +106,14 @@ struct RootfsBuilder {
             }
             let target = try root.ensure(destination, as: kind)
             defer { close(target) }
-            try Mounts.mount(source: source, target: procFD(target), type: nil, flags: MountFlag.bind | (options.flags & MountFlag.recursive))
+            if try IDMapRequest.resolve(mount, index: index, spec: spec) != nil {
+                guard let idmappedTree else { throw RuntimeError("idmapped mounts are made by main, which is not reachable here") }
+                let tree = try idmappedTree(index)
+                defer { close(tree) }
+                try IDMappedMounts.attach(tree, onto: target, destination: destination)
+            } else {
+                try Mounts.mount(source: source, target: procFD(target), type: nil, flags: MountFlag.bind | (options.flags & MountFlag.recursive))
+            }
         } else {
             if try mountFilesystem(type: type, source: source, destination: destination, options: options, in: root) {
                 options.flags |= MountFlag.bind

@@ -8,7 +8,7 @@ public enum RuntimeFeatures {
 
     public static var mountOptions: [String] {
         let all = Array(MountOptions.flagOptions.keys) + Array(MountOptions.propagationOptions.keys)
-            + Array(MountOptions.recursiveOptions.keys) + Array(MountOptions.recursiveAtimeOptions.keys) + ["tmpcopyup"]
+            + Array(MountOptions.recursiveOptions.keys) + Array(MountOptions.recursiveAtimeOptions.keys) + ["tmpcopyup", "idmap", "ridmap"]
         return all.sorted()
     }
 
@@ -26,8 +26,8 @@ public enum RuntimeFeatures {
                 apparmor: Features.Apparmor(enabled: false),
                 selinux: Features.Selinux(enabled: false),
                 intelRdt: Features.IntelRdt(enabled: false),
-                mountExtensions: Features.MountExtensions(idmap: Features.IDMap(enabled: false)),
-                netDevices: Features.NetDevices(enabled: false)
+                mountExtensions: Features.MountExtensions(idmap: Features.IDMap(enabled: true)),
+                netDevices: Features.NetDevices(enabled: true)
             ),
             annotations: ["io.hako.version": version]
         )

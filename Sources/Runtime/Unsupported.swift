@@ -9,17 +9,8 @@ enum Unsupported {
         }
         let linux = spec.linux
         if linux?.intelRdt != nil { try refuse("linux.intelRdt") }
-        if let devices = linux?.netDevices, !devices.isEmpty { try refuse("linux.netDevices") }
         if let label = linux?.mountLabel, !label.isEmpty { try refuse("linux.mountLabel") }
         if let process = spec.process {
-            if let profile = process.apparmorProfile, !profile.isEmpty { try refuse("process.apparmorProfile") }
-            if let label = process.selinuxLabel, !label.isEmpty { try refuse("process.selinuxLabel") }
-        }
-        for (index, mount) in (spec.mounts ?? []).enumerated() {
-            if mount.uidMappings != nil || mount.gidMappings != nil { try refuse("mounts[\(index)].uidMappings") }
-            for option in mount.options ?? [] where MountOptions.unsupported.contains(option) {
-                try refuse("mounts[\(index)].options: \"\(option)\"")
-            }
         }
     }
 }

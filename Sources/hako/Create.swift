@@ -39,6 +39,8 @@ struct Create: HakoCommand {
     @OptionGroup var arguments: CreateArguments
 
     func execute(logger: Logger) throws {
-        _ = try Container.create(arguments.options, store: global.store, logger: logger)
+        var options = arguments.options
+        options.systemdCgroup = global.systemdCgroup
+        _ = try Container.create(options, store: global.store, logger: logger)
     }
 }

@@ -26,16 +26,21 @@ struct Exec: HakoCommand {
     @Option(name: .customLong("pid-file"), help: "File to write the process's pid to.") var pidFile: String?
     @Option(name: .customLong("preserve-fds"), help: "Number of extra descriptors (from 3) passed to the process.") var preserveFds: Int = 0
     @Flag(name: .customLong("ignore-paused"), help: "Exec into a paused container.") var ignorePaused = false
-    @Option(name: .long, help: "Sub-cgroup of the container to run the process in.") var cgroup: String?
+    @Option(name: .long, help: "Sub-cgroup of the container's cgroup to run the process in: PATH, or CONTROLLER[,CONTROLLER]:PATH on cgroup v1; repeatable.") var cgroup: [String] = []
     @Argument(help: "The container id.") var id: String
     @Argument(parsing: .captureForPassthrough, help: "The command and its arguments.") var command: [String] = []
 
     func execute(logger: Logger) throws {
-        if cgroup != nil { throw RuntimeError("--cgroup: not supported by this version of hako") }
         if preserveFds < 0 { throw RuntimeError("--preserve-fds: must not be negative") }
         let container = try Container.load(id: id, store: global.store)
         let spec = try processSpec(base: container.state.config.process)
-        let options = ExecOptions(process: spec, consoleSocket: consoleSocket, pidFile: pidFile, preserveFds: preserveFds, ignorePaused: ignorePaused)
+        var options = ExecOptions(process: spec, consoleSocket: consoleSocket, pidFile: pidFile, preserveFds: preserveFds, ignorePaused: ignorePaused)
+        for entry in cgroup {
+            let parts = entry.split(separator: ":", maxSplits: 1).map(String.init)
+            guard let path = parts.last, !path.isEmpty else { throw RuntimeError("--cgroup \(entry): expected PATH or CONTROLLERS:PATH") }
+            let controllers = parts.count == 2 ? parts[0].split(separator: ",").map(String.init) : [""]
+            for controller in controllers { options.subCgroups[controller] = path }
+        }
         if !detach { try Supervision.becomeSubreaper() }
         let pid = try container.exec(options, logger: logger)
         if detach { return }

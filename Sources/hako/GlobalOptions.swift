@@ -17,6 +17,8 @@ struct GlobalOptions: ParsableArguments {
     @Flag(name: .long, help: "Log debug messages.")
     var debug = false
 
+    /// Used by `create` and `run`; later commands find the unit again from the saved state,
+    /// so engines may pass it to every command, as they do with runc.
     @Flag(name: .customLong("systemd-cgroup"), help: "Use the systemd cgroup driver (cgroupsPath as slice:prefix:name).")
     var systemdCgroup = false
 
@@ -38,9 +40,6 @@ extension HakoCommand {
     func run() throws {
         let logger = RuncLog.bootstrap(global)
         do {
-            if global.systemdCgroup {
-                throw RuntimeError("--systemd-cgroup: the systemd cgroup driver is not supported by this version of hako")
-            }
             try execute(logger: logger)
         } catch let exit as ExitCode {
             throw exit

@@ -19,6 +19,7 @@ struct Run: HakoCommand {
         if detach && keep { throw RuntimeError("--keep: cannot be used with --detach") }
         if !detach { try Supervision.becomeSubreaper() }
         var options = arguments.options
+        options.systemdCgroup = global.systemdCgroup
         // In the foreground with a terminal and no console socket, hako relays the pty itself.
         var relay: TerminalRelay?
         if !detach && options.consoleSocket == nil,

@@ -168,6 +168,21 @@ struct CgroupTests {
         bundle.expectNothingLeft()
     }
 
+    @Test("exec --cgroup runs the process in a sub-cgroup of the container's")
+    func execSubCgroup() throws {
+        let bundle = try TestBundle(args: ["sleep", "100"])
+        #expect(try bundle.run(["--detach"]).status == 0)
+        try FileManager.default.createDirectory(atPath: "/sys/fs/cgroup/pids/\(bundle.id)/sub", withIntermediateDirectories: false)
+        let result = try bundle.hako(["exec", "--cgroup", "pids:sub", bundle.id, "grep", "pids", "/proc/self/cgroup"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.hasSuffix(":pids:/\(bundle.id)/sub\n"), "\(result.stdout)")
+        let missing = try bundle.hako(["exec", "--cgroup", "nosuch", bundle.id, "true"])
+        #expect(missing.status != 0)
+        #expect(missing.stderr.contains("--cgroup nosuch: no such sub-cgroup"))
+        #expect(try bundle.hako(["delete", "--force", bundle.id]).status == 0)
+        bundle.expectNothingLeft()
+    }
+
     @Test("kill --all signals every process in the cgroup, even without a pid namespace")
     func killAllCgroup() throws {
         let bundle = try TestBundle(args: ["sh", "-c", "sleep 100 & sleep 100 & wait"])

@@ -121,6 +121,29 @@ struct FailureTests {
         try expectCreateFails(bundle, saying: "linux.intelRdt: not supported")
     }
 
+    @Test("security labels this host cannot apply are errors that say so",
+          .enabled(if: !FileManager.default.fileExists(atPath: "/sys/fs/selinux/enforce")
+                   && (try? String(contentsOfFile: "/sys/module/apparmor/parameters/enabled", encoding: .utf8))?.hasPrefix("Y") != true))
+    func labelsWithoutLSM() throws {
+        let apparmor = try TestBundle(args: ["true"])
+        apparmor.spec.process?.apparmorProfile = "docker-default"
+        try expectCreateFails(apparmor, saying: "process.apparmorProfile: AppArmor is not enabled on this host")
+        let selinux = try TestBundle(args: ["true"])
+        selinux.spec.process?.selinuxLabel = "system_u:system_r:container_t:s0"
+        try expectCreateFails(selinux, saying: "process.selinuxLabel: SELinux is not enabled on this host")
+        let mountLabel = try TestBundle(args: ["true"])
+        mountLabel.spec.linux?.mountLabel = "system_u:object_r:container_file_t:s0"
+        try expectCreateFails(mountLabel, saying: "linux.mountLabel: SELinux is not enabled on this host")
+        let running = try TestBundle(args: ["sleep", "100"])
+        #expect(try running.run(["--detach"]).status == 0)
+        let exec = try running.hako(["exec", "--apparmor", "docker-default", running.id, "true"])
+        #expect(exec.status != 0)
+        #expect(exec.stderr.contains("AppArmor is not enabled on this host"))
+        let label = try running.hako(["exec", "--process-label", "x", running.id, "true"])
+        #expect(label.stderr.contains("SELinux is not enabled on this host"))
+        #expect(try running.hako(["delete", "--force", running.id]).status == 0)
+    }
+
     @Test("a hostname without a uts namespace is refused")
     func hostnameWithoutUTS() throws {
         let bundle = try TestBundle(args: ["true"])

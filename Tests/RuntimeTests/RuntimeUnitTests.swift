@@ -56,9 +56,12 @@ struct MountOptionTests {
         #expect(try MountOptions(parsing: ["mode=755"]).copyUp == false)
     }
 
-    @Test("options that cannot be carried out are refused", arguments: ["idmap", "ridmap"])
-    func unsupported(option: String) {
-        #expect(throws: RuntimeError.self) { try MountOptions(parsing: [option]) }
+    @Test("idmap and ridmap are recorded for the mount, not passed as data")
+    func idmap() throws {
+        let single = try MountOptions(parsing: ["rbind", "idmap"])
+        #expect(single.idmap == .idmap && single.idmap?.isRecursive == false && single.data.isEmpty)
+        #expect(try MountOptions(parsing: ["bind", "ridmap"]).idmap?.isRecursive == true)
+        #expect(try MountOptions(parsing: ["bind"]).idmap == nil)
     }
 }
 

@@ -41,6 +41,11 @@ int hako_openat2(int dirfd, const char *path, uint64_t flags, uint64_t mode, uin
 
 // mount_setattr(2), to set recursive mount attributes.
 int hako_mount_setattr(int dirfd, const char *path, unsigned int flags, uint64_t attr_set, uint64_t attr_clr, uint64_t propagation);
+// mount_setattr(2) with a user namespace descriptor (for MOUNT_ATTR_IDMAP).
+int hako_mount_setattr_userns(int dirfd, const char *path, unsigned int flags, uint64_t attr_set, uint64_t attr_clr, uint64_t propagation, uint64_t userns_fd);
+// open_tree(2) and move_mount(2), the new mount API's detached mounts.
+int hako_open_tree(int dirfd, const char *path, unsigned int flags);
+int hako_move_mount(int from_dirfd, const char *from_path, int to_dirfd, const char *to_path, unsigned int flags);
 
 // setrlimit through prlimit(2) on the calling process.
 int hako_setrlimit(int resource, uint64_t soft, uint64_t hard);

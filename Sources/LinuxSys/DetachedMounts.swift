@@ -1,0 +1,39 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import CLinux
+
+/// The new mount API's detached mounts: open_tree(2), mount_setattr(2) with a user
+/// namespace (idmapped mounts, Linux 5.12+) and move_mount(2).
+extension Mounts {
+    static let openTreeClone: UInt32 = 1 // OPEN_TREE_CLONE
+    static let atRecursive: UInt32 = 0x8000 // AT_RECURSIVE
+    static let atEmptyPath: UInt32 = 0x1000 // AT_EMPTY_PATH
+    static let moveMountFromEmptyPath: UInt32 = 0x4 // MOVE_MOUNT_F_EMPTY_PATH
+    static let moveMountToEmptyPath: UInt32 = 0x40 // MOVE_MOUNT_T_EMPTY_PATH
+    static let attributeIDMap: UInt64 = 0x0010_0000 // MOUNT_ATTR_IDMAP
+
+    /// open_tree(OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC): a detached copy of the mount at
+    /// `path` (of its whole subtree when `recursive`, as `rbind`), not yet attached anywhere.
+    public static func cloneTree(_ path: String, recursive: Bool) throws(SysError) -> Int32 {
+        let flags = openTreeClone | UInt32(O_CLOEXEC) | (recursive ? atRecursive : 0)
+        return try check(hako_open_tree(AT_FDCWD, path, flags), "open_tree", path: path)
+    }
+
+    /// mount_setattr(MOUNT_ATTR_IDMAP) on a detached tree: its files' owners are seen
+    /// through the mappings of the user namespace `userNamespace` (an open /proc/PID/ns/user).
+    /// Only the top mount is idmapped unless `recursive`.
+    public static func idmapTree(_ tree: Int32, userNamespace: Int32, recursive: Bool, path: String) throws(SysError) {
+        let flags = atEmptyPath | (recursive ? atRecursive : 0)
+        try check(hako_mount_setattr_userns(tree, "", flags, attributeIDMap, 0, 0, UInt64(userNamespace)),
+                  "mount_setattr(MOUNT_ATTR_IDMAP)", path: path)
+    }
+
+    /// move_mount(2) of a detached tree onto what `target` (an O_PATH descriptor) names.
+    /// Both ends are descriptors (the EMPTY_PATH flags): no path is looked up again, and
+    /// no /proc/self/fd magic link needs following (move_mount does not follow a final
+    /// symlink without MOVE_MOUNT_T_SYMLINKS).
+    public static func attachTree(_ tree: Int32, onto target: Int32, name: String) throws(SysError) {
+        try check(hako_move_mount(tree, "", target, "", moveMountFromEmptyPath | moveMountToEmptyPath), "move_mount", path: name)
+    }
+}

@@ -1,0 +1,186 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import CLinux
+import LinuxSys
+import OCISpec
+
+/// Idmapped bind mounts (runtime-spec config.md: mounts[].uidMappings/gidMappings and the
+/// "idmap"/"ridmap" options), made as runc 1.2 makes them.
+///
+/// The kernel semantics, which runc follows: a file whose owner on disk is `containerID + n`
+/// appears owned by `hostID + n` through the mount, as seen from the initial user namespace;
+/// a container in a user namespace then sees that id through its own mappings. So with the
+/// container's own mappings (0 -> 100000), files owned by 0 on disk look owned by root inside.
+///
+/// Who does what: an idmapped mount needs CAP_SYS_ADMIN in the user namespace of the
+/// filesystem (the host's), which init lacks once it is in the container's user namespace,
+/// and the mappings' host ids only mean something from the host's user namespace. So init
+/// asks main (`idmappedMount(index)`); main, in the host's namespaces, clones the source with
+/// open_tree(2), idmaps the clone with mount_setattr(2) and sends the detached tree back over
+/// the channel; init attaches it with move_mount(2) inside the container's mount namespace.
+struct IDMapRequest: Equatable {
+    enum Mappings: Equatable {
+        /// Mappings to give a new user namespace made only for this mount.
+        case ids(uid: [LinuxIDMapping], gid: [LinuxIDMapping])
+        /// The container joins this user namespace: its mappings are used as they are.
+        case namespace(path: String)
+    }
+
+    let mappings: Mappings
+    /// "ridmap": submounts are idmapped too.
+    let recursive: Bool
+    /// "rbind" (or "ridmap"): submounts are part of the clone.
+    let cloneRecursive: Bool
+
+    /// What mounts[index] asks for; nil when it is not idmapped. Throws, naming the field,
+    /// for a request that cannot be carried out. A mount with mappings but neither option
+    /// is idmapped (not recursively), as runc does.
+    static func resolve(_ mount: Mount, index: Int, spec: Spec) throws -> IDMapRequest? {
+        let options = try MountOptions(parsing: mount.options ?? [])
+        let hasMappings = mount.uidMappings != nil || mount.gidMappings != nil
+        guard options.idmap != nil || hasMappings else { return nil }
+        let field = "mounts[\(index)]"
+        let isBind = mount.type == "bind" || options.isBind
+        guard isBind else {
+            if let option = options.idmap {
+                throw RuntimeError("\(field).options: \(option.rawValue) needs a bind mount")
+            }
+            throw RuntimeError("\(field).uidMappings: an idmapped mount needs a bind mount")
+        }
+        let recursive = options.idmap?.isRecursive ?? false
+        let cloneRecursive = recursive || options.flags & MountFlag.recursive != 0
+        if hasMappings {
+            let uid = mount.uidMappings ?? [], gid = mount.gidMappings ?? []
+            if uid.isEmpty { throw RuntimeError("\(field).uidMappings: an idmapped mount needs both uid and gid mappings") }
+            if gid.isEmpty { throw RuntimeError("\(field).gidMappings: an idmapped mount needs both uid and gid mappings") }
+            return IDMapRequest(mappings: .ids(uid: uid, gid: gid), recursive: recursive, cloneRecursive: cloneRecursive)
+        }
+        // No mappings on the mount: those of the container's user namespace.
+        if let user = spec.linux?.namespaces?.first(where: { $0.kind == .user }) {
+            if let path = user.path, !path.isEmpty {
+                return IDMapRequest(mappings: .namespace(path: path), recursive: recursive, cloneRecursive: cloneRecursive)
+            }
+            let uid = spec.linux?.uidMappings ?? [], gid = spec.linux?.gidMappings ?? []
+            if !uid.isEmpty && !gid.isEmpty {
+                return IDMapRequest(mappings: .ids(uid: uid, gid: gid), recursive: recursive, cloneRecursive: cloneRecursive)
+            }
+        }
+        throw RuntimeError("\(field).uidMappings: \(options.idmap?.rawValue ?? "idmap") needs the mount's uidMappings and gidMappings, or a user namespace with mappings")
+    }
+}
+
+enum IDMappedMounts {
+    /// main, before forking: every idmapped mount of the config can be carried out.
+    static func check(_ spec: Spec) throws {
+        for (index, mount) in (spec.mounts ?? []).enumerated() {
+            _ = try IDMapRequest.resolve(mount, index: index, spec: spec)
+        }
+    }
+
+    /// main, on init's request: the detached, idmapped clone of mounts[index]'s source.
+    /// The caller closes it once sent.
+    static func makeTree(forMount index: Int, spec: Spec, bundle: String) throws -> Int32 {
+        let mounts = spec.mounts ?? []
+        guard mounts.indices.contains(index) else { throw RuntimeError("init asked for an idmapped mounts[\(index)], which does not exist") }
+        let mount = mounts[index]
+        return try step("mounts[\(index)] (\(mount.destination))") {
+            guard let request = try IDMapRequest.resolve(mount, index: index, spec: spec) else {
+                throw RuntimeError("init asked to idmap a mount that is not idmapped")
+            }
+            let source = Paths.absolute(mount.source ?? "", base: bundle)
+            let userNamespace: Int32
+            switch request.mappings {
+            case .namespace(let path):
+                userNamespace = try step("opening the user namespace \(path)") { try Files.open(path, O_RDONLY) }
+            case .ids(let uid, let gid):
+                userNamespace = try step("making a user namespace with the mount's mappings") {
+                    try UserNamespaceHelper.make(uidMappings: uid, gidMappings: gid)
+                }
+            }
+            defer { close(userNamespace) }
+            let tree = try Mounts.cloneTree(source, recursive: request.cloneRecursive)
+            do {
+                try Mounts.idmapTree(tree, userNamespace: userNamespace, recursive: request.recursive, path: source)
+            } catch let error as SysError {
+                close(tree)
+                if error.errno == EINVAL {
+                    throw RuntimeError("\(error) (does the filesystem of \(source) support idmapped mounts?)")
+                }
+                throw error
+            }
+            return tree
+        }
+    }
+
+    /// init: attaches the tree main sent onto the destination (an O_PATH descriptor).
+    static func attach(_ tree: Int32, onto target: Int32, destination: String) throws {
+        try Mounts.attachTree(tree, onto: target, name: destination)
+    }
+}
+
+extension Channel {
+    /// init: asks main for the idmapped tree of mounts[index] and returns its descriptor.
+    func requestIDMappedTree(_ index: Int) throws -> Int32 {
+        try send(.idmappedMount(index))
+        let (message, fd) = try receiveWithDescriptor()
+        switch message {
+        case .idmappedMountReady?:
+            guard let fd else { throw RuntimeError("\(peer) sent no descriptor for the idmapped mount") }
+            return fd
+        case .failure(let failure)?:
+            if let fd { _ = Glibc.close(fd) }
+            throw failure
+        case nil:
+            throw RuntimeError("\(peer) exited while making the idmapped mount")
+        case let other?:
+            if let fd { _ = Glibc.close(fd) }
+            throw RuntimeError("\(peer) sent \(other) while idmappedMountReady was expected")
+        }
+    }
+}
+
+/// A user namespace that exists only to carry mappings, for mount_setattr(MOUNT_ATTR_IDMAP):
+/// a child unshares CLONE_NEWUSER and waits, the caller writes its uid_map and gid_map (as
+/// root of the parent namespace, so host ids may be mapped and setgroups need not be
+/// denied), opens /proc/PID/ns/user and kills it. The open descriptor keeps the namespace.
+enum UserNamespaceHelper {
+    /// Returns an open /proc/PID/ns/user. The caller must be single-threaded: this forks.
+    static func make(uidMappings: [LinuxIDMapping], gidMappings: [LinuxIDMapping]) throws -> Int32 {
+        var fds: [Int32] = [-1, -1]
+        try check(hako_pipe2(&fds, O_CLOEXEC), "pipe2")
+        let (readEnd, writeEnd) = (fds[0], fds[1])
+        let pid: pid_t
+        do {
+            pid = try Processes.fork()
+        } catch {
+            close(readEnd)
+            close(writeEnd)
+            throw error
+        }
+        if pid == 0 {
+            close(readEnd)
+            // Only async-signal-safe calls from here: report unshare's errno, then wait to be killed.
+            _ = hako_prctl(Prctl.setDeathSignal, UInt(SIGKILL), 0, 0, 0)
+            var result: Int32 = hako_unshare(NamespacePlan.flags[.user] ?? 0) == 0 ? 0 : errno
+            _ = write(writeEnd, &result, MemoryLayout<Int32>.size)
+            while true { pause() }
+        }
+        close(writeEnd)
+        defer {
+            close(readEnd)
+            kill(pid, SIGKILL)
+            _ = try? Processes.wait(pid)
+        }
+        var result: Int32 = 0
+        let n = try retrying("read", path: "the user namespace helper's pipe") { Int32(read(readEnd, &result, MemoryLayout<Int32>.size)) }
+        guard n == Int32(MemoryLayout<Int32>.size) else { throw RuntimeError("the user namespace helper (pid \(pid)) exited early") }
+        if result != 0 { throw SysError("unshare(CLONE_NEWUSER)", errno: result) }
+        func text(_ mappings: [LinuxIDMapping]) -> String {
+            mappings.map { "\($0.containerID) \($0.hostID) \($0.size)\n" }.joined()
+        }
+        try Files.write("/proc/\(pid)/uid_map", text(uidMappings), flags: O_WRONLY)
+        try Files.write("/proc/\(pid)/gid_map", text(gidMappings), flags: O_WRONLY)
+        return try Files.open("/proc/\(pid)/ns/user", O_RDONLY)
+    }
+}
