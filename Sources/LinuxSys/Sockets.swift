@@ -66,3 +66,47 @@ public enum Sockets {
         return fd
     }
 }
+
+extension Sockets {
+    /// A Unix datagram socket bound at a path (an existing socket file there is replaced).
+    public static func bindDatagram(path: String) throws(SysError) -> Int32 {
+        let fd = try check(socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0), "socket")
+        unlink(path)
+        var address = try unixAddress(path)
+        let result = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        }
+        if result != 0 {
+            let err = errno
+            close(fd)
+            throw SysError("bind", path: path, errno: err)
+        }
+        return fd
+    }
+
+    /// A Unix datagram socket connected to a path, for send(2) with or without descriptors.
+    public static func connectDatagram(path: String) throws(SysError) -> Int32 {
+        let fd = try check(socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0), "socket")
+        var address = try unixAddress(path)
+        let result = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        }
+        if result != 0 {
+            let err = errno
+            close(fd)
+            throw SysError("connect", path: path, errno: err)
+        }
+        return fd
+    }
+
+    static func unixAddress(_ path: String) throws(SysError) -> sockaddr_un {
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        let bytes = Array(path.utf8)
+        guard bytes.count < MemoryLayout.size(ofValue: address.sun_path) else { throw SysError("socket address", path: path, errno: ENAMETOOLONG) }
+        withUnsafeMutableBytes(of: &address.sun_path) { raw in
+            for (i, byte) in bytes.enumerated() { raw[i] = byte }
+        }
+        return address
+    }
+}

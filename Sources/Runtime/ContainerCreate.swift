@@ -42,6 +42,7 @@ extension Container {
             let env = (spec.process?.env ?? []).filter { !$0.hasPrefix("LISTEN_FDS=") && !$0.hasPrefix("LISTEN_PID=") }
             spec.process?.env = env + ["LISTEN_FDS=\(count)", "LISTEN_PID=1"]
         }
+        NotifySocket.prepare(&spec, stateDirectory: store.directory(of: options.id))
         let plan = try makePlan(options: options, spec: spec, bundle: bundle, store: store)
 
         let lock = try store.claim(options.id)
@@ -157,6 +158,9 @@ struct Creation {
     var cgroup: (any CgroupManager)?
 
     mutating func run() throws -> ContainerRecord {
+        if NotifySocket.host != nil {
+            try Files.makeDirectories(NotifySocket.directory(stateDirectory: plan.stateDirectory))
+        }
         let fifoPath = plan.stateDirectory + "/" + StateStore.startFifo
         try check(mkfifo(fifoPath, 0o600), "mkfifo", path: fifoPath)
         // O_RDWR: opening never blocks, and a reader exists for `start` to write to until

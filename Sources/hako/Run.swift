@@ -32,7 +32,8 @@ struct Run: HakoCommand {
         if !detach { Supervision.blockSignals() }
         do {
             try relay?.receiveMaster()
-            try container.start(warn: { logger.warning("\($0)") })
+            // In the foreground, hako relays and waits; only a detached run waits for READY.
+            try container.start(forwardNotify: detach, warn: { logger.warning("\($0)") })
         } catch {
             try? container.delete(force: true)
             throw error

@@ -19,7 +19,8 @@ enum Output {
     /// Prints a value as indented JSON, as runc does.
     static func json<T: Encodable>(_ value: T) throws {
         let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .withoutEscapingSlashes]
+        // Sorted keys: the same state prints the same way every time.
+        encoder.outputFormatting = [.prettyPrinted, .withoutEscapingSlashes, .sortedKeys]
         let data = try encoder.encode(value)
         print(String(decoding: data, as: UTF8.self))
     }
