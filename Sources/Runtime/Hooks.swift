@@ -27,6 +27,10 @@ enum HookRunner {
         let pid = try Processes.fork()
         if pid == 0 {
             dup2(pipe[0], 0)
+            // Only stdio: the caller's other descriptors are none of the hook's business.
+            Descriptors.closeInherited(preserveFds: 0, keep: [])
+            // Its own process group, so a timeout kills what it started too.
+            setpgid(0, 0)
             _ = execute(hook.path, arguments: args, environment: env)
             let message = "hako: exec \(hook.path): \(String(cString: strerror(errno)))\n"
             _ = message.withCString { Glibc.write(2, $0, strlen($0)) }
@@ -40,6 +44,7 @@ enum HookRunner {
         defer { close(pidfd) }
         let timeout = hook.timeout.map { Int32(clamping: $0 * 1000) } ?? -1
         if try !Processes.awaitExit(pidfd: pidfd, timeoutMilliseconds: timeout) {
+            kill(-pid, SIGKILL)
             kill(pid, SIGKILL)
             _ = try Processes.wait(pid)
             throw RuntimeError("timed out after \(hook.timeout ?? 0)s")

@@ -257,15 +257,40 @@ struct SetupTests {
         func hook(_ name: String) -> Hook {
             Hook(path: "/bin/sh", args: ["sh", "-c", "cat > \(out)/\(name).json"])
         }
-        bundle.spec.hooks = Hooks(prestart: [hook("prestart")], createRuntime: [hook("createRuntime")], poststart: [hook("poststart")], poststop: [hook("poststop")])
+        // startContainer runs inside the container (after pivot_root): it writes through a bind.
+        bundle.spec.mounts?.append(Mount(destination: "/out", type: "bind", source: out, options: ["rbind", "rw"]))
+        let inside = Hook(path: "/bin/sh", args: ["sh", "-c", "cat > /out/startContainer.json"])
+        bundle.spec.hooks = Hooks(prestart: [hook("prestart")], createRuntime: [hook("createRuntime")], createContainer: [hook("createContainer")],
+                                  startContainer: [inside], poststart: [hook("poststart")], poststop: [hook("poststop")])
         let result = try bundle.run()
         #expect(result.status == 0, "\(result.stderr)")
-        for name in ["prestart", "createRuntime", "poststart", "poststop"] {
+        for name in ["prestart", "createRuntime", "createContainer", "startContainer", "poststart", "poststop"] {
             let data = try #require(FileManager.default.contents(atPath: "\(out)/\(name).json"), "\(name) did not run")
             let state = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
             #expect(state["id"] as? String == bundle.id, "\(name)")
             #expect(state["bundle"] as? String == bundle.path, "\(name)")
         }
+    }
+
+    @Test("a hook that outlives its timeout is killed and fails create")
+    func hookTimeout() throws {
+        let bundle = try TestBundle(args: ["true"])
+        bundle.spec.hooks = Hooks(prestart: [Hook(path: "/bin/sh", args: ["sh", "-c", "sleep 30"], timeout: 1)])
+        let result = try bundle.create()
+        #expect(result.status != 0)
+        #expect(result.stderr.contains("timed out after 1s"), "\(result.stderr)")
+        bundle.expectNothingLeft()
+    }
+
+    @Test("a failing poststart or poststop hook warns and the lifecycle goes on")
+    func failingPostHooks() throws {
+        let bundle = try TestBundle(args: ["true"])
+        bundle.spec.hooks = Hooks(poststart: [Hook(path: "/bin/false")], poststop: [Hook(path: "/bin/false")])
+        let result = try bundle.run()
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stderr.contains("poststart hook #0"))
+        #expect(result.stderr.contains("poststop hook #0"))
+        bundle.expectNothingLeft()
     }
 
     @Test("a failing createRuntime hook fails create and unwinds")
