@@ -1,0 +1,405 @@
+import Foundation
+import LinuxSys
+import OCISpec
+@testable import Cgroups
+import Testing
+
+@Suite("systemd driver: unit names from cgroupsPath")
+struct SystemdUnitTests {
+    @Test("slice:prefix:name makes a scope in the slice, as runc", arguments: [
+        ("system.slice:hako:abc", "hako-abc.scope", "system.slice", "/system.slice/hako-abc.scope"),
+        (":crio:abc", "crio-abc.scope", "system.slice", "/system.slice/crio-abc.scope"),
+        ("machine.slice:libpod:0123abc", "libpod-0123abc.scope", "machine.slice", "/machine.slice/libpod-0123abc.scope"),
+        ("kubepods-besteffort-pod12_3.slice:cri-containerd:ab", "cri-containerd-ab.scope", "kubepods-besteffort-pod12_3.slice",
+         "/kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-pod12_3.slice/cri-containerd-ab.scope"),
+        ("-.slice:p:n", "p-n.scope", "-.slice", "/p-n.scope"),
+        ("system.slice::n", "-n.scope", "system.slice", "/system.slice/-n.scope"),
+        ("system.slice:p:a-b.slice", "a-b.slice", "system.slice", "/a.slice/a-b.slice"),
+    ])
+    func parse(path: String, name: String, slice: String, cgroupPath: String) throws {
+        let unit = try SystemdUnit.parse(path, containerID: "ignored")
+        #expect(unit.name == name)
+        #expect(unit.slice == slice)
+        #expect(unit.cgroupPath == cgroupPath)
+        #expect(unit.isSlice == name.hasSuffix(".slice"))
+    }
+
+    @Test("no cgroupsPath: hako-<id>.scope in system.slice")
+    func defaultUnit() throws {
+        for path in [nil, ""] as [String?] {
+            let unit = try SystemdUnit.parse(path, containerID: "c1")
+            #expect(unit == SystemdUnit(name: "hako-c1.scope", slice: "system.slice", cgroupPath: "/system.slice/hako-c1.scope"))
+        }
+    }
+
+    @Test("what is not slice:prefix:name, or not a unit name, is refused naming linux.cgroupsPath", arguments: [
+        "/machine/abc", "abc", "a:b", "a:b:c:d", "notaslice:p:n", "a--b.slice:p:n", "-a.slice:p:n", "a-.slice:p:n",
+        ".slice:p:n", "a/b.slice:p:n", "system.slice:p:", "system.slice:p:a/b", "system.slice:p:../x", "system.slice:a b:n",
+        "system.slice::-.slice", "system.slice:p:caf\u{e9}",
+    ])
+    func refused(path: String) {
+        let error = cgroupError { _ = try SystemdUnit.parse(path, containerID: "c1") }
+        #expect(error?.step == "linux.cgroupsPath", "\(String(describing: error))")
+    }
+
+    @Test("a too long unit name is refused")
+    func tooLong() {
+        let error = cgroupError { _ = try SystemdUnit.parse("system.slice:p:" + String(repeating: "a", count: 250), containerID: "c1") }
+        #expect(error?.description.contains("longer than systemd's 255 characters") == true)
+    }
+
+    @Test("slice expansion", arguments: [
+        ("system.slice", "/system.slice"),
+        ("-.slice", "/"),
+        ("a-b-c.slice", "/a.slice/a-b.slice/a-b-c.slice"),
+        ("user-1000.slice", "/user.slice/user-1000.slice"),
+    ])
+    func expand(slice: String, path: String) throws {
+        #expect(try SystemdUnit.expandSlice(slice) == path)
+    }
+
+    @Test("the not-a-slice error reads well")
+    func expandError() {
+        let error = cgroupError { _ = try SystemdUnit.expandSlice("system") }
+        #expect(error?.description == "linux.cgroupsPath: invalid slice name system (want e.g. system.slice or a-b.slice)")
+    }
+}
+
+@Suite("systemd driver: unit properties")
+struct SystemdPropertiesTests {
+    @Test("a scope: description, slice, delegation, the pid, accounting, no default dependencies")
+    func scope() throws {
+        let unit = try SystemdUnit.parse("system.slice:hako:c1", containerID: "c1")
+        #expect(SystemdProperties.unit(unit, description: "hako container c1", pid: 4242) == [
+            UnitProperty("Description", .string("hako container c1")),
+            UnitProperty("Slice", .string("system.slice")),
+            UnitProperty("Delegate", .bool(true)),
+            UnitProperty("PIDs", .uint32Array([4242])),
+            UnitProperty("MemoryAccounting", .bool(true)),
+            UnitProperty("CPUAccounting", .bool(true)),
+            UnitProperty("IOAccounting", .bool(true)),
+            UnitProperty("TasksAccounting", .bool(true)),
+            UnitProperty("DefaultDependencies", .bool(false)),
+        ])
+    }
+
+    @Test("a slice wants its parent and takes no PIDs")
+    func slice() throws {
+        let unit = try SystemdUnit.parse("system.slice:p:a-b.slice", containerID: "c1")
+        let properties = SystemdProperties.unit(unit, description: "d", pid: 7)
+        #expect(properties.prefix(2) == [UnitProperty("Description", .string("d")), UnitProperty("Wants", .stringArray(["system.slice"]))])
+        #expect(!properties.contains { $0.name == "PIDs" || $0.name == "Delegate" || $0.name == "Slice" })
+    }
+
+    @Test("every resource systemd has a property for, converted as runc converts it")
+    func resources() throws {
+        let resources = LinuxResources(
+            memory: LinuxMemory(limit: 64 << 20, reservation: 32 << 20, swap: 128 << 20, checkBeforeUpdate: nil),
+            cpu: LinuxCPU(shares: 2048, quota: 50_000, period: 100_000, cpus: "0-2,7", mems: "0"),
+            pids: LinuxPids(limit: 42),
+            blockIO: LinuxBlockIO(weight: 500),
+            hugepageLimits: [LinuxHugepageLimit(pageSize: "2MB", limit: 1 << 21)]
+        )
+        #expect(try SystemdProperties.resources(resources, systemdVersion: 252) == [
+            UnitProperty("MemoryMax", .uint64(64 << 20)),
+            UnitProperty("MemoryLow", .uint64(32 << 20)),
+            UnitProperty("MemorySwapMax", .uint64(64 << 20)),
+            UnitProperty("CPUWeight", .uint64(79)),
+            UnitProperty("CPUQuotaPeriodUSec", .uint64(100_000)),
+            UnitProperty("CPUQuotaPerSecUSec", .uint64(500_000)),
+            UnitProperty("TasksMax", .uint64(42)),
+            UnitProperty("AllowedCPUs", .bytes([0b1000_0111])),
+            UnitProperty("AllowedMemoryNodes", .bytes([1])),
+            UnitProperty("IOWeight", .uint64(4950)),
+        ])
+    }
+
+    @Test("older systemd: no CPUQuotaPeriodUSec before 242, no AllowedCPUs before 244")
+    func versionGates() throws {
+        let resources = LinuxResources(cpu: LinuxCPU(quota: 20_000, period: 50_000, cpus: "1"))
+        #expect(try SystemdProperties.resources(resources, systemdVersion: 241) == [UnitProperty("CPUQuotaPerSecUSec", .uint64(400_000))])
+        #expect(try SystemdProperties.resources(resources, systemdVersion: 243).map(\.name) == ["CPUQuotaPeriodUSec", "CPUQuotaPerSecUSec"])
+        #expect(try SystemdProperties.resources(resources, systemdVersion: 244).map(\.name) == ["CPUQuotaPeriodUSec", "CPUQuotaPerSecUSec", "AllowedCPUs"])
+    }
+
+    @Test("unlimited values are systemd's infinity; unset ones are left out", arguments: [
+        (LinuxResources(memory: LinuxMemory(limit: -1)), [UnitProperty("MemoryMax", .uint64(.max)), UnitProperty("MemorySwapMax", .uint64(.max))]),
+        (LinuxResources(memory: LinuxMemory(limit: 100, swap: 100)), [UnitProperty("MemoryMax", .uint64(100))]),
+        (LinuxResources(memory: LinuxMemory(limit: 100, swap: -1)), [UnitProperty("MemoryMax", .uint64(100)), UnitProperty("MemorySwapMax", .uint64(.max))]),
+        (LinuxResources(pids: LinuxPids(limit: -1)), [UnitProperty("TasksMax", .uint64(.max))]),
+        (LinuxResources(pids: LinuxPids(limit: 0)), []),
+        (LinuxResources(cpu: LinuxCPU(quota: -1)), [UnitProperty("CPUQuotaPerSecUSec", .uint64(.max))]),
+        (LinuxResources(cpu: LinuxCPU(shares: 0, idle: 1)), [UnitProperty("CPUWeight", .uint64(0))]),
+        (LinuxResources(cpu: LinuxCPU(shares: 1024, idle: 1)), [UnitProperty("CPUWeight", .uint64(0))]),
+        (LinuxResources(hugepageLimits: [LinuxHugepageLimit(pageSize: "2MB", limit: 1)]), []),
+    ])
+    func limits(resources: LinuxResources, properties: [UnitProperty]) throws {
+        #expect(try SystemdProperties.resources(resources, systemdVersion: 252) == properties)
+    }
+
+    @Test("invalid values fail before systemd is asked, naming the field")
+    func invalid() {
+        let swap = cgroupError { _ = try SystemdProperties.resources(LinuxResources(memory: LinuxMemory(swap: 100)), systemdVersion: 252) }
+        #expect(swap?.step == "linux.resources.memory.swap")
+        let cpus = cgroupError { _ = try SystemdProperties.resources(LinuxResources(cpu: LinuxCPU(cpus: "3-1")), systemdVersion: 252) }
+        #expect(cpus?.step == "linux.resources.cpu.cpus")
+        let memory = cgroupError { _ = try SystemdProperties.resources(LinuxResources(memory: LinuxMemory(limit: -5)), systemdVersion: 252) }
+        #expect(memory?.description == "linux.resources.memory.limit: invalid memory value -5")
+    }
+
+    @Test("CPU quota per second: runc's rounding up to whole percents", arguments: [
+        (Int64(50_000), UInt64(100_000), UInt64(500_000)),
+        (12_345, 100_000, 130_000),
+        (10_000, 0, 100_000),
+        (200_000, 100_000, 2_000_000),
+        (1, 1_000_000, 10_000),
+        (-1, 100_000, UInt64.max),
+        (0, 100_000, UInt64.max),
+    ])
+    func quota(quota: Int64, period: UInt64, perSecond: UInt64) {
+        #expect(SystemdProperties.cpuQuotaPerSecond(quota: quota, period: period) == perSecond)
+    }
+
+    @Test("cpuset lists as systemd's little-endian byte masks", arguments: [
+        ("0", [UInt8(1)]),
+        ("0-2,7", [0x87]),
+        ("8", [0, 1]),
+        ("1,3-5", [0x3a]),
+        (" 0 , ,9-10", [1, 6]),
+        ("16", [0, 0, 1]),
+    ])
+    func bits(list: String, bytes: [UInt8]) throws {
+        #expect(try SystemdProperties.rangeToBits(list, field: "f") == bytes)
+    }
+
+    @Test("bad cpuset lists", arguments: ["", ",", "3-1", "x", "1-", "-1", "70000"])
+    func badBits(list: String) {
+        #expect(cgroupError { _ = try SystemdProperties.rangeToBits(list, field: "f") }?.step == "f")
+    }
+
+    @Test("unified keys systemd knows become properties after the others; the rest only files")
+    func unified() throws {
+        let resources = LinuxResources(pids: LinuxPids(limit: 10), unified: [
+            "pids.max": "7", "memory.max": "max", "memory.high": " 50000000\n", "memory.min": "1", "cpu.max": "max 50000",
+            "cpu.weight": "300", "cpuset.cpus": "1", "io.max": "8:0 rbps=5", "memory.oom.group": "1",
+        ])
+        #expect(try SystemdProperties.resources(resources, systemdVersion: 252) == [
+            UnitProperty("TasksMax", .uint64(10)),
+            UnitProperty("CPUQuotaPeriodUSec", .uint64(50_000)),
+            UnitProperty("CPUQuotaPerSecUSec", .uint64(.max)),
+            UnitProperty("CPUWeight", .uint64(300)),
+            UnitProperty("AllowedCPUs", .bytes([2])),
+            UnitProperty("MemoryHigh", .uint64(50_000_000)),
+            UnitProperty("MemoryMax", .uint64(.max)),
+            UnitProperty("MemoryMin", .uint64(1)),
+            UnitProperty("TasksMax", .uint64(7)),
+        ])
+        let bad = cgroupError { _ = try SystemdProperties.resources(LinuxResources(unified: ["memory.max": "lots"]), systemdVersion: 252) }
+        #expect(bad?.description == "linux.resources.unified[\"memory.max\"]: invalid value lots")
+    }
+
+    @Test("systemd's version string", arguments: [("252.22-1~deb12u1", 252), ("v245.4-1.fc32", 245), ("\"245\"", 245), ("255", 255), ("", -1), ("x", -1)])
+    func version(text: String, number: Int) {
+        #expect(SDBusConnection.parseVersion(text) == number)
+    }
+
+    @Test("D-Bus signatures")
+    func signatures() {
+        #expect([UnitValue.string(""), .bool(true), .uint64(1), .uint32Array([]), .stringArray([]), .bytes([])].map(\.signature)
+                == ["s", "b", "t", "au", "as", "ay"])
+    }
+}
+
+/// systemd's part, played on a FakeTree: starting a unit makes its cgroup (with the
+/// controllers enabled above it), stopping it removes the cgroup; every call is recorded.
+final class FakeSystemd: SystemdConnection {
+    let tree: FakeTree
+    var version = 252
+    var calls: [String] = []
+    var started: [UnitProperty] = []
+    var updated: [UnitProperty] = []
+    /// Outcomes for the next StartTransientUnit calls (then "done").
+    var startOutcomes: [SystemdJobOutcome] = []
+    var loaded: Set<String> = []
+
+    init(tree: FakeTree) {
+        self.tree = tree
+    }
+
+    func directory(_ unit: String) -> String {
+        tree.root + "/system.slice/" + unit
+    }
+
+    func startTransientUnit(_ name: String, properties: [UnitProperty], timeoutMicroseconds: UInt64) throws(CgroupError) -> SystemdJobOutcome {
+        calls.append("start \(name)")
+        if !startOutcomes.isEmpty {
+            let outcome = startOutcomes.removeFirst()
+            if outcome == .unitExists { loaded.insert(name) }
+            return outcome
+        }
+        started = properties
+        do {
+            // systemd enables the controllers it manages; hako enables the others (hugetlb).
+            let managed = ["memory", "pids", "cpu"].filter { (tree.read(tree.root + "/cgroup.controllers") ?? "").contains($0) }
+            let enable = managed.map { "+" + $0 }.joined(separator: " ")
+            try tree.system.writeFile(tree.root + "/cgroup.subtree_control", enable)
+            if !tree.system.isDirectory(tree.root + "/system.slice") { try tree.system.makeDirectory(tree.root + "/system.slice") }
+            try tree.system.writeFile(tree.root + "/system.slice/cgroup.subtree_control", enable)
+            try tree.system.makeDirectory(directory(name))
+        } catch {
+            throw CgroupError("fake systemd", error)
+        }
+        loaded.insert(name)
+        return .finished("done")
+    }
+
+    func stopUnit(_ name: String, timeoutMicroseconds: UInt64) throws(CgroupError) -> SystemdJobOutcome {
+        calls.append("stop \(name)")
+        guard loaded.remove(name) != nil else { return .noSuchUnit }
+        try? tree.system.removeDirectory(directory(name))
+        return .finished("done")
+    }
+
+    func setUnitProperties(_ name: String, properties: [UnitProperty]) throws(CgroupError) {
+        calls.append("set \(name)")
+        updated = properties
+    }
+
+    func resetFailedUnit(_ name: String) throws(CgroupError) {
+        calls.append("reset \(name)")
+        loaded.remove(name)
+    }
+}
+
+@Suite("systemd driver: the manager, against a fake systemd")
+struct SystemdManagerTests {
+    func make(_ tree: FakeTree, _ systemd: FakeSystemd?, path: String = "system.slice:hako:c1") throws -> SystemdManager {
+        let host = try tree.detect()
+        return SystemdManager(host: host, unit: try SystemdUnit.parse(path, containerID: "c1"), containerID: "c1", system: tree.system,
+                              connect: { () throws(CgroupError) in
+                                  guard let systemd else { throw CgroupError(SDBusConnection.unreachable, errno: ENOENT) }
+                                  return systemd
+                              })
+    }
+
+    @Test("setUp starts the scope with the pid and limits, then writes the files; remove stops it")
+    func lifecycle() throws {
+        let tree = try FakeTree(v2: ["memory", "pids", "cpu"])
+        let systemd = FakeSystemd(tree: tree)
+        let manager = try make(tree, systemd)
+        try manager.setUp(pid: 4242, resources: LinuxResources(memory: LinuxMemory(limit: 1 << 20), pids: LinuxPids(limit: 9)))
+        let dir = tree.root + "/system.slice/hako-c1.scope"
+        #expect(systemd.calls == ["start hako-c1.scope"])
+        #expect(systemd.started.contains(UnitProperty("PIDs", .uint32Array([4242]))))
+        #expect(systemd.started.suffix(2) == [UnitProperty("MemoryMax", .uint64(1 << 20)), UnitProperty("TasksMax", .uint64(9))])
+        #expect(tree.system.log(under: dir) == ["pids.max=9", "memory.max=1048576"])
+        // systemd moved the pid in: hako does not write cgroup.procs for a scope.
+        #expect(tree.system.written(dir + "/cgroup.procs").isEmpty)
+        #expect(manager.paths == ["": dir, "systemd-unit": "hako-c1.scope"])
+
+        let restored = try #require(try Cgroups.restore(host: try tree.detect(), paths: manager.paths, system: tree.system,
+                                                        connectSystemd: { () throws(CgroupError) in systemd }) as? SystemdManager)
+        #expect(restored.unitName == "hako-c1.scope" && restored.directory == dir)
+        #expect(try restored.pids().isEmpty)
+        try restored.remove()
+        #expect(systemd.calls == ["start hako-c1.scope", "stop hako-c1.scope", "reset hako-c1.scope"])
+        #expect(!tree.exists(dir))
+        // A unit systemd already dropped (the container's processes all exited) is fine.
+        try restored.remove()
+        #expect(try restored.pids().isEmpty)
+        #expect(try restored.isFrozen == false)
+    }
+
+    @Test("a unit left over is reset and started again once, as runc does")
+    func unitExists() throws {
+        let tree = try FakeTree(v2: ["memory", "pids"])
+        let systemd = FakeSystemd(tree: tree)
+        systemd.startOutcomes = [.unitExists]
+        try make(tree, systemd).setUp(pid: 1, resources: LinuxResources())
+        #expect(systemd.calls == ["start hako-c1.scope", "reset hako-c1.scope", "start hako-c1.scope"])
+    }
+
+    @Test("a failed job is an error and leaves nothing")
+    func failedJob() throws {
+        let tree = try FakeTree(v2: ["memory", "pids"])
+        let systemd = FakeSystemd(tree: tree)
+        systemd.startOutcomes = [.finished("failed")]
+        let error = cgroupError { try make(tree, systemd).setUp(pid: 1, resources: LinuxResources()) }
+        #expect(error?.description == "starting systemd unit hako-c1.scope: the job ended with \"failed\"")
+        #expect(systemd.calls == ["start hako-c1.scope", "reset hako-c1.scope"])
+    }
+
+    @Test("a limit the cgroup cannot take stops the unit again")
+    func applyFails() throws {
+        let tree = try FakeTree(v2: ["memory", "pids", "cpu"])
+        let systemd = FakeSystemd(tree: tree)
+        let error = cgroupError {
+            try make(tree, systemd).setUp(pid: 1, resources: LinuxResources(hugepageLimits: [LinuxHugepageLimit(pageSize: "2MB", limit: 1)]))
+        }
+        #expect(error?.description == "linux.resources.hugepageLimits: the hugetlb controller is not available")
+        #expect(systemd.calls == ["start hako-c1.scope", "stop hako-c1.scope", "reset hako-c1.scope"])
+        #expect(!tree.exists(tree.root + "/system.slice/hako-c1.scope"))
+    }
+
+    @Test("without systemd: one clear error, and nothing is made")
+    func unreachable() throws {
+        let tree = try FakeTree(v2: ["memory", "pids"])
+        let error = cgroupError { try make(tree, nil).setUp(pid: 1, resources: LinuxResources()) }
+        #expect(error?.description == "--systemd-cgroup: cannot reach systemd over D-Bus: no such file or directory")
+        #expect(tree.system.writes.isEmpty)
+        #expect(!tree.exists(tree.root + "/system.slice"))
+    }
+
+    @Test("a cgroup v1 or hybrid host is refused")
+    func v1Refused() throws {
+        let tree = try FakeTree(unified: "unified")
+        let systemd = FakeSystemd(tree: tree)
+        let error = cgroupError { try make(tree, systemd).setUp(pid: 1, resources: LinuxResources()) }
+        #expect(error?.description.contains("the systemd cgroup driver needs a cgroup v2 host here") == true)
+        #expect(systemd.calls.isEmpty)
+    }
+
+    @Test("a slice unit: started without PIDs, the process joins through cgroup.procs")
+    func sliceUnit() throws {
+        let tree = try FakeTree(v2: ["memory", "pids"])
+        let systemd = FakeSystemd(tree: tree)
+        // The fake puts every unit under system.slice; a slice named so lives there too.
+        let manager = try make(tree, systemd, path: "system.slice:p:system-c1.slice")
+        try manager.setUp(pid: 77, resources: LinuxResources())
+        #expect(!systemd.started.contains { $0.name == "PIDs" })
+        #expect(tree.system.written(tree.root + "/system.slice/system-c1.slice/cgroup.procs") == ["77"])
+    }
+
+    @Test("update: the properties go to the unit, then the files; a file-only change asks nothing of systemd")
+    func update() throws {
+        let tree = try FakeTree(v2: ["memory", "pids", "cpu", "hugetlb"])
+        let systemd = FakeSystemd(tree: tree)
+        let manager = try make(tree, systemd)
+        try manager.setUp(pid: 1, resources: LinuxResources())
+        let restored = try Cgroups.restore(host: try tree.detect(), paths: manager.paths, system: tree.system,
+                                           connectSystemd: { () throws(CgroupError) in systemd })
+        try restored.apply(resources: LinuxResources(memory: LinuxMemory(limit: 100 << 20), pids: LinuxPids(limit: 20)))
+        #expect(systemd.calls.last == "set hako-c1.scope")
+        #expect(systemd.updated == [UnitProperty("MemoryMax", .uint64(100 << 20)), UnitProperty("TasksMax", .uint64(20))])
+        #expect(tree.system.log(under: tree.root + "/system.slice/hako-c1.scope").suffix(2) == ["pids.max=20", "memory.max=104857600"])
+        let calls = systemd.calls.count
+        try restored.apply(resources: LinuxResources(cpu: LinuxCPU(burst: 10)))
+        #expect(systemd.calls.count == calls)
+    }
+
+    @Test("saved paths that do not make sense are refused")
+    func badRestore() throws {
+        let tree = try FakeTree(v2: ["memory"])
+        let host = try tree.detect()
+        let dir = tree.root + "/system.slice/hako-c1.scope"
+        for paths in [["": dir, "systemd-unit": "../x.scope"], ["": dir, "systemd-unit": "x.service"], ["systemd-unit": "hako-c1.scope"],
+                      ["": "/etc", "systemd-unit": "hako-c1.scope"]] {
+            #expect(cgroupError { _ = try Cgroups.restore(host: host, paths: paths, system: tree.system) } != nil, "\(paths)")
+        }
+        let hybrid = try FakeTree(unified: "unified")
+        let onV1 = cgroupError {
+            _ = try Cgroups.restore(host: try hybrid.detect(), paths: ["": hybrid.root + "/unified/x", "systemd-unit": "x.scope"], system: hybrid.system)
+        }
+        #expect(onV1 != nil)
+    }
+}
