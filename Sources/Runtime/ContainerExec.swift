@@ -63,13 +63,16 @@ extension Container {
             if Namespaces.inode(path) == Namespaces.inode("/proc/self/ns/\(file)") { continue }
             namespaces.append(LinuxNamespace(type: kind.rawValue, path: path))
         }
+        // A process that joins a frozen cgroup freezes before it can exec: it cannot report
+        // back until the container is resumed, so hako does not wait for it to.
+        let paused = status == .paused
         let plan = try NamespacePlan(namespaces)
         // The container's filter applies to every process in it, exec'd ones too.
         let seccomp = try state.config.linux?.seccomp.map { try SeccompProgram.compile($0) }
         let pidfd = try openInit()
         defer { close(pidfd) }
         do {
-            return try Execution(container: self, options: options, namespaces: plan, seccomp: seccomp).run()
+            return try Execution(container: self, options: options, namespaces: plan, seccomp: seccomp, paused: paused).run()
         } catch {
             throw RuntimeError("exec in container \"\(id)\"", error)
         }
@@ -84,6 +87,8 @@ struct Execution {
     let options: ExecOptions
     let namespaces: NamespacePlan
     let seccomp: SeccompProgram?
+    /// The container is paused (with --ignore-paused): the process freezes on joining.
+    let paused: Bool
 
     var lowestPrivateFD: Int32 { 3 + Int32(options.preserveFds) }
 
@@ -130,6 +135,7 @@ struct Execution {
                         }
                     }
                     try channel.send(.proceed)
+                    if paused && container.state.cgroupPaths?.isEmpty == false { break receiving }
                 case .failure(let error)?: failure = error; break receiving
                 case nil: break receiving
                 case let other?: failure = RuntimeError("unexpected \(other)"); break receiving

@@ -91,6 +91,27 @@ struct ExecTests {
         bundle.expectNothingLeft()
     }
 
+    @Test("--ignore-paused execs into a paused container; --preserve-fds passes descriptors")
+    func ignorePausedAndPreserveFds() throws {
+        let bundle = try runningContainer()
+        #expect(try bundle.hako(["pause", bundle.id]).status == 0)
+        // The process is frozen with the rest: run it detached, then thaw and see it ran.
+        let detached = try bundle.hako(["exec", "--ignore-paused", "--detach", bundle.id, "sh", "-c", "echo ran > /dev/shm/marker"])
+        #expect(detached.status == 0, "\(detached.stderr)")
+        #expect(try bundle.hako(["resume", bundle.id]).status == 0)
+        #expect(try eventually { (try? bundle.hako(["exec", bundle.id, "cat", "/dev/shm/marker"]).stdout) == "ran\n" })
+        let file = bundle.path + "/fd-data"
+        try "passed\n".write(toFile: file, atomically: true, encoding: .utf8)
+        let out = bundle.path + "/fd-out"
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/sh")
+        process.arguments = ["-c", "exec 3<\"$1\"; exec \"$2\" --root \"$3\" exec --preserve-fds 1 \"$4\" sh -c 'cat <&3' > \"$5\"", "sh", file, Runner.binary, bundle.root, bundle.id, out]
+        try process.run()
+        process.waitUntilExit()
+        #expect(try String(contentsOfFile: out, encoding: .utf8) == "passed\n")
+        #expect(try bundle.hako(["delete", "--force", bundle.id]).status == 0)
+    }
+
     @Test("--tty sends a pty master to the console socket")
     func tty() throws {
         let bundle = try runningContainer()

@@ -34,6 +34,24 @@ struct SeccompContainerTests {
         #expect(!result.stdout.contains("survived"))
     }
 
+    @Test("each action on mkdir(2): TRAP and KILL_THREAD kill with SIGSYS, TRACE without a tracer fails with ENOSYS, LOG and ALLOW let it run",
+          arguments: [("SCMP_ACT_TRAP", "signal"), ("SCMP_ACT_KILL_THREAD", "signal"), ("SCMP_ACT_KILL", "signal"),
+                      ("SCMP_ACT_TRACE", "Function not implemented"), ("SCMP_ACT_LOG", "made"), ("SCMP_ACT_ERRNO", "Operation not permitted")])
+    func actions(action: String, expected: String) throws {
+        let bundle = try TestBundle(args: ["sh", "-c", "exec mkdir /dev/shm/x"])
+        bundle.spec.linux?.seccomp = profile([LinuxSyscall(names: ["mkdir", "mkdirat"], action: action)])
+        if expected == "made" || expected.contains(" ") {
+            bundle.spec.process?.args = ["sh", "-c", "mkdir /dev/shm/x 2>&1 && echo made"]
+        }
+        let result = try bundle.run()
+        if expected == "signal" {
+            #expect(result.status == 128 + 31, "\(action): \(result.status) \(result.stderr)")
+        } else {
+            #expect(result.stdout.contains(expected), "\(action): \(result.stdout)")
+        }
+        bundle.expectNothingLeft()
+    }
+
     @Test("argument comparisons: a rule on kill(2) with SIGUSR1 only")
     func argumentComparison() throws {
         let bundle = try TestBundle(args: ["sh", "-c", "sleep 100 & p=$!; kill -USR1 $p 2>&1; kill -TERM $p && echo term-ok"])
