@@ -35,6 +35,15 @@ make("pids", ["sh", "-c", "for i in 1 2 3 4 5 6; do sleep 3 & done; wait"], {"pi
 make("oom", ["sh", "-c", "tail /dev/zero"], {"memory": {"limit": 16777216, "swap": 16777216}})
 make("unified", ["sleep", "100"], {"unified": {"memory.high": "50000000", "pids.max": "7"}})
 make("tiny", ["echo", "hi"], {"memory": {"limit": 1048576}, "pids": {"limit": 1}})
+# The systemd driver (--systemd-cgroup): cgroupsPath as slice:prefix:name.
+make("sd-run", ["sh", "-c", "echo hi; cat /proc/self/cgroup"], {"pids": {"limit": 50}}, "system.slice:hako:sdrun")
+make("sd-limits", ["sleep", "100"], {"memory": {"limit": 67108864, "reservation": 33554432, "swap": 134217728},
+     "cpu": {"shares": 2048, "quota": 50000, "period": 100000, "cpus": "0"}, "pids": {"limit": 42}, "blockIO": {"weight": 500}},
+     "system.slice:hako:sdlim")
+make("sd-sleep", ["sleep", "100"], {"pids": {"limit": 10}}, "system.slice:hako:sdp")
+make("sd-default", ["sleep", "100"], {})
+make("sd-nested", ["sleep", "100"], {"memory": {"limit": 33554432}}, "hako-test.slice:hako:sdnest")
+make("sd-true", ["true"], {}, "system.slice:hako:sdtrue")
 PY
 rm "$share/config.json"
 "$vmdir/run-in-vm.sh" "$share" cgroup-v2-check.sh

@@ -101,9 +101,7 @@ struct ContainerChildren {
 
     /// What init execs once `start` releases it.
     struct ExecPlan {
-        let path: String
-        let arguments: [String]
-        let environment: [String]
+        let executable: ProcessSetup.Executable
         /// init's pid in the host's pid namespace, for the startContainer hooks' state.
         let hostPid: Int32
     }
@@ -173,31 +171,9 @@ struct ContainerChildren {
         if let policy = spec.linux?.memoryPolicy {
             try Scheduling.applyMemoryPolicy(policy)
         }
-        let setup = ProcessSetup(process: plan.process, canSetGroups: canSetGroups())
-        try setup.applyScheduling()
-        try setup.applyRlimits()
-        let noNewPrivileges = plan.process.noNewPrivileges == true
-        // Without no_new_privs, loading a filter needs CAP_SYS_ADMIN: load it before the
-        // capabilities are dropped (runc's order).
-        if !noNewPrivileges, let seccomp = plan.seccomp {
-            try SeccompLoading.load(seccomp, channel: channel)
-        }
-        try setup.applyIdentity()
-        try SecurityLabels.applyOnExec(apparmorProfile: plan.process.apparmorProfile, selinuxLabel: plan.process.selinuxLabel)
-        try step("changing to process.cwd \(plan.process.cwd)") { try enterWorkingDirectory(plan.process.cwd) }
-        if noNewPrivileges {
-            try Processes.prctl(Prctl.setNoNewPrivileges, 1, step: "prctl(PR_SET_NO_NEW_PRIVS)")
-        }
-        let environment = setup.environment()
-        let path = try setup.resolveExecutable(environment: environment)
-        try setup.applyFinalAffinity()
-        // With no_new_privs, as late as possible: fewer of hako's own calls go through it.
-        if noNewPrivileges, let seccomp = plan.seccomp {
-            try SeccompLoading.load(seccomp, channel: channel)
-        }
-        try Descriptors.prepareForExec(preserveFds: plan.options.preserveFds)
-        umask(mode_t(plan.process.user.umask ?? 0o022))
-        return ExecPlan(path: path, arguments: plan.process.args ?? [], environment: environment, hostPid: hostPid)
+        let setup = ProcessSetup(process: plan.process, canSetGroups: ProcessSetup.setgroupsAllowed(inUserNamespace: inUserNamespace))
+        let executable = try setup.prepareForExec(seccomp: plan.seccomp, channel: channel, preserveFds: plan.options.preserveFds)
+        return ExecPlan(executable: executable, hostPid: hostPid)
     }
 
     /// init's pid as the host sees it: before pivot_root, /proc is still the host's procfs,
@@ -207,20 +183,6 @@ struct ContainerChildren {
         let n = readlink("/proc/self", &buffer, buffer.count - 1)
         guard n > 0 else { return 0 }
         return Int32(String(decoding: buffer[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)) ?? 0
-    }
-
-    /// Changes to process.cwd, which RootfsBuilder created if the image lacked it.
-    func enterWorkingDirectory(_ cwd: String) throws {
-        if chdir(cwd) == 0 { return }
-        let err = errno
-        throw SysError("chdir", path: cwd, errno: err)
-    }
-
-    /// setgroups(2) is refused in a user namespace whose /proc/self/setgroups says "deny".
-    func canSetGroups() -> Bool {
-        guard plan.namespaces.has(.user) else { return true }
-        let text = (try? Files.readText("/proc/self/setgroups")) ?? "allow"
-        return text.trimmingWhitespace() == "allow"
     }
 
     /// Blocks on the start barrier, then becomes the container process.
@@ -239,7 +201,7 @@ struct ContainerChildren {
         }
         _ = hako_reset_signal_handlers()
         _ = hako_sigunblock_all()
-        let error = execute(exec.path, arguments: exec.arguments, environment: exec.environment)
+        let error = execute(exec.executable.path, arguments: exec.executable.arguments, environment: exec.executable.environment)
         fail("starting the container process", error)
     }
 

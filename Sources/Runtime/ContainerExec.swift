@@ -219,37 +219,14 @@ struct Execution {
             if process.terminal == true {
                 try step("setting up the console") { try Console.setUp(socket: consoleSocket, size: process.consoleSize, bindConsole: false) }
             }
-            let canSetGroups: Bool
-            if namespaces.has(.user) {
-                canSetGroups = ((try? Files.readText("/proc/self/setgroups")) ?? "allow").trimmingWhitespace() == "allow"
-            } else {
-                canSetGroups = true
-            }
-            let setup = ProcessSetup(process: process, canSetGroups: canSetGroups)
+            let setup = ProcessSetup(process: process, canSetGroups: ProcessSetup.setgroupsAllowed(inUserNamespace: namespaces.has(.user)))
             if let score = process.oomScoreAdj {
                 try step("setting process.oomScoreAdj") { try Files.write("/proc/self/oom_score_adj", "\(score)", flags: O_WRONLY | O_TRUNC) }
             }
-            try setup.applyScheduling()
-            try setup.applyRlimits()
-            let noNewPrivileges = process.noNewPrivileges == true
-            if !noNewPrivileges, let seccomp { try SeccompLoading.load(seccomp, channel: channel) }
-            try setup.applyIdentity()
-            try SecurityLabels.applyOnExec(apparmorProfile: process.apparmorProfile, selinuxLabel: process.selinuxLabel)
-            try step("changing to process.cwd \(process.cwd)") {
-                try check(chdir(process.cwd.isEmpty ? "/" : process.cwd), "chdir", path: process.cwd)
-            }
-            if noNewPrivileges {
-                try Processes.prctl(Prctl.setNoNewPrivileges, 1, step: "prctl(PR_SET_NO_NEW_PRIVS)")
-            }
-            let environment = setup.environment()
-            let path = try setup.resolveExecutable(environment: environment)
-            try setup.applyFinalAffinity()
-            if noNewPrivileges, let seccomp { try SeccompLoading.load(seccomp, channel: channel) }
-            try Descriptors.prepareForExec(preserveFds: options.preserveFds)
-            umask(mode_t(process.user.umask ?? 0o022))
+            let executable = try setup.prepareForExec(seccomp: seccomp, channel: channel, preserveFds: options.preserveFds)
             _ = hako_reset_signal_handlers()
             _ = hako_sigunblock_all()
-            let error = execute(path, arguments: process.args ?? [], environment: environment)
+            let error = execute(executable.path, arguments: executable.arguments, environment: executable.environment)
             fail(channel, RuntimeError("starting the process", error))
         } catch {
             fail(channel, error)

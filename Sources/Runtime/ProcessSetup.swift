@@ -4,6 +4,7 @@ import Glibc
 import CLinux
 import LinuxSys
 import OCISpec
+import Seccomp
 
 /// The last steps before the user process runs: limits, identity, capabilities and the
 /// executable's path. All of it happens before init reports ready, so a mistake in the
@@ -14,6 +15,44 @@ struct ProcessSetup {
     let canSetGroups: Bool
 
     static let defaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+    /// setgroups(2) is refused in a user namespace whose /proc/self/setgroups says "deny".
+    static func setgroupsAllowed(inUserNamespace: Bool) -> Bool {
+        guard inUserNamespace else { return true }
+        return ((try? Files.readText("/proc/self/setgroups")) ?? "allow").trimmingWhitespace() == "allow"
+    }
+
+    /// What execve(2) gets.
+    struct Executable {
+        let path: String
+        let arguments: [String]
+        let environment: [String]
+    }
+
+    /// Every step from scheduling to the last one before execve(2), in runc's order, for
+    /// a container's init and for an exec'd process alike. Without no_new_privs, loading
+    /// a filter needs CAP_SYS_ADMIN, so seccomp goes before the capabilities are dropped;
+    /// with it, as late as possible, so fewer of hako's own calls go through the filter.
+    func prepareForExec(seccomp: SeccompProgram?, channel: Channel, preserveFds: Int) throws -> Executable {
+        try applyScheduling()
+        try applyRlimits()
+        let noNewPrivileges = process.noNewPrivileges == true
+        if !noNewPrivileges, let seccomp { try SeccompLoading.load(seccomp, channel: channel) }
+        try applyIdentity()
+        try SecurityLabels.applyOnExec(apparmorProfile: process.apparmorProfile, selinuxLabel: process.selinuxLabel)
+        let cwd = process.cwd.isEmpty ? "/" : process.cwd
+        try step("changing to process.cwd \(cwd)") { try check(chdir(cwd), "chdir", path: cwd) }
+        if noNewPrivileges {
+            try Processes.prctl(Prctl.setNoNewPrivileges, 1, step: "prctl(PR_SET_NO_NEW_PRIVS)")
+        }
+        let environment = environment()
+        let path = try resolveExecutable(environment: environment)
+        try applyFinalAffinity()
+        if noNewPrivileges, let seccomp { try SeccompLoading.load(seccomp, channel: channel) }
+        try Descriptors.prepareForExec(preserveFds: preserveFds)
+        umask(mode_t(process.user.umask ?? 0o022))
+        return Executable(path: path, arguments: process.args ?? [], environment: environment)
+    }
 
     /// Scheduler, I/O priority and the initial CPU affinity, while hako still has the
     /// capabilities some of them need (CAP_SYS_NICE for real-time policies).

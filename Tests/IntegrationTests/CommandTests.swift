@@ -47,6 +47,7 @@ struct CommandTests {
         #expect(features.linux?.seccomp?.enabled == true)
         #expect(features.linux?.seccomp?.actions?.contains("SCMP_ACT_NOTIFY") == true)
         #expect(features.linux?.capabilities?.contains("CAP_SYS_ADMIN") == true)
+        #expect(features.linux?.cgroup?.v1 == true && features.linux?.cgroup?.v2 == true && features.linux?.cgroup?.systemd == true)
     }
 
     @Test("info reports the kernel, cgroup mode and namespaces")
