@@ -167,10 +167,16 @@ md.append("Machine: %s cores, kernel %s, %s, %.1f GiB; cgroups %s." % (
     machine.get("nproc"), machine.get("kernel"), machine.get("cpu"),
     machine.get("memory_kib", 0) / 1048576, machine.get("cgroups")))
 md.append("")
-md.append("Versions: %s (commit %s); %s; %s; %s. Date: %s. Medians of hyperfine runs after %s warm-up runs." % (
+md.append("Versions: %s (%s); %s; %s; %s. Date: %s. Medians of hyperfine runs after %s warm-up runs." % (
     machine.get("hako"), machine.get("hako_commit"), machine.get("runc"), machine.get("crun"),
     machine.get("hyperfine"), machine.get("date"), machine.get("warmup")))
 md.append("")
+loads = [machine.get("loadavg_start"), machine.get("loadavg_end")]
+if all(loads):
+    busy = any(float(l.split()[0]) > 0.5 for l in loads)
+    md.append("Load average (1, 5, 15 min) at the start: %s; after the memory figures: %s.%s" % (
+        loads[0], loads[1], " **The machine was busy: expect noise; rerun on a quiet machine.**" if busy else ""))
+    md.append("")
 if overhead is not None:
     w = {r["command"]: r["median"] for r in wrapper["results"]}
     md.append("crun refuses hybrid cgroups, so its `create` and `run` go through "

@@ -44,7 +44,9 @@ if [ -n "${HAKO:-}" ]; then
 else
     echo "== building hako (release)"
     buildlog=$(mktemp /tmp/hako-bench-build.XXXXXX)
-    if ! flock /tmp/hako-build.lock swift build -c release --static-swift-stdlib >"$buildlog" 2>&1; then
+    # Two tries: a file edited during the build fails the first ("modified during the build").
+    if ! flock /tmp/hako-build.lock swift build -c release --static-swift-stdlib >"$buildlog" 2>&1 &&
+       ! flock /tmp/hako-build.lock swift build -c release --static-swift-stdlib >"$buildlog" 2>&1; then
         tail -30 "$buildlog" >&2
         rm -f "$buildlog"
         echo "error: the release build failed (HAKO=/path/to/hako benchmarks a built binary)" >&2
@@ -94,7 +96,7 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 RUNTIMES=(hako runc crun)
-# cmd RT [create|run]: the runtime's command line (a string, for hyperfine and sh -c).
+# cmd RT [wrapped]: the runtime's command line (a string, for hyperfine and sh -c).
 cmd() {
     case $1 in
         hako) echo "$HAKO_BIN --root $WORK/root/hako" ;;
@@ -151,16 +153,18 @@ CRUN_VERSION=$(crun --version | head -1)
 HYPERFINE_VERSION=$(hyperfine --version)
 HAKO_COMMIT=$(git -C "$REPO" rev-parse --short HEAD 2>/dev/null || echo unknown)
 if [ -n "${HAKO:-}" ]; then
-    HAKO_COMMIT="binary $HAKO, not built from the work tree at $HAKO_COMMIT"
+    HAKO_COMMIT="binary $HAKO; the work tree is at commit $HAKO_COMMIT"
 elif [ -n "$(git -C "$REPO" status --porcelain -- Sources Package.swift 2>/dev/null)" ]; then
-    HAKO_COMMIT="$HAKO_COMMIT + uncommitted changes"
+    HAKO_COMMIT="built from commit $HAKO_COMMIT + uncommitted changes"
+else
+    HAKO_COMMIT="built from commit $HAKO_COMMIT"
 fi
 if [ "$CRUN_NS_ON" = 1 ]; then CGROUPS="hybrid (v1 controllers + cgroup2 at /sys/fs/cgroup/unified)"
 elif [ "$(stat -f -c %T /sys/fs/cgroup)" = cgroup2fs ]; then CGROUPS="v2 (unified)"
 else CGROUPS="v1"; fi
-echo "== machine: $(nproc) cores, kernel $(uname -r), $CPU"
+echo "== machine: $(nproc) cores, kernel $(uname -r), $CPU; load average $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "   cgroups: $CGROUPS"
-echo "   $HAKO_VERSION (commit $HAKO_COMMIT) | $RUNC_VERSION | $CRUN_VERSION | $HYPERFINE_VERSION"
+echo "   $HAKO_VERSION ($HAKO_COMMIT) | $RUNC_VERSION | $CRUN_VERSION | $HYPERFINE_VERSION"
 if [ "$CRUN_NS_ON" = 1 ]; then
     echo "   crun refuses hybrid cgroups: crun create/run run inside"
     echo "   unshare -m sh -c 'umount /sys/fs/cgroup/unified && exec crun \"\$@\"'"
@@ -173,6 +177,7 @@ json.dump({"nproc": $(nproc), "kernel": "$(uname -r)", "cpu": """$CPU""",
            "hako": "$HAKO_VERSION", "hako_commit": "$HAKO_COMMIT", "runc": "$RUNC_VERSION",
            "crun": "$CRUN_VERSION", "hyperfine": "$HYPERFINE_VERSION",
            "crun_wrapper": $CRUN_NS_ON, "warmup": $WARMUP,
+           "loadavg_start": "$(cut -d' ' -f1-3 /proc/loadavg)",
            "date": "$(date -u +%Y-%m-%dT%H:%M:%SZ)"}, open(sys.argv[1], "w"), indent=2)
 PY
 rm -f "$OUT/leftovers.tsv"
@@ -370,6 +375,7 @@ python3 - "$OUT/machine.json" "$HAKO_LIMITS" <<'PY'
 import json, sys
 m = json.load(open(sys.argv[1]))
 m["hako_applies_memory_limit"] = sys.argv[2] == "true"
+m["loadavg_end"] = " ".join(open("/proc/loadavg").read().split()[:3])
 json.dump(m, open(sys.argv[1], "w"), indent=2)
 PY
 
