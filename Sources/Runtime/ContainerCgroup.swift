@@ -37,6 +37,19 @@ enum ContainerCgroup {
         return resources
     }
 
+    /// The `oom_kill` count of memory.oom_control (v1) or memory.events (v2) of a cgroup.
+    static func oomKillCount(paths: [String: String]?) -> UInt64? {
+        guard let paths else { return nil }
+        let candidates = [paths["memory"].map { $0 + "/memory.oom_control" }, paths[""].map { $0 + "/memory.events" }]
+        for file in candidates.compactMap({ $0 }) {
+            guard let text = try? Files.readText(file) else { continue }
+            for line in text.split(separator: "\n") where line.hasPrefix("oom_kill ") {
+                return UInt64(line.dropFirst("oom_kill ".count))
+            }
+        }
+        return nil
+    }
+
     /// Creates the cgroup for a new container, writes its limits and moves `pid` into it;
     /// with `systemd`, as a transient unit that systemd makes (cgroupsPath "slice:prefix:name").
     static func create(spec: Spec, id: String, pid: Int32, systemd: Bool = false, warn: (String) -> Void) throws -> any CgroupManager {

@@ -277,6 +277,11 @@ struct Creation {
             case .failure(let failure)?:
                 throw failure
             case nil:
+                // Below a tight memory limit the OOM killer is the usual culprit: say so.
+                if let kills = ContainerCgroup.oomKillCount(paths: cgroup?.paths), kills > 0 {
+                    let limit = plan.spec.linux?.resources?.memory?.limit.map { " (\($0) bytes)" } ?? ""
+                    throw RuntimeError("init was killed by the OOM killer before it was ready: linux.resources.memory.limit\(limit) is too low")
+                }
                 throw RuntimeError("init exited before it was ready")
             case let other?:
                 throw RuntimeError("init sent an unexpected \(other)")

@@ -25,18 +25,9 @@ extension Container {
         do { return try cgroup().stats() } catch { throw RuntimeError("reading the stats of container \"\(id)\"", error) }
     }
 
-    /// How many processes of the container the OOM killer has killed so far: the
-    /// `oom_kill` count of memory.oom_control (v1) or memory.events (v2).
+    /// How many processes of the container the OOM killer has killed so far.
     public func oomKillCount() -> UInt64? {
-        guard let paths = state.cgroupPaths else { return nil }
-        let candidates = [paths["memory"].map { $0 + "/memory.oom_control" }, paths[""].map { $0 + "/memory.events" }]
-        for file in candidates.compactMap({ $0 }) {
-            guard let text = try? Files.readText(file) else { continue }
-            for line in text.split(separator: "\n") where line.hasPrefix("oom_kill ") {
-                return UInt64(line.dropFirst("oom_kill ".count))
-            }
-        }
-        return nil
+        ContainerCgroup.oomKillCount(paths: state.cgroupPaths)
     }
 
     /// Changes the container's limits (runc's `update`): `change` edits the resources the

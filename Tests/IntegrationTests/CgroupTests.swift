@@ -158,6 +158,16 @@ struct CgroupTests {
         #expect(try bundle.hako(["delete", "--force", bundle.id]).status == 0)
     }
 
+    @Test("a memory limit too low for init says so, and leaves nothing")
+    func memoryLimitTooLow() throws {
+        let bundle = try TestBundle(args: ["echo", "hi"])
+        bundle.spec.linux?.resources = LinuxResources(memory: LinuxMemory(limit: 64 << 10, swap: 64 << 10))
+        let result = try bundle.create()
+        #expect(result.status != 0)
+        #expect(result.stderr.contains("killed by the OOM killer before it was ready: linux.resources.memory.limit (65536 bytes) is too low"), "\(result.stderr)")
+        bundle.expectNothingLeft()
+    }
+
     @Test("a resource the host cannot apply fails create with the field and leaves nothing")
     func badResource() throws {
         let bundle = try TestBundle(args: ["true"])
