@@ -108,6 +108,9 @@ extension Container {
         try SecurityLabels.check(apparmorProfile: process.apparmorProfile, selinuxLabel: process.selinuxLabel,
                                  mountLabel: spec.linux?.mountLabel)
         try Unsupported.check(spec)
+        if let rdt = spec.linux?.intelRdt {
+            try IntelRdt(root: IntelRdt.defaultRoot, config: rdt, containerID: options.id).checkAvailable()
+        }
         try IDMappedMounts.check(spec)
         try NetDevices.check(spec.linux?.netDevices ?? [:], namespaces: namespaces)
         let seccomp = try spec.linux?.seccomp.map { try SeccompProgram.compile($0) }
@@ -156,6 +159,7 @@ struct Creation {
     var intermediatePid: pid_t = 0
     var initPid: pid_t = 0
     var cgroup: (any CgroupManager)?
+    var intelRdt: IntelRdt.Applied?
 
     mutating func run() throws -> ContainerRecord {
         if NotifySocket.host != nil {
@@ -204,15 +208,20 @@ struct Creation {
             throw RuntimeError("setting up the cgroup", error)
         }
         try NetDevices.move(plan.spec.linux?.netDevices ?? [:], intoNetworkNamespaceOf: initPid)
+        if let rdt = plan.spec.linux?.intelRdt {
+            intelRdt = try IntelRdt(root: IntelRdt.defaultRoot, config: rdt, containerID: plan.options.id).apply(pid: initPid)
+        }
         try serveInit(initChannel)
 
         guard let info = Processes.startInfo(initPid) else {
             throw RuntimeError("init (pid \(initPid)) exited during create")
         }
-        return ContainerRecord(
+        var record = ContainerRecord(
             ociVersion: plan.spec.ociVersion, id: plan.options.id, pid: initPid, initStartTime: info.startTime,
             bundle: plan.bundle, rootfs: plan.rootfs, created: Clock.rfc3339Now(), owner: ownerName(),
             annotations: plan.spec.annotations, config: plan.spec, cgroupPaths: cgroup?.paths)
+        record.intelRdt = intelRdt
+        return record
     }
 
     /// The console socket, connected, or -1 when there is none.
@@ -330,6 +339,7 @@ struct Creation {
             kill(intermediatePid, SIGKILL)
             _ = waitpid(intermediatePid, nil, 0)
         }
+        if let intelRdt { IntelRdt.remove(intelRdt) }
         if let cgroup {
             // init may still be dying; the cgroup is removable once it is empty.
             try? cgroup.killAll(signal: SIGKILL)

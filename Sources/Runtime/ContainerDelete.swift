@@ -30,6 +30,7 @@ extension Container {
                 try cgroup.remove()
             }
         }
+        if let intelRdt = state.intelRdt { IntelRdt.remove(intelRdt) }
         do {
             try HookRunner.run(state.config.hooks?.poststop ?? [], kind: "poststop", state: hookState(status: .stopped))
         } catch {

@@ -25,6 +25,8 @@ public struct ContainerRecord: Codable, Sendable {
     public var config: Spec
     /// The container's cgroup directories by controller ("" for cgroup2).
     public var cgroupPaths: [String: String]?
+    /// The resctrl groups made for linux.intelRdt.
+    var intelRdt: IntelRdt.Applied?
 
     public init(
         ociVersion: String, id: String, pid: Int32, initStartTime: UInt64, bundle: String, rootfs: String,

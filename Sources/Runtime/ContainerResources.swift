@@ -30,6 +30,18 @@ extension Container {
         ContainerCgroup.oomKillCount(paths: state.cgroupPaths)
     }
 
+    /// Changes the L3 cache or memory bandwidth schema of the container's resctrl group
+    /// (`update --l3-cache-schema`, `--mem-bw-schema`).
+    public func updateIntelRdt(l3CacheSchema: String?, memBwSchema: String?) throws {
+        guard let applied = state.intelRdt, let config = state.config.linux?.intelRdt else {
+            throw RuntimeError("--l3-cache-schema, --mem-bw-schema: container \"\(id)\" has no linux.intelRdt")
+        }
+        guard status != .stopped else { throw RuntimeError("container \"\(id)\" is not running") }
+        let root = Paths.parent(applied.group)
+        let lines = [l3CacheSchema, memBwSchema].compactMap { $0 }.filter { !$0.isEmpty }
+        try IntelRdt(root: root, config: config, containerID: id).writeSchemata(lines)
+    }
+
     /// Changes the container's limits (runc's `update`): `change` edits the resources the
     /// container has now; the result is written to the cgroup and saved in state.json.
     public func update(_ change: (inout LinuxResources) throws -> Void) throws {

@@ -25,7 +25,7 @@ public enum RuntimeFeatures {
                 seccomp: SeccompFeatures.summary,
                 apparmor: Features.Apparmor(enabled: false),
                 selinux: Features.Selinux(enabled: false),
-                intelRdt: Features.IntelRdt(enabled: false),
+                intelRdt: Features.IntelRdt(enabled: true, schemata: true),
                 mountExtensions: Features.MountExtensions(idmap: Features.IDMap(enabled: true)),
                 netDevices: Features.NetDevices(enabled: true)
             ),

@@ -8,7 +8,6 @@ enum Unsupported {
             throw RuntimeError("\(path): not supported by this version of hako")
         }
         let linux = spec.linux
-        if linux?.intelRdt != nil { try refuse("linux.intelRdt") }
         if let label = linux?.mountLabel, !label.isEmpty { try refuse("linux.mountLabel") }
         if let process = spec.process {
         }

@@ -32,11 +32,11 @@ struct Update: HakoCommand {
     @Argument(help: "The container id.") var id: String
 
     func execute(logger: Logger) throws {
-        if l3CacheSchema != nil || memBwSchema != nil {
-            throw RuntimeError("--l3-cache-schema, --mem-bw-schema: Intel RDT is not supported by this version of hako")
-        }
         let fromFile = try resources.map(Self.readResources)
         let container = try Container.load(id: id, store: global.store)
+        if l3CacheSchema != nil || memBwSchema != nil {
+            try container.updateIntelRdt(l3CacheSchema: l3CacheSchema, memBwSchema: memBwSchema)
+        }
         try container.update { current in
             if let fromFile { Self.merge(fromFile, into: &current) }
             try applyFlags(to: &current)

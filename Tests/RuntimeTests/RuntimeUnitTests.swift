@@ -170,3 +170,47 @@ struct PathTests {
         #expect(Paths.parent("/a") == "/")
     }
 }
+
+
+@Suite("Intel RDT against a fake resctrl root")
+struct IntelRdtTests {
+    func fakeRoot() throws -> String {
+        let root = NSTemporaryDirectory() + "hako-resctrl-\(UUID().uuidString.prefix(8))"
+        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+        FileManager.default.createFile(atPath: root + "/schemata", contents: Data())
+        return root
+    }
+
+    @Test("an existing closID group gets the schemata lines in one write and the pid; monitoring gets its own group")
+    func existingGroup() throws {
+        let root = try fakeRoot()
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        // resctrl makes these files itself on mkdir; the fake has them ready.
+        for dir in ["/shared", "/shared/mon_groups"] { try FileManager.default.createDirectory(atPath: root + dir, withIntermediateDirectories: true) }
+        for file in ["/shared/schemata", "/shared/tasks"] { FileManager.default.createFile(atPath: root + file, contents: Data()) }
+        let config = LinuxIntelRdt(closID: "shared", schemata: "L3:0=ff;1=ff\nMB:0=70", l3CacheSchema: "L3:0=f0", memBwSchema: "MB:0=50")
+        let rdt = IntelRdt(root: root, config: config, containerID: "c1")
+        try rdt.checkAvailable()
+        let applied = try rdt.apply(pid: 4242)
+        #expect(!applied.createdGroup)
+        #expect(try String(contentsOfFile: root + "/shared/schemata", encoding: .utf8) == "L3:0=ff;1=ff\nMB:0=70\nL3:0=f0\nMB:0=50\n")
+        #expect(try String(contentsOfFile: root + "/shared/tasks", encoding: .utf8) == "4242")
+        IntelRdt.remove(applied)
+        // A group the container did not make stays.
+        #expect(FileManager.default.fileExists(atPath: root + "/shared"))
+    }
+
+    @Test("a failure half-way removes the group it made; bad closIDs and a missing resctrl are errors")
+    func failures() throws {
+        let root = try fakeRoot()
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        // The fake's new group has no tasks file, as a real kernel never would: apply must fail and unwind.
+        let rdt = IntelRdt(root: root, config: LinuxIntelRdt(schemata: "L3:0=ff"), containerID: "c2")
+        #expect(throws: (any Error).self) { try rdt.apply(pid: 1) }
+        #expect(!FileManager.default.fileExists(atPath: root + "/c2"))
+        for bad in ["..", "a/b", "info", ""] {
+            #expect(throws: RuntimeError.self) { try IntelRdt(root: root, config: LinuxIntelRdt(closID: bad), containerID: "c").checkAvailable() }
+        }
+        #expect(throws: RuntimeError.self) { try IntelRdt(root: root + "/none", config: LinuxIntelRdt(), containerID: "c").checkAvailable() }
+    }
+}
