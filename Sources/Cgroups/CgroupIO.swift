@@ -101,6 +101,20 @@ struct CgroupIO {
         return names.sorted().filter { system.isDirectory(dir + "/" + $0) }
     }
 
+    /// Removes the parent directories a manager's `create` made (deepest first, those in
+    /// `keeping` aside), leaving any that are gone, busy or hold another cgroup now.
+    func removeCreatedParents(_ created: [String], keeping: Set<String>) throws(CgroupError) {
+        for dir in created.reversed() where !keeping.contains(dir) {
+            do {
+                try system.removeDirectory(dir)
+            } catch {
+                if error.errno != ENOENT && error.errno != EBUSY && error.errno != ENOTEMPTY {
+                    throw CgroupError("removing cgroup", path: dir, errno: error.errno)
+                }
+            }
+        }
+    }
+
     /// rmdir of a cgroup and its sub-cgroups, deepest first. EBUSY (the kernel has not
     /// finished releasing exited tasks) is retried 5 times, 10 ms apart and doubling,
     /// as runc does. A missing directory is fine.

@@ -99,16 +99,7 @@ public final class V1Manager: CgroupManager {
         }
         if let firstError { throw firstError }
         // Parents made by `create` go too, unless something else now lives in them.
-        let leaves = Set(hierarchyDirs.map(\.dir))
-        for dir in created.reversed() where !leaves.contains(dir) {
-            do {
-                try io.system.removeDirectory(dir)
-            } catch {
-                if error.errno != ENOENT && error.errno != EBUSY && error.errno != ENOTEMPTY {
-                    throw CgroupError("removing cgroup", path: dir, errno: error.errno)
-                }
-            }
-        }
+        try io.removeCreatedParents(created, keeping: Set(hierarchyDirs.map(\.dir)))
         created = []
     }
 

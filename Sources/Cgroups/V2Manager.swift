@@ -77,15 +77,7 @@ public final class V2Manager: CgroupManager {
 
     public func remove() throws(CgroupError) {
         try io.removeTree(directory)
-        for dir in created.reversed() where dir != directory {
-            do {
-                try io.system.removeDirectory(dir)
-            } catch {
-                if error.errno != ENOENT && error.errno != EBUSY && error.errno != ENOTEMPTY {
-                    throw CgroupError("removing cgroup", path: dir, errno: error.errno)
-                }
-            }
-        }
+        try io.removeCreatedParents(created, keeping: [directory])
         created = []
     }
 

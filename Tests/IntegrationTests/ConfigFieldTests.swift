@@ -7,10 +7,7 @@ import Testing
 @Suite("config fields", .enabled(if: Runner.isRoot, "needs root"))
 struct ConfigFieldTests {
     func output(_ bundle: TestBundle, _ extra: [String] = [], sourceLocation: SourceLocation = #_sourceLocation) throws -> String {
-        let result = try bundle.run(extra)
-        #expect(result.status == 0, "stderr: \(result.stderr)", sourceLocation: sourceLocation)
-        bundle.expectNothingLeft(sourceLocation: sourceLocation)
-        return result.stdout
+        try bundle.runExpectingSuccess(extra, sourceLocation: sourceLocation)
     }
 
     func expectRefused(_ bundle: TestBundle, saying text: String, sourceLocation: SourceLocation = #_sourceLocation) throws {

@@ -6,10 +6,7 @@ import Testing
 @Suite("container setup", .enabled(if: Runner.isRoot, "needs root"))
 struct SetupTests {
     func output(_ bundle: TestBundle, _ extra: [String] = [], sourceLocation: SourceLocation = #_sourceLocation) throws -> String {
-        let result = try bundle.run(extra)
-        #expect(result.status == 0, "stderr: \(result.stderr)", sourceLocation: sourceLocation)
-        bundle.expectNothingLeft(sourceLocation: sourceLocation)
-        return result.stdout
+        try bundle.runExpectingSuccess(extra, sourceLocation: sourceLocation)
     }
 
     @Test("process user, groups, cwd, env and umask")

@@ -143,6 +143,14 @@ final class TestBundle {
         return try hako(["run", "--bundle", path] + extra + [id], stdin: stdin)
     }
 
+    /// `run` that must succeed and leave nothing behind; returns the container's stdout.
+    func runExpectingSuccess(_ extra: [String] = [], sourceLocation: SourceLocation = #_sourceLocation) throws -> String {
+        let result = try run(extra)
+        #expect(result.status == 0, "stderr: \(result.stderr)", sourceLocation: sourceLocation)
+        expectNothingLeft(sourceLocation: sourceLocation)
+        return result.stdout
+    }
+
     func create(_ extra: [String] = []) throws -> Runner.Result {
         try writeConfig()
         return try hako(["create", "--bundle", path] + extra + [id])
