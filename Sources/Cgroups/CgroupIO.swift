@@ -101,6 +101,21 @@ struct CgroupIO {
         return names.sorted().filter { system.isDirectory(dir + "/" + $0) }
     }
 
+    /// A manager's kill-all: SIGKILL through cgroup.kill where the kernel has it (in
+    /// `cgroupKillDirectory`, the cgroup2 one); otherwise the signal to every pid, with
+    /// the cgroup frozen meanwhile so nothing can fork a process the signal would miss.
+    func killAll(_ manager: any CgroupManager, signal: Int32, cgroupKillDirectory: String?) throws(CgroupError) {
+        if signal == SIGKILL, let dir = cgroupKillDirectory, exists(dir, "cgroup.kill") {
+            try write(dir, "cgroup.kill", "1")
+            return
+        }
+        let frozen = (try? manager.freeze()) != nil
+        var failure: CgroupError?
+        do { try self.signal(try manager.pids(), signal) } catch { failure = error }
+        if frozen { try manager.thaw() }
+        if let failure { throw failure }
+    }
+
     /// Removes the parent directories a manager's `create` made (deepest first, those in
     /// `keeping` aside), leaving any that are gone, busy or hold another cgroup now.
     func removeCreatedParents(_ created: [String], keeping: Set<String>) throws(CgroupError) {

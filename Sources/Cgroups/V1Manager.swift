@@ -160,16 +160,7 @@ public final class V1Manager: CgroupManager {
     }
 
     public func killAll(signal: Int32) throws(CgroupError) {
-        if signal == SIGKILL, let dir = paths[""], io.exists(dir, "cgroup.kill") {
-            try io.write(dir, "cgroup.kill", "1")
-            return
-        }
-        // Frozen, nothing can fork a process the signal would miss.
-        let frozen = (try? freeze()) != nil
-        var failure: CgroupError?
-        do { try io.signal(try pids(), signal) } catch { failure = error }
-        if frozen { try thaw() }
-        if let failure { throw failure }
+        try io.killAll(self, signal: signal, cgroupKillDirectory: paths[""])
     }
 
     // MARK: - Resources

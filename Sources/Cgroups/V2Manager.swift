@@ -96,16 +96,7 @@ public final class V2Manager: CgroupManager {
     }
 
     public func killAll(signal: Int32) throws(CgroupError) {
-        if signal == SIGKILL && io.exists(directory, "cgroup.kill") {
-            try io.write(directory, "cgroup.kill", "1")
-            return
-        }
-        // Frozen, nothing can fork a process the signal would miss.
-        let frozen = (try? freeze()) != nil
-        var failure: CgroupError?
-        do { try io.signal(try pids(), signal) } catch { failure = error }
-        if frozen { try thaw() }
-        if let failure { throw failure }
+        try io.killAll(self, signal: signal, cgroupKillDirectory: directory)
     }
 
     // MARK: - Resources
