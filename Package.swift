@@ -23,7 +23,7 @@ let package = Package(
         // libsystemd's sd-bus (Debian's libsystemd-dev), for the systemd cgroup driver.
         .systemLibrary(name: "CSystemd", pkgConfig: "libsystemd", providers: [.apt(["libsystemd-dev"])]),
         // cgroup v1, hybrid and v2 managers and the systemd driver: detection, limits, freezing, stats.
-        .target(name: "Cgroups", dependencies: ["LinuxSys", "OCISpec", "CSystemd"]),
+        .target(name: "Cgroups", dependencies: ["CLinux", "LinuxSys", "OCISpec", "CSystemd"]),
         // libseccomp (Debian's libseccomp-dev), and the spec's seccomp section compiled with it.
         .systemLibrary(name: "CSeccomp", pkgConfig: "libseccomp", providers: [.apt(["libseccomp-dev"])]),
         .target(name: "Seccomp", dependencies: ["CSeccomp", "OCISpec", "LinuxSys"]),

@@ -247,3 +247,63 @@ int hako_terminal_restore(int fd, const void *saved) {
     memcpy(&t, saved, sizeof(t));
     return tcsetattr(fd, TCSANOW, &t);
 }
+
+#include <linux/bpf.h>
+
+static long hako_bpf(int cmd, union bpf_attr *attr) {
+    return syscall(SYS_bpf, cmd, attr, sizeof(*attr));
+}
+
+int hako_bpf_load_cgroup_device(const void *insns, uint32_t count, const char *license, char *log, uint32_t log_size) {
+    union bpf_attr attr;
+    memset(&attr, 0, sizeof(attr));
+    attr.prog_type = BPF_PROG_TYPE_CGROUP_DEVICE;
+    attr.insns = (uint64_t)(uintptr_t)insns;
+    attr.insn_cnt = count;
+    attr.license = (uint64_t)(uintptr_t)license;
+    if (log != NULL && log_size > 0) {
+        attr.log_buf = (uint64_t)(uintptr_t)log;
+        attr.log_size = log_size;
+        attr.log_level = 1;
+    }
+    return (int)hako_bpf(BPF_PROG_LOAD, &attr);
+}
+
+int hako_bpf_attach_cgroup_device(int cgroup_fd, int prog_fd, uint32_t flags) {
+    union bpf_attr attr;
+    memset(&attr, 0, sizeof(attr));
+    attr.target_fd = (uint32_t)cgroup_fd;
+    attr.attach_bpf_fd = (uint32_t)prog_fd;
+    attr.attach_type = BPF_CGROUP_DEVICE;
+    attr.attach_flags = flags;
+    return (int)hako_bpf(BPF_PROG_ATTACH, &attr);
+}
+
+int hako_bpf_detach_cgroup_device(int cgroup_fd, int prog_fd) {
+    union bpf_attr attr;
+    memset(&attr, 0, sizeof(attr));
+    attr.target_fd = (uint32_t)cgroup_fd;
+    attr.attach_bpf_fd = (uint32_t)prog_fd;
+    attr.attach_type = BPF_CGROUP_DEVICE;
+    return (int)hako_bpf(BPF_PROG_DETACH, &attr);
+}
+
+int hako_bpf_query_cgroup_device(int cgroup_fd, uint32_t *ids, uint32_t *count, uint32_t *attach_flags) {
+    union bpf_attr attr;
+    memset(&attr, 0, sizeof(attr));
+    attr.query.target_fd = (uint32_t)cgroup_fd;
+    attr.query.attach_type = BPF_CGROUP_DEVICE;
+    attr.query.prog_ids = (uint64_t)(uintptr_t)ids;
+    attr.query.prog_cnt = *count;
+    int rc = (int)hako_bpf(BPF_PROG_QUERY, &attr);
+    *count = attr.query.prog_cnt;
+    if (attach_flags != NULL) *attach_flags = attr.query.attach_flags;
+    return rc;
+}
+
+int hako_bpf_prog_fd_by_id(uint32_t id) {
+    union bpf_attr attr;
+    memset(&attr, 0, sizeof(attr));
+    attr.prog_id = id;
+    return (int)hako_bpf(BPF_PROG_GET_FD_BY_ID, &attr);
+}

@@ -22,6 +22,9 @@ public protocol CgroupSystem {
     func signal(_ pid: Int32, _ signal: Int32) throws(SysError)
     /// Waits a little while polling a state (freezer, rmdir retries).
     func pause(microseconds: UInt32)
+    /// cgroup v2: makes `program` the cgroup's device program, replacing the ones
+    /// attached there before.
+    func attachDeviceProgram(_ directory: String, _ program: DeviceProgram) throws(SysError)
 }
 
 /// The host's cgroup filesystem and processes.
@@ -63,5 +66,9 @@ public struct HostCgroupSystem: CgroupSystem, Sendable {
 
     public func pause(microseconds: UInt32) {
         usleep(microseconds)
+    }
+
+    public func attachDeviceProgram(_ directory: String, _ program: DeviceProgram) throws(SysError) {
+        try DevicePrograms.replace(directory, with: program)
     }
 }

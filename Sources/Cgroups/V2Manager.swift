@@ -4,14 +4,13 @@ import Glibc
 import LinuxSys
 import OCISpec
 
-/// cgroup v2 through the cgroupfs: one directory in the unified hierarchy.
-/// Device rules are not enforced here: cgroup v2 has no devices files, only eBPF programs,
-/// which another part of the runtime builds from `deviceRules`.
+/// cgroup v2 through the cgroupfs: one directory in the unified hierarchy. Device rules,
+/// for which v2 has no files, become an eBPF program attached to the directory.
 public final class V2Manager: CgroupManager {
     public let host: CgroupHost
     /// The container's cgroup directory.
     public let directory: String
-    public let devicesEnforced = false
+    public private(set) var devicesEnforced = false
     public private(set) var deviceRules: [LinuxDeviceCgroup] = []
     public private(set) var warnings: [String] = []
     public var mode: CgroupMode { .unified }
@@ -138,12 +137,20 @@ public final class V2Manager: CgroupManager {
         }
         var swapValue: String?
         if let m = r.memory { swapValue = try V2Convert.swapMax(swap: m.swap ?? 0, limit: m.limit ?? 0) }
-        // Validated only: enforcement needs an eBPF program, which is not this module's.
-        _ = try DeviceRule.parse(r.devices ?? [])
-        if let devices = r.devices { deviceRules = devices }
+        let devices = try r.devices.map { (rules) throws(CgroupError) in try DeviceRule.parse(rules) }
 
         // runc's order: pids, memory, io, cpu, cpuset, hugetlb, rdma, then unified last so
         // that it can override any of them.
+        // Devices first, as runc: a container never runs with the limits but not the rules.
+        if let devices, let rules = r.devices {
+            do {
+                try io.system.attachDeviceProgram(directory, DeviceProgram.build(devices))
+            } catch {
+                throw CgroupError("linux.resources.devices: " + error.operation, path: error.path, errno: error.errno)
+            }
+            deviceRules = rules
+            devicesEnforced = true
+        }
         if let pids = r.pids, pids.limit != 0 {
             try io.write(directory, "pids.max", pids.limit > 0 ? String(pids.limit) : "max")
         }

@@ -257,6 +257,8 @@ final class FakeSystem: CgroupSystem {
     private(set) var signals: [(pid: Int32, signal: Int32)] = []
     private(set) var pauses: [UInt32] = []
     private(set) var removed: [String] = []
+    /// (directory, program) of each device program attached, in order.
+    private(set) var devicePrograms: [(directory: String, program: DeviceProgram)] = []
     /// Path -> (errno, how many more times) for writes and rmdirs that should fail.
     var failures: [String: (errno: Int32, times: Int)] = [:]
     /// Reads of freezer.state that still say FREEZING.
@@ -320,6 +322,11 @@ final class FakeSystem: CgroupSystem {
             break
         }
         try host.writeFile(path, stored)
+    }
+
+    func attachDeviceProgram(_ directory: String, _ program: DeviceProgram) throws(SysError) {
+        try fail(directory, "attaching the device eBPF program (BPF_PROG_ATTACH) to")
+        devicePrograms.append((directory, program))
     }
 
     func makeDirectory(_ path: String) throws(SysError) {

@@ -39,7 +39,7 @@ struct V2ManagerTests {
         #expect(manager.devicesEnforced == false)
     }
 
-    @Test("the default resources of runc spec: devices recorded, not enforced")
+    @Test("the default resources of runc spec: no file written, a deny-all device program attached")
     func defaultResources() throws {
         let tree = try FakeTree(v2: ["memory", "pids"])
         let manager = try makeManager(tree)
@@ -48,7 +48,34 @@ struct V2ManagerTests {
         try manager.apply(resources: resources)
         #expect(tree.system.writes.count == before)
         #expect(manager.deviceRules == resources.devices)
+        #expect(manager.devicesEnforced)
+        let attached = try #require(tree.system.devicePrograms.first)
+        #expect(tree.system.devicePrograms.count == 1)
+        #expect(attached.directory == tree.root + "/hako/c1")
+        #expect(DeviceProgramInterpreter(attached.program).allows(.char, major: 1, minor: 3, "r") == false)
+    }
+
+    @Test("resources without devices leave the device program alone")
+    func noDevices() throws {
+        let tree = try FakeTree(v2: ["pids"])
+        let manager = try makeManager(tree)
+        try manager.apply(resources: LinuxResources(pids: LinuxPids(limit: 5)))
+        #expect(tree.system.devicePrograms.isEmpty)
         #expect(!manager.devicesEnforced)
+    }
+
+    @Test("a device program the kernel refuses fails apply, naming the field")
+    func deviceProgramRefused() throws {
+        let tree = try FakeTree(v2: ["pids"])
+        let manager = try makeManager(tree)
+        tree.system.failures[tree.root + "/hako/c1"] = (EPERM, 1)
+        #expect {
+            try manager.apply(resources: LinuxResources(devices: [LinuxDeviceCgroup(allow: false)], pids: LinuxPids(limit: 5)))
+        } throws: { error in
+            "\(error)".hasPrefix("linux.resources.devices: attaching the device eBPF program (BPF_PROG_ATTACH) to \(tree.root)/hako/c1: operation not permitted")
+        }
+        // Nothing else was written: the rules come first.
+        #expect(tree.system.written(tree.root + "/hako/c1/pids.max").isEmpty)
     }
 
     @Test("every v2 file of a full configuration")
@@ -97,7 +124,10 @@ struct V2ManagerTests {
             "memory.high=2097152",
         ])
         #expect(manager.deviceRules.count == 2)
-        #expect(!manager.devicesEnforced)
+        #expect(manager.devicesEnforced)
+        let program = try #require(tree.system.devicePrograms.last?.program)
+        #expect(DeviceProgramInterpreter(program).allows(.char, major: 1, minor: 3, "rw"))
+        #expect(!DeviceProgramInterpreter(program).allows(.char, major: 1, minor: 5, "r"))
         #expect(manager.warnings.isEmpty)
     }
 

@@ -110,4 +110,14 @@ int hako_signalfd_read(int fd);
 int hako_termios_size(void);
 int hako_terminal_make_raw(int fd, void *saved);
 int hako_terminal_restore(int fd, const void *saved);
+// bpf(2) for cgroup device programs: load a BPF_PROG_TYPE_CGROUP_DEVICE program
+// (`insns` is `count` struct bpf_insn; the verifier's log goes to `log` when given),
+// attach/detach it to a cgroup directory fd, list what is attached, and open a program
+// by id. Each returns what bpf(2) returns.
+int hako_bpf_load_cgroup_device(const void *insns, uint32_t count, const char *license, char *log, uint32_t log_size);
+int hako_bpf_attach_cgroup_device(int cgroup_fd, int prog_fd, uint32_t flags);
+int hako_bpf_detach_cgroup_device(int cgroup_fd, int prog_fd);
+int hako_bpf_query_cgroup_device(int cgroup_fd, uint32_t *ids, uint32_t *count, uint32_t *attach_flags);
+int hako_bpf_prog_fd_by_id(uint32_t id);
+
 #endif
