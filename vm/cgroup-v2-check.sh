@@ -89,6 +89,16 @@ t_memory_1m() {
 }
 check "memory.limit 1 MiB and pids 1 still runs echo hi" t_memory_1m
 
+# Device rules: an eBPF program on the container's cgroup.
+t_devices() {
+    local out
+    config dev-deny; out=$("$hako" --root "$root" run --bundle "$work/bundle" v2devd 2>&1); echo "$out"
+    [ "$(echo "$out" | grep -c written)" = 1 ] && echo "$out" | grep -q null-written && echo "$out" | grep -q "Operation not permitted" || return 1
+    config dev-allow; out=$("$hako" --root "$root" run --bundle "$work/bundle" v2deva 2>&1); echo "$out"
+    echo "$out" | grep -q kmsg-written && echo "$out" | grep -q null-written
+}
+check "device rules enforced by an eBPF program (denied by default, allowed by a rule)" t_devices
+
 # The systemd driver: the container's cgroup is a transient scope systemd makes.
 sd() { "$hako" --systemd-cgroup --root "$root" "$@"; }
 prop() { systemctl show -p "$2" --value "$1"; }
@@ -174,6 +184,21 @@ t_sd_bad_path() {
     echo "$out" | grep -q "linux.cgroupsPath: /not/systemd is not of the form slice:prefix:name" && [ -z "$(ls "$root" 2>/dev/null)" ]
 }
 check "systemd: a cgroupsPath not of the form slice:prefix:name is refused" t_sd_bad_path
+
+t_sd_devices() {
+    local out
+    config sd-dev-deny; out=$(sd run --bundle "$work/bundle" sddevd 2>&1); echo "$out"
+    [ "$(echo "$out" | grep -c written)" = 1 ] && echo "$out" | grep -q null-written || return 1
+    config sd-dev-allow; sd run -d --bundle "$work/bundle" sddeva >"$work/sddeva.out" 2>&1 || return 1
+    sleep 1; cat "$work/sddeva.out"
+    grep -q kmsg-written "$work/sddeva.out" && grep -q null-written "$work/sddeva.out" || { sd delete -f sddeva; return 1; }
+    echo "DevicePolicy=$(prop hako-sddeva.scope DevicePolicy) DeviceAllow=$(prop hako-sddeva.scope DeviceAllow)"
+    [ "$(prop hako-sddeva.scope DevicePolicy)" = strict ] && prop hako-sddeva.scope DeviceAllow | grep -q "/dev/char/1:11 w" &&
+    prop hako-sddeva.scope DeviceAllow | grep -q "char-pts rwm"
+    local rc=$?
+    sd delete -f sddeva; return $rc
+}
+check "systemd: device rules as DevicePolicy/DeviceAllow and enforced" t_sd_devices
 
 # The container cgroups are gone (the parent hako-v2 that cgroupsPath named is left, as
 # runc leaves it; this script removes it).

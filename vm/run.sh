@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Runs vm/cgroup-v2-check.sh in the cgroup v2 + systemd guest of ../shared/vm (build the
-# image first with ../shared/vm/build-image.sh). Slow (software emulation): a few minutes.
+# Runs vm/cgroup-v2-check.sh in the cgroup v2 + systemd guest of ../shared/vm, then
+# vm/cgroup-hybrid-check.sh in the same guest booted with systemd's hybrid layout (build the
+# image first with ../shared/vm/build-image.sh). Slow (software emulation): several minutes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 vmdir="${VM_DIR:-../shared/vm}"
@@ -16,12 +17,13 @@ python3 - "$share" <<'PY'
 import json, sys
 share = sys.argv[1]
 base = json.load(open(share + "/config.json"))
-def make(name, args, resources, cgroups_path=None):
+def make(name, args, resources, cgroups_path=None, mounts=()):
     c = json.loads(json.dumps(base))
     c["process"]["terminal"] = False
     c["process"]["args"] = args
     c["linux"]["resources"] = resources
     c["linux"]["namespaces"].append({"type": "cgroup"})
+    c["mounts"] += list(mounts)
     if cgroups_path:
         c["linux"]["cgroupsPath"] = cgroups_path
     json.dump(c, open(f"{share}/configs/{name}.json", "w"))
@@ -44,6 +46,25 @@ make("sd-sleep", ["sleep", "100"], {"pids": {"limit": 10}}, "system.slice:hako:s
 make("sd-default", ["sleep", "100"], {})
 make("sd-nested", ["sleep", "100"], {"memory": {"limit": 33554432}}, "hako-test.slice:hako:sdnest")
 make("sd-true", ["true"], {}, "system.slice:hako:sdtrue")
+# Device rules: /dev/kmsg bind-mounted from the guest is allowed by no default rule, and
+# anyone may open it for writing when the cgroup allows it.
+kmsg = [{"destination": "/dev/kmsg", "type": "bind", "source": "/dev/kmsg", "options": ["bind"]}]
+write_kmsg = ["sh", "-c", "echo hako device rule test > /dev/kmsg && echo kmsg-written; echo x > /dev/null && echo null-written"]
+allow_kmsg = {"devices": [{"allow": False, "access": "rwm"}, {"allow": True, "type": "c", "major": 1, "minor": 11, "access": "w"}]}
+make("dev-deny", write_kmsg, {}, mounts=kmsg)
+make("dev-allow", write_kmsg, allow_kmsg, mounts=kmsg)
+make("sd-dev-deny", write_kmsg, {}, "system.slice:hako:sddevd", mounts=kmsg)
+make("sd-dev-allow", ["sh", "-c", write_kmsg[2] + "; sleep 100"], allow_kmsg, "system.slice:hako:sddeva", mounts=kmsg)
 PY
 rm "$share/config.json"
-"$vmdir/run-in-vm.sh" "$share" cgroup-v2-check.sh
+cp vm/cgroup-hybrid-check.sh "$share/"
+# Two guests: pure cgroup v2, then systemd's hybrid layout (v1 controllers, cgroup2 for
+# systemd's own tracking) for the systemd driver on v1.
+status=0
+echo "### cgroup v2 guest"
+"$vmdir/run-in-vm.sh" "$share" cgroup-v2-check.sh | tee "$share/v2.out" || status=1
+echo "### hybrid (systemd.unified_cgroup_hierarchy=0) guest"
+VM_APPEND="systemd.unified_cgroup_hierarchy=0" "$vmdir/run-in-vm.sh" "$share" cgroup-hybrid-check.sh | tee "$share/hybrid.out" || status=1
+# One total over both guests.
+cat "$share/v2.out" "$share/hybrid.out" | awk '/^[0-9]+ passed, [0-9]+ failed$/ {p += $1; f += $3} END {print p " passed, " f " failed"}'
+exit $status

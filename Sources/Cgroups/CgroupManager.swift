@@ -8,9 +8,8 @@ public protocol CgroupManager: AnyObject {
     /// to `Cgroups.restore`. v1 keys are controller names ("memory", "name=systemd"); the
     /// cgroup2 directory (unified mode, or the unified mount in hybrid mode) has the key "".
     var paths: [String: String] { get }
-    /// Whether the device rules are enforced by the kernel. False on cgroup v2, where the
-    /// rules are only recorded (`deviceRules`) for an eBPF program built elsewhere, and on
-    /// a v1 host without the devices controller.
+    /// Whether the device rules of the last `apply` are enforced by the kernel: through the
+    /// devices controller on v1 (false on a v1 host without it), an eBPF program on v2.
     var devicesEnforced: Bool { get }
     /// The device rules of the last `apply`, in order.
     var deviceRules: [LinuxDeviceCgroup] { get }
@@ -116,21 +115,23 @@ public enum Cgroups {
                 throw CgroupError("restoring cgroup paths", path: dir, reason: "not a cgroup of the \(key.isEmpty ? "cgroup2" : key) hierarchy")
             }
         }
-        if let unitName {
-            guard SystemdUnit.isValidSavedName(unitName), host.mode == .unified, let dir = paths[""], paths.count == 1 else {
-                throw CgroupError("restoring cgroup paths", reason: "systemd unit \(CgroupIO.quoted(unitName)) without a cgroup2 directory of its own on a cgroup v2 host")
-            }
-            return SystemdManager(host: host, unitName: unitName, directory: dir, system: system, connect: connectSystemd)
-        }
+        let files: any CgroupManager
         switch host.mode {
         case .unified:
-            guard let dir = paths[""] else {
-                throw CgroupError("restoring cgroup paths", reason: "no cgroup2 directory in the saved paths")
+            guard let dir = paths[""], paths.count == 1 else {
+                throw CgroupError("restoring cgroup paths", reason: "not a single cgroup2 directory in the saved paths of a cgroup v2 host")
             }
-            return V2Manager(host: host, directory: dir, system: system)
+            files = V2Manager(host: host, directory: dir, system: system)
         case .legacy, .hybrid:
-            return V1Manager(host: host, paths: paths, system: system)
+            files = V1Manager(host: host, paths: paths, system: system)
         }
+        if let unitName {
+            guard SystemdUnit.isValidSavedName(unitName) else {
+                throw CgroupError("restoring cgroup paths", reason: "invalid systemd unit name \(CgroupIO.quoted(unitName))")
+            }
+            return SystemdManager(host: host, unitName: unitName, files: files, system: system, connect: connectSystemd)
+        }
+        return files
     }
 }
 

@@ -292,6 +292,15 @@ struct MessageWriter {
                 open("a", "s")
                 for value in values { string(value) }
                 close()
+            case .stringPairs(let pairs):
+                open("a", "(ss)")
+                for pair in pairs {
+                    open("r", "ss")
+                    string(pair.first)
+                    string(pair.second)
+                    close()
+                }
+                close()
             }
             close()
             close()

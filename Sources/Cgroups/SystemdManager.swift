@@ -4,14 +4,14 @@ import Glibc
 import LinuxSys
 import OCISpec
 
-/// The systemd cgroup driver (`--systemd-cgroup`) on a cgroup v2 host, as runc's: the
-/// container's cgroup is a transient unit that systemd creates over D-Bus (a scope with
-/// the container's init in it, delegated), with the limits systemd knows as unit
-/// properties; then every limit is also written to the unit's cgroup files through a
-/// `V2Manager`, so what systemd lacks applies too. Processes, freezing, stats and kills
-/// go straight to the cgroup files; `remove` stops the unit.
-///
-/// cgroup v1 and hybrid hosts are refused: runc supports systemd there, hako not yet.
+/// The systemd cgroup driver (`--systemd-cgroup`), as runc's: the container's cgroup is a
+/// transient unit that systemd creates over D-Bus (a scope with the container's init in
+/// it, delegated), with the limits systemd knows as unit properties; then every limit is
+/// also written to the unit's cgroup files through the cgroupfs manager of the host's
+/// version, so what systemd lacks applies too. On cgroup v1 and hybrid hosts systemd makes
+/// the unit's directory only in the hierarchies it manages; the others (cpuset, freezer,
+/// net_cls, ...) are made at the same path here. Processes, freezing, stats and kills go
+/// straight to the cgroup files; `remove` stops the unit, then removes what is left.
 public final class SystemdManager: CgroupManager {
     /// The key under which `paths` keeps the unit's name, for `Cgroups.restore`.
     public static let unitKey = "systemd-unit"
@@ -21,21 +21,26 @@ public final class SystemdManager: CgroupManager {
     public let host: CgroupHost
     /// The unit's name: "hako-abc.scope".
     public let unitName: String
-    /// The unit's cgroup directory: /sys/fs/cgroup/system.slice/hako-abc.scope.
+    /// The unit's cgroup directory that tells whether it still exists: the cgroup2 one on
+    /// v2 (/sys/fs/cgroup/system.slice/hako-abc.scope), the pids or memory one on v1.
     public let directory: String
     /// What `create` asked for; nil for a manager restored from saved paths.
     let unit: SystemdUnit?
     let containerID: String
-    let v2: V2Manager
+    /// The cgroupfs manager of the unit's directories (V2Manager or V1Manager).
+    let files: any CgroupManager
+    let system: any CgroupSystem
     private let connector: () throws(CgroupError) -> any SystemdConnection
     private var connection: (any SystemdConnection)?
     private var ownWarnings: [String] = []
 
-    public var mode: CgroupMode { .unified }
-    public var paths: [String: String] { ["": directory, Self.unitKey: unitName] }
-    public var devicesEnforced: Bool { v2.devicesEnforced }
-    public var deviceRules: [LinuxDeviceCgroup] { v2.deviceRules }
-    public var warnings: [String] { ownWarnings + v2.warnings }
+    public var mode: CgroupMode { files.mode }
+    public var paths: [String: String] { files.paths.merging([Self.unitKey: unitName]) { a, _ in a } }
+    public var devicesEnforced: Bool { files.devicesEnforced }
+    public var deviceRules: [LinuxDeviceCgroup] { files.deviceRules }
+    public var warnings: [String] { ownWarnings + files.warnings }
+    /// Whether the unit's properties take the v1 names (MemoryLimit, CPUShares, BlockIOWeight).
+    var legacy: Bool { host.mode != .unified }
 
     /// A manager for a new container's unit; nothing happens until `setUp`.
     /// - Parameter connect: opens the connection to systemd (the system bus by default).
@@ -45,22 +50,32 @@ public final class SystemdManager: CgroupManager {
         self.unit = unit
         self.unitName = unit.name
         self.containerID = containerID
-        let mountPoint = host.unified?.mountPoint ?? host.root
-        self.directory = Paths.clean(mountPoint + unit.cgroupPath)
-        self.v2 = V2Manager(host: host, directory: directory, system: system)
+        self.system = system
+        // The unit's path is the same in every hierarchy, from each one's root.
+        self.files = Cgroups.manager(host: host, path: .absolute(unit.cgroupPath), system: system)
+        self.directory = Self.witness(files.paths)
         self.connector = connect
     }
 
-    /// A manager for a unit made earlier (from the saved paths).
-    init(host: CgroupHost, unitName: String, directory: String, system: any CgroupSystem,
+    /// A manager for a unit made earlier (from the saved paths, less the unit's name).
+    init(host: CgroupHost, unitName: String, files: any CgroupManager, system: any CgroupSystem,
          connect: @escaping () throws(CgroupError) -> any SystemdConnection) {
         self.host = host
         self.unit = nil
         self.unitName = unitName
         self.containerID = ""
-        self.directory = directory
-        self.v2 = V2Manager(host: host, directory: directory, system: system)
+        self.system = system
+        self.files = files
+        self.directory = Self.witness(files.paths)
         self.connector = connect
+    }
+
+    /// The directory whose absence means systemd has dropped the unit: cgroup2's on a v2
+    /// host; on v1, one of a controller systemd manages.
+    static func witness(_ paths: [String: String]) -> String {
+        if paths.count == 1, let only = paths.first?.value { return only }
+        for key in ["pids", "memory", "cpu", "name=systemd", ""] { if let dir = paths[key] { return dir } }
+        return paths.sorted { $0.key < $1.key }.first?.value ?? "/"
     }
 
     private func connect() throws(CgroupError) -> any SystemdConnection {
@@ -86,22 +101,22 @@ public final class SystemdManager: CgroupManager {
         }
         // systemd first: without it nothing else matters.
         let systemd = try connect()
-        guard host.mode == .unified else {
-            throw CgroupError("--systemd-cgroup", reason: "the systemd cgroup driver needs a cgroup v2 host here (this host runs cgroups in \(host.mode.rawValue) mode)")
-        }
-        let properties = SystemdProperties.unit(unit, description: "hako container \(containerID)", pid: pid)
-            + (try SystemdProperties.resources(resources, systemdVersion: systemd.version))
+        let properties = SystemdProperties.unit(unit, description: "hako container \(containerID)", pid: pid, legacy: legacy)
+            + (try SystemdProperties.resources(resources, systemdVersion: systemd.version, legacy: legacy))
+            + (resources.devices.map { SystemdProperties.devices($0, warnings: &ownWarnings) } ?? [])
         try start(systemd, properties: properties)
         do throws(CgroupError) {
-            guard v2.io.system.isDirectory(directory) else {
+            guard system.isDirectory(directory) else {
                 throw CgroupError("finding the cgroup of systemd unit \(unitName)", path: directory, errno: ENOENT)
             }
-            // As runc (fs2.CreateCgroupPath): the controllers systemd does not manage
-            // (cpuset, hugetlb, rdma, misc) are enabled in the unit's ancestors too.
-            try v2.create()
-            try v2.apply(resources: resources)
-            // A slice has no PIDs property: its first process goes in through cgroup.procs.
-            if unit.isSlice { try v2.join(pid: pid) }
+            // As runc: on v2 the controllers systemd does not manage (cpuset, hugetlb, rdma,
+            // misc) are enabled in the unit's ancestors; on v1 their hierarchies get the
+            // unit's directory; then every limit goes to the files.
+            try files.create()
+            try files.apply(resources: resources)
+            // A slice has no PIDs property, and systemd puts a scope's process only in the
+            // hierarchies it manages: cgroup.procs does the rest.
+            if unit.isSlice || legacy { try files.join(pid: pid) }
         } catch {
             try? remove()
             throw error
@@ -151,15 +166,15 @@ public final class SystemdManager: CgroupManager {
             failure = error
         }
         do {
-            try v2.remove()
+            try files.remove()
         } catch {
             throw failure ?? error
         }
-        if let failure, v2.io.system.isDirectory(directory) { throw failure }
+        if let failure, system.isDirectory(directory) { throw failure }
     }
 
     public func join(pid: Int32) throws(CgroupError) {
-        try v2.join(pid: pid)
+        try files.join(pid: pid)
     }
 
     // MARK: - Resources
@@ -168,19 +183,21 @@ public final class SystemdManager: CgroupManager {
     /// so that systemd keeps them when it re-applies its settings; then every limit is
     /// written to the files.
     public func apply(resources: LinuxResources) throws(CgroupError) {
-        if let memory = resources.memory, memory.checkBeforeUpdate == true, let limit = memory.limit, limit > 0,
-           let usage = try v2.io.readUIntIfPresent(directory, "memory.current"), usage > UInt64(limit) {
+        if !legacy, let memory = resources.memory, memory.checkBeforeUpdate == true, let limit = memory.limit, limit > 0,
+           let usage = try CgroupIO(system: system).readUIntIfPresent(directory, "memory.current"), usage > UInt64(limit) {
             // Checked before systemd sees the limit: it would OOM-kill rather than refuse.
             throw CgroupError.field("linux.resources.memory.limit", "rejecting memory limit \(limit) below current usage \(usage)")
         }
         // Without a property to set (only what systemd lacks), systemd is not asked at all.
-        let probe = try SystemdProperties.resources(resources, systemdVersion: Int.max)
-        if !probe.isEmpty {
+        var deviceWarnings: [String] = []
+        let devices = resources.devices.map { SystemdProperties.devices($0, warnings: &deviceWarnings) } ?? []
+        let probe = try SystemdProperties.resources(resources, systemdVersion: Int.max, legacy: legacy)
+        if !probe.isEmpty || !devices.isEmpty {
             let systemd = try connect()
-            let properties = try SystemdProperties.resources(resources, systemdVersion: systemd.version)
+            let properties = try SystemdProperties.resources(resources, systemdVersion: systemd.version, legacy: legacy) + devices
             if !properties.isEmpty { try systemd.setUnitProperties(unitName, properties: properties) }
         }
-        try v2.apply(resources: resources)
+        try files.apply(resources: resources)
     }
 
     // MARK: - Through the cgroup files
@@ -189,7 +206,7 @@ public final class SystemdManager: CgroupManager {
     /// a cgroup that is gone holds none.
     public func pids() throws(CgroupError) -> [Int32] {
         do {
-            return try v2.pids()
+            return try files.pids()
         } catch {
             if isGone(error) { return [] }
             throw error
@@ -197,17 +214,17 @@ public final class SystemdManager: CgroupManager {
     }
 
     public func freeze() throws(CgroupError) {
-        try v2.freeze()
+        try files.freeze()
     }
 
     public func thaw() throws(CgroupError) {
-        try v2.thaw()
+        try files.thaw()
     }
 
     public var isFrozen: Bool {
         get throws(CgroupError) {
             do {
-                return try v2.isFrozen
+                return try files.isFrozen
             } catch {
                 if isGone(error) { return false }
                 throw error
@@ -217,7 +234,7 @@ public final class SystemdManager: CgroupManager {
 
     public func killAll(signal: Int32) throws(CgroupError) {
         do {
-            try v2.killAll(signal: signal)
+            try files.killAll(signal: signal)
         } catch {
             if isGone(error) { return }
             throw error
@@ -225,11 +242,11 @@ public final class SystemdManager: CgroupManager {
     }
 
     public func stats() throws(CgroupError) -> CgroupStats {
-        try v2.stats()
+        try files.stats()
     }
 
     /// A failure because the unit's cgroup no longer exists.
     private func isGone(_ error: CgroupError) -> Bool {
-        error.errno == ENOENT && !v2.io.system.isDirectory(directory)
+        error.errno == ENOENT && !system.isDirectory(directory)
     }
 }

@@ -9,8 +9,10 @@ public enum UnitValue: Sendable, Equatable {
     case uint32Array([UInt32])
     case stringArray([String])
     case bytes([UInt8])
+    /// DeviceAllow's a(ss): (device, access) pairs.
+    case stringPairs([StringPair])
 
-    /// The D-Bus signature of the value ("s", "b", "t", "au", "as", "ay").
+    /// The D-Bus signature of the value ("s", "b", "t", "au", "as", "ay", "a(ss)").
     public var signature: String {
         switch self {
         case .string: return "s"
@@ -19,8 +21,22 @@ public enum UnitValue: Sendable, Equatable {
         case .uint32Array: return "au"
         case .stringArray: return "as"
         case .bytes: return "ay"
+        case .stringPairs: return "a(ss)"
         }
     }
+}
+
+/// One (ss) of an a(ss) value.
+public struct StringPair: Sendable, Equatable, CustomStringConvertible {
+    public var first: String
+    public var second: String
+
+    public init(_ first: String, _ second: String) {
+        self.first = first
+        self.second = second
+    }
+
+    public var description: String { "(\(first) \(second))" }
 }
 
 /// One (sv) of StartTransientUnit's or SetUnitProperties' property array.
@@ -47,7 +63,8 @@ public enum SystemdProperties {
     /// The unit itself: a scope in its slice with `pid` in it and its cgroup delegated,
     /// or a slice that wants its parent; accounting on for every controller systemd
     /// knows (so the unit's cgroup gets them), no default dependencies.
-    public static func unit(_ unit: SystemdUnit, description: String, pid: Int32?) -> [UnitProperty] {
+    /// `legacy`: a cgroup v1 or hybrid host, where block I/O accounting has its v1 name.
+    public static func unit(_ unit: SystemdUnit, description: String, pid: Int32?, legacy: Bool = false) -> [UnitProperty] {
         var properties = [UnitProperty("Description", .string(description))]
         if unit.isSlice {
             properties.append(UnitProperty("Wants", .stringArray([unit.slice])))
@@ -60,7 +77,7 @@ public enum SystemdProperties {
         if let pid, !unit.isSlice {
             properties.append(UnitProperty("PIDs", .uint32Array([UInt32(bitPattern: pid)])))
         }
-        for accounting in ["MemoryAccounting", "CPUAccounting", "IOAccounting", "TasksAccounting"] {
+        for accounting in ["MemoryAccounting", "CPUAccounting", legacy ? "BlockIOAccounting" : "IOAccounting", "TasksAccounting"] {
             properties.append(UnitProperty(accounting, .bool(true)))
         }
         properties.append(UnitProperty("DefaultDependencies", .bool(false)))
@@ -71,7 +88,9 @@ public enum SystemdProperties {
     /// genV2ResourcesProperties, plus IOWeight). Whatever has none (hugetlb, rdma, io.max,
     /// burst, most unified keys) is written to the cgroup files afterwards all the same.
     /// `systemdVersion` gates what older systemd lacks (-1 when unknown: the oldest).
-    public static func resources(_ r: LinuxResources, systemdVersion: Int) throws(CgroupError) -> [UnitProperty] {
+    /// `legacy` (a cgroup v1 or hybrid host): runc's genV1ResourcesProperties instead.
+    public static func resources(_ r: LinuxResources, systemdVersion: Int, legacy: Bool = false) throws(CgroupError) -> [UnitProperty] {
+        if legacy { return try legacyResources(r, systemdVersion: systemdVersion) }
         var properties: [UnitProperty] = []
         if let memory = r.memory {
             let limit = memory.limit ?? 0
@@ -113,6 +132,69 @@ public enum SystemdProperties {
             properties += try unified(key: key, value: value, all: r.unified ?? [:], systemdVersion: systemdVersion)
         }
         return properties
+    }
+
+    /// The v1 properties: systemd converts the v2 ones (CPUWeight, IOWeight) to v1 values
+    /// in its own way, which would not give back the shares and weight asked for, so a v1
+    /// host gets the v1 names, with the spec's values as they are.
+    static func legacyResources(_ r: LinuxResources, systemdVersion: Int) throws(CgroupError) -> [UnitProperty] {
+        var properties: [UnitProperty] = []
+        if let memory = r.memory, let value = try byteLimit(memory.limit ?? 0, field: "linux.resources.memory.limit") {
+            properties.append(UnitProperty("MemoryLimit", .uint64(value)))
+        }
+        if let cpu = r.cpu {
+            if let shares = cpu.shares, shares != 0 {
+                properties.append(UnitProperty("CPUShares", .uint64(shares)))
+            }
+            properties += cpuQuota(quota: cpu.quota ?? 0, period: cpu.period ?? 0, systemdVersion: systemdVersion)
+        }
+        if let weight = r.blockIO?.weight, weight != 0 {
+            properties.append(UnitProperty("BlockIOWeight", .uint64(UInt64(weight))))
+        }
+        if let pids = r.pids, pids.limit > 0 || pids.limit == -1 {
+            properties.append(UnitProperty("TasksMax", .uint64(UInt64(bitPattern: pids.limit))))
+        }
+        if let cpu = r.cpu {
+            properties += try cpuset(cpus: cpu.cpus ?? "", mems: cpu.mems ?? "", systemdVersion: systemdVersion,
+                                     fields: ("linux.resources.cpu.cpus", "linux.resources.cpu.mems"))
+        }
+        return properties
+    }
+
+    /// DevicePolicy and DeviceAllow for the device rules (runc's systemd device
+    /// properties), so that systemd, when it re-applies a unit's settings, keeps the
+    /// container's devices as they are. systemd names devices by path: "/dev/char/1:3" for
+    /// one device, "char-pts" (a driver of /proc/devices) for a whole major, "char-*" for
+    /// every one. What it cannot express (a deny list over "allow all", a major without a
+    /// driver name) is left to the cgroup's own rules, with a warning.
+    public static func devices(_ rules: [LinuxDeviceCgroup], procDevices: String? = nil, warnings: inout [String]) -> [UnitProperty] {
+        guard let parsed = try? DeviceRule.parse(rules) else { return [] }
+        let state = DeviceState.target(parsed)
+        if state.defaultAllow {
+            if !state.exceptions.isEmpty {
+                warnings.append("linux.resources.devices: systemd cannot express denied devices over \"allow all\"; only the cgroup's own rules deny them")
+            }
+            return [UnitProperty("DevicePolicy", .string("auto")), UnitProperty("DeviceAllow", .stringPairs([]))]
+        }
+        let drivers = DeviceDrivers(procDevices ?? ((try? Files.readText("/proc/devices")) ?? ""))
+        var allow: [StringPair] = []
+        for exception in state.exceptions {
+            guard let match = DeviceProgram.Match(key: exception.key), let type = match.type else { continue }
+            let kind = type == 1 ? "block" : "char"
+            switch (match.major, match.minor) {
+            case (nil, _):
+                allow.append(StringPair(kind + "-*", exception.access))
+            case let (major?, nil):
+                guard let name = drivers.name(kind: kind, major: major) else {
+                    warnings.append("linux.resources.devices: no \(kind) driver has major \(major) in /proc/devices; systemd is not told of \(exception.key)")
+                    continue
+                }
+                allow.append(StringPair("\(kind)-\(name)", exception.access))
+            case let (major?, minor?):
+                allow.append(StringPair("/dev/\(kind)/\(UInt32(bitPattern: major)):\(UInt32(bitPattern: minor))", exception.access))
+            }
+        }
+        return [UnitProperty("DevicePolicy", .string("strict")), UnitProperty("DeviceAllow", .stringPairs(allow))]
     }
 
     /// A byte limit from the spec: nil for 0 (unset), infinity for -1.
@@ -233,4 +315,23 @@ public enum SystemdProperties {
             return []
         }
     }
+}
+
+/// The "Character devices:" and "Block devices:" tables of /proc/devices.
+struct DeviceDrivers {
+    private var names: [String: String] = [:]
+
+    init(_ text: String) {
+        var kind = ""
+        for line in text.split(separator: "\n") {
+            if line.hasPrefix("Character") { kind = "char"; continue }
+            if line.hasPrefix("Block") { kind = "block"; continue }
+            let fields = line.split(separator: " ")
+            guard fields.count == 2, let major = Int32(fields[0]) else { continue }
+            // The first driver of a major is the one systemd finds.
+            if names["\(kind) \(major)"] == nil { names["\(kind) \(major)"] = String(fields[1]) }
+        }
+    }
+
+    func name(kind: String, major: Int32) -> String? { names["\(kind) \(major)"] }
 }

@@ -362,15 +362,22 @@ public final class V1Manager: CgroupManager {
         }
     }
 
+    static let noWeights = "this kernel's blkio controller has no weights (neither CFQ's blkio.weight nor BFQ's blkio.bfq.weight: the BFQ I/O scheduler is not in use)"
+
     private func applyBlockIO(_ b: LinuxBlockIO, dir: String) throws(CgroupError) {
         // CFQ's files when present, else BFQ's (kernels from 5.0 have only BFQ).
         let useCFQ = io.exists(dir, "blkio.weight")
         let weightFile = useCFQ ? "blkio.weight" : "blkio.bfq.weight"
         let weightDeviceFile = useCFQ ? "blkio.weight_device" : "blkio.bfq.weight_device"
-        if let weight = b.weight, weight != 0 { try io.write(dir, weightFile, String(weight)) }
+        let hasWeights = useCFQ || io.exists(dir, weightFile)
+        if let weight = b.weight, weight != 0 {
+            guard hasWeights else { throw CgroupError.field("linux.resources.blockIO.weight", Self.noWeights) }
+            try io.write(dir, weightFile, String(weight))
+        }
         if let leaf = b.leafWeight, leaf != 0 { try io.write(dir, "blkio.leaf_weight", String(leaf)) }
-        for device in b.weightDevice ?? [] {
+        for (index, device) in (b.weightDevice ?? []).enumerated() {
             if let weight = device.weight, weight != 0 {
+                guard hasWeights else { throw CgroupError.field("linux.resources.blockIO.weightDevice[\(index)]", Self.noWeights) }
                 try io.write(dir, weightDeviceFile, "\(device.major):\(device.minor) \(weight)")
             }
             if let leaf = device.leafWeight, leaf != 0 {

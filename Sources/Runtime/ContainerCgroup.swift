@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import Cgroups
 import LinuxSys
 import OCISpec
@@ -52,15 +55,38 @@ enum ContainerCgroup {
 
     /// Creates the cgroup for a new container, writes its limits and moves `pid` into it;
     /// with `systemd`, as a transient unit that systemd makes (cgroupsPath "slice:prefix:name").
-    static func create(spec: Spec, id: String, pid: Int32, systemd: Bool = false, warn: (String) -> Void) throws -> any CgroupManager {
+    ///
+    /// Rootless (not root of the host), a cgroup hako may not create is no error as long as
+    /// the config asks for no limit, as with runc: the container then runs in its creator's
+    /// cgroup, and nil is returned.
+    /// - Parameters:
+    ///   - warn: settings accepted without effect here.
+    ///   - note: why a rootless container has no cgroup (runc says nothing of it: debug).
+    static func create(spec: Spec, id: String, pid: Int32, systemd: Bool = false, warn: (String) -> Void,
+                       note: (String) -> Void = { _ in }) throws -> (any CgroupManager)? {
         let host = try CgroupHost.detect()
         let path = spec.linux?.cgroupsPath
         let manager: any CgroupManager = systemd
             ? try Cgroups.systemdManager(host: host, cgroupsPath: path, containerID: id)
             : try Cgroups.manager(host: host, cgroupsPath: path, containerID: id)
-        try manager.setUp(pid: pid, resources: resources(for: spec))
+        do {
+            try manager.setUp(pid: pid, resources: resources(for: spec))
+        } catch {
+            let denied = [EACCES, EPERM, EROFS].contains(error.errno ?? 0)
+            guard geteuid() != 0, !systemd, denied, !asksForLimits(spec.linux?.resources) else { throw error }
+            note("rootless: no cgroup for the container (\(error)); it runs in its creator's cgroup")
+            return nil
+        }
         for warning in manager.warnings { warn(warning) }
         return manager
+    }
+
+    /// Whether linux.resources sets anything but device rules (which a user namespace
+    /// already bounds: it cannot make device nodes, only bind-mount the host's).
+    static func asksForLimits(_ resources: LinuxResources?) -> Bool {
+        guard var resources else { return false }
+        resources.devices = nil
+        return resources != LinuxResources()
     }
 }
 

@@ -33,8 +33,13 @@ struct ContainerChildren {
             }
             if plan.namespaces.creates.contains(.user) {
                 try Namespaces.unshare(NamespacePlan.flags[.user] ?? 0, step: "creating the user namespace")
+                // An unprivileged main (rootless) may open /proc/PID/uid_map only of a
+                // dumpable process; nothing of the container can reach this one yet.
+                let rootless = geteuid() != 0
+                if rootless { try Processes.prctl(Prctl.setDumpable, 1, step: "prctl(PR_SET_DUMPABLE) for the id maps") }
                 try channel.send(.mappingRequest)
                 try channel.expect(.mappingDone)
+                if rootless { try prepareChild() }
                 // Become root of the new namespace, so files created next have a mapped owner.
                 try becomeNamespaceRoot()
             }

@@ -203,7 +203,8 @@ struct Creation {
         let logger = self.logger
         do {
             cgroup = try ContainerCgroup.create(spec: plan.spec, id: plan.options.id, pid: initPid,
-                                                systemd: plan.options.systemdCgroup, warn: { logger.warning("\($0)") })
+                                                systemd: plan.options.systemdCgroup, warn: { logger.warning("\($0)") },
+                                                note: { logger.debug("\($0)") })
         } catch {
             throw RuntimeError("setting up the cgroup", error)
         }
@@ -321,11 +322,7 @@ struct Creation {
 
     /// Writes /proc/PID/{uid,gid}_map for the intermediate's new user namespace.
     func writeIDMappings(pid: pid_t) throws {
-        func text(_ mappings: [LinuxIDMapping]?) -> String {
-            (mappings ?? []).map { "\($0.containerID) \($0.hostID) \($0.size)\n" }.joined()
-        }
-        try Files.write("/proc/\(pid)/uid_map", text(plan.spec.linux?.uidMappings), flags: O_WRONLY)
-        try Files.write("/proc/\(pid)/gid_map", text(plan.spec.linux?.gidMappings), flags: O_WRONLY)
+        try IDMapWriter.write(pid: pid, uidMappings: plan.spec.linux?.uidMappings ?? [], gidMappings: plan.spec.linux?.gidMappings ?? [])
     }
 
     /// Kills and reaps whatever this creation started.

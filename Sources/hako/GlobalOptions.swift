@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import ArgumentParser
 import Logging
 import Runtime
@@ -5,8 +8,8 @@ import Runtime
 /// runc's global flags. Every command includes them, so they parse both before the
 /// command name (`hako --root R state ID`, as engines pass them) and after it.
 struct GlobalOptions: ParsableArguments {
-    @Option(name: .long, help: "Root directory for container state.")
-    var root: String = "/run/hako"
+    @Option(name: .long, help: "Root directory for container state (default: /run/hako; $XDG_RUNTIME_DIR/hako when not root).")
+    var root: String?
 
     @Option(name: .long, help: "Log file (default: stderr).")
     var log: String?
@@ -22,7 +25,17 @@ struct GlobalOptions: ParsableArguments {
     @Flag(name: .customLong("systemd-cgroup"), help: "Use the systemd cgroup driver (cgroupsPath as slice:prefix:name).")
     var systemdCgroup = false
 
-    var store: StateStore { StateStore(root: root) }
+    var store: StateStore { StateStore(root: stateRoot) }
+
+    /// --root, else runc's default: /run/hako for root, $XDG_RUNTIME_DIR/hako for anyone
+    /// else (who cannot write /run), when it is set.
+    var stateRoot: String {
+        if let root { return root }
+        if geteuid() != 0, let runtimeDir = getenv("XDG_RUNTIME_DIR").map({ String(cString: $0) }), !runtimeDir.isEmpty {
+            return runtimeDir + "/hako"
+        }
+        return "/run/hako"
+    }
 }
 
 enum LogFormat: String, ExpressibleByArgument, CaseIterable {

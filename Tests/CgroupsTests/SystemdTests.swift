@@ -205,8 +205,8 @@ struct SystemdPropertiesTests {
 
     @Test("D-Bus signatures")
     func signatures() {
-        #expect([UnitValue.string(""), .bool(true), .uint64(1), .uint32Array([]), .stringArray([]), .bytes([])].map(\.signature)
-                == ["s", "b", "t", "au", "as", "ay"])
+        #expect([UnitValue.string(""), .bool(true), .uint64(1), .uint32Array([]), .stringArray([]), .bytes([]), .stringPairs([])].map(\.signature)
+                == ["s", "b", "t", "au", "as", "ay", "a(ss)"])
     }
 }
 
@@ -239,6 +239,19 @@ final class FakeSystemd: SystemdConnection {
         }
         started = properties
         do {
+            if !tree.v1.isEmpty {
+                // v1: the unit's directory in each hierarchy systemd manages, the pid in it.
+                for dir in v1Directories(name) {
+                    let parent = Paths.parent(dir)
+                    if !tree.system.isDirectory(parent) { try tree.system.makeDirectory(parent) }
+                    try tree.system.makeDirectory(dir)
+                    for case .uint32Array(let pids) in properties.filter({ $0.name == "PIDs" }).map(\.value) {
+                        for pid in pids { try tree.system.writeFile(dir + "/cgroup.procs", String(pid)) }
+                    }
+                }
+                loaded.insert(name)
+                return .finished("done")
+            }
             // systemd enables the controllers it manages; hako enables the others (hugetlb).
             let managed = ["memory", "pids", "cpu"].filter { (tree.read(tree.root + "/cgroup.controllers") ?? "").contains($0) }
             let enable = managed.map { "+" + $0 }.joined(separator: " ")
@@ -253,10 +266,17 @@ final class FakeSystemd: SystemdConnection {
         return .finished("done")
     }
 
+    /// The v1 hierarchies systemd manages (as systemd 252 on a hybrid host) and the
+    /// unit's directory in each.
+    func v1Directories(_ unit: String) -> [String] {
+        let managed: Set<String> = ["cpu", "memory", "devices", "pids", "blkio", "name=systemd"]
+        return tree.v1.filter { !managed.isDisjoint(with: $0.controllers) }.map { $0.mountPoint + "/system.slice/" + unit }
+    }
+
     func stopUnit(_ name: String, timeoutMicroseconds: UInt64) throws(CgroupError) -> SystemdJobOutcome {
         calls.append("stop \(name)")
         guard loaded.remove(name) != nil else { return .noSuchUnit }
-        try? tree.system.removeDirectory(directory(name))
+        for dir in tree.v1.isEmpty ? [directory(name)] : v1Directories(name) { try? tree.system.removeDirectory(dir) }
         return .finished("done")
     }
 
@@ -350,13 +370,71 @@ struct SystemdManagerTests {
         #expect(!tree.exists(tree.root + "/system.slice"))
     }
 
-    @Test("a cgroup v1 or hybrid host is refused")
-    func v1Refused() throws {
+    @Test("a hybrid host: v1 properties, systemd's hierarchies joined by systemd, the others made and joined here")
+    func hybridHost() throws {
         let tree = try FakeTree(unified: "unified")
         let systemd = FakeSystemd(tree: tree)
-        let error = cgroupError { try make(tree, systemd).setUp(pid: 1, resources: LinuxResources()) }
-        #expect(error?.description.contains("the systemd cgroup driver needs a cgroup v2 host here") == true)
-        #expect(systemd.calls.isEmpty)
+        let manager = try make(tree, systemd)
+        try manager.setUp(pid: 4242, resources: LinuxResources(
+            devices: [LinuxDeviceCgroup(allow: false), LinuxDeviceCgroup(allow: true, type: "c", major: 1, minor: 3, access: "rwm")],
+            memory: LinuxMemory(limit: 1 << 20), cpu: LinuxCPU(shares: 512), pids: LinuxPids(limit: 9), blockIO: LinuxBlockIO(weight: 300)))
+        let started = systemd.started
+        #expect(started.contains(UnitProperty("BlockIOAccounting", .bool(true))))
+        #expect(!started.contains { $0.name == "IOAccounting" || $0.name == "MemoryMax" || $0.name == "CPUWeight" })
+        for property in [UnitProperty("MemoryLimit", .uint64(1 << 20)), UnitProperty("CPUShares", .uint64(512)),
+                         UnitProperty("BlockIOWeight", .uint64(300)), UnitProperty("TasksMax", .uint64(9)),
+                         UnitProperty("DevicePolicy", .string("strict")),
+                         UnitProperty("DeviceAllow", .stringPairs([StringPair("/dev/char/1:3", "rwm")]))] {
+            #expect(started.contains(property), "\(property)")
+        }
+        let unit = "/system.slice/hako-c1.scope"
+        // The limits in the files of the v1 controllers, the shares as they are.
+        #expect(tree.system.written(tree.root + "/memory" + unit + "/memory.limit_in_bytes") == ["1048576"])
+        #expect(tree.system.written(tree.root + "/cpu,cpuacct" + unit + "/cpu.shares") == ["512"])
+        #expect(tree.system.written(tree.root + "/devices" + unit + "/devices.allow") == ["c 1:3 rwm"])
+        // Hierarchies systemd does not manage: made here, with the pid moved in.
+        for hierarchy in ["cpuset", "freezer", "net_cls,net_prio", "hugetlb", "rdma", "unified"] {
+            #expect(tree.system.written(tree.root + "/" + hierarchy + unit + "/cgroup.procs") == ["4242"], "\(hierarchy)")
+        }
+        #expect(manager.paths["memory"] == tree.root + "/memory" + unit)
+        #expect(manager.paths["systemd-unit"] == "hako-c1.scope")
+        #expect(manager.mode == .hybrid)
+
+        // Restored from the saved paths, it is the same driver: delete stops the unit and
+        // removes what hako made.
+        let restored = try Cgroups.restore(host: try tree.detect(), paths: manager.paths, system: tree.system,
+                                           connectSystemd: { () throws(CgroupError) in systemd })
+        #expect(restored is SystemdManager)
+        try restored.remove()
+        #expect(systemd.calls == ["start hako-c1.scope", "stop hako-c1.scope", "reset hako-c1.scope"])
+        for hierarchy in ["memory", "cpuset", "freezer", "unified", "name=systemd".replacingOccurrences(of: "name=", with: "")] {
+            #expect(!tree.exists(tree.root + "/" + hierarchy + unit), "\(hierarchy)")
+        }
+    }
+
+    @Test("device rules as DevicePolicy and DeviceAllow")
+    func deviceProperties() {
+        let procDevices = "Character devices:\n  1 mem\n  5 /dev/tty\n136 pts\n\nBlock devices:\n  8 sd\n"
+        var warnings: [String] = []
+        let rules = [
+            LinuxDeviceCgroup(allow: false),
+            LinuxDeviceCgroup(allow: true, type: "c", major: 1, minor: 3, access: "rwm"),
+            LinuxDeviceCgroup(allow: true, type: "c", major: 136, access: "rw"),
+            LinuxDeviceCgroup(allow: true, type: "b", major: 8, access: "r"),
+            LinuxDeviceCgroup(allow: true, type: "c", access: "m"),
+            LinuxDeviceCgroup(allow: true, type: "c", major: 250, access: "r"),
+        ]
+        #expect(SystemdProperties.devices(rules, procDevices: procDevices, warnings: &warnings) == [
+            UnitProperty("DevicePolicy", .string("strict")),
+            UnitProperty("DeviceAllow", .stringPairs([StringPair("/dev/char/1:3", "rwm"), StringPair("char-pts", "rw"),
+                                                      StringPair("block-sd", "r"), StringPair("char-*", "m")])),
+        ])
+        #expect(warnings == ["linux.resources.devices: no char driver has major 250 in /proc/devices; systemd is not told of c 250:*"])
+        warnings = []
+        #expect(SystemdProperties.devices([LinuxDeviceCgroup(allow: true), LinuxDeviceCgroup(allow: false, type: "c", major: 1, minor: 1)],
+                                          procDevices: procDevices, warnings: &warnings)
+                == [UnitProperty("DevicePolicy", .string("auto")), UnitProperty("DeviceAllow", .stringPairs([]))])
+        #expect(warnings.count == 1)
     }
 
     @Test("a slice unit: started without PIDs, the process joins through cgroup.procs")
@@ -398,7 +476,7 @@ struct SystemdManagerTests {
         }
         let hybrid = try FakeTree(unified: "unified")
         let onV1 = cgroupError {
-            _ = try Cgroups.restore(host: try hybrid.detect(), paths: ["": hybrid.root + "/unified/x", "systemd-unit": "x.scope"], system: hybrid.system)
+            _ = try Cgroups.restore(host: try hybrid.detect(), paths: ["": "/etc/x", "systemd-unit": "x.scope"], system: hybrid.system)
         }
         #expect(onV1 != nil)
     }

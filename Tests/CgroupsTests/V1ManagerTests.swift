@@ -498,4 +498,18 @@ struct V1ManagerTests {
         try tree.write(dir + "/pids.current", "lots\n")
         #expect(cgroupError { _ = try manager.stats() }?.description == "parsing \(dir)/pids.current: lots is not a number")
     }
+
+    @Test("blkio weights on a kernel with neither CFQ nor BFQ: an error naming the field")
+    func noBlkioWeights() throws {
+        let tree = try FakeTree(without: ["blkio.weight", "blkio.weight_device", "blkio.bfq.weight", "blkio.bfq.weight_device"])
+        let manager = try makeManager(tree)
+        let error = cgroupError { try manager.apply(resources: LinuxResources(blockIO: LinuxBlockIO(weight: 500))) }
+        #expect(error?.description.hasPrefix("linux.resources.blockIO.weight: this kernel's blkio controller has no weights") == true, "\(String(describing: error))")
+        let deviceError = cgroupError {
+            try manager.apply(resources: LinuxResources(blockIO: LinuxBlockIO(weightDevice: [LinuxWeightDevice(major: 8, minor: 0, weight: 10)])))
+        }
+        #expect(deviceError?.description.hasPrefix("linux.resources.blockIO.weightDevice[0]:") == true)
+        // Throttles need no scheduler.
+        try manager.apply(resources: LinuxResources(blockIO: LinuxBlockIO(throttleReadBpsDevice: [LinuxThrottleDevice(major: 8, minor: 0, rate: 1)])))
+    }
 }

@@ -30,7 +30,7 @@ struct CLITests {
     @Test("defaults: root /run/hako, text logs, bundle ., SIGTERM")
     func defaults() throws {
         let kill = try #require(try Hako.parseAsRoot(["kill", "c"]) as? Kill)
-        #expect(kill.global.root == "/run/hako" && kill.global.logFormat == .text && kill.signal == "SIGTERM")
+        #expect(kill.global.stateRoot == "/run/hako" && kill.global.logFormat == .text && kill.signal == "SIGTERM")
         let create = try #require(try Hako.parseAsRoot(["create", "c"]) as? Create)
         #expect(create.arguments.bundle == ".")
     }

@@ -42,6 +42,25 @@ struct CgroupTests {
         bundle.expectNothingLeft()
     }
 
+    @Test("linux.resources.devices decide which device nodes the container may open", arguments: [false, true])
+    func deviceRules(allowKmsg: Bool) throws {
+        // /dev/kmsg bind-mounted from the host: a node that no rule allows by default, which
+        // anyone may open for writing when the cgroup allows it.
+        let bundle = try TestBundle(args: ["sh", "-c", "echo hako device rule test > /dev/kmsg && echo kmsg-written; echo x > /dev/null && echo null-written"])
+        bundle.spec.mounts?.append(Mount(destination: "/dev/kmsg", type: "bind", source: "/dev/kmsg", options: ["bind"]))
+        if allowKmsg {
+            bundle.spec.linux?.resources = LinuxResources(devices: [
+                LinuxDeviceCgroup(allow: false, access: "rwm"),
+                LinuxDeviceCgroup(allow: true, type: "c", major: 1, minor: 11, access: "w"),
+            ])
+        }
+        let result = try bundle.run()
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout == (allowKmsg ? "kmsg-written\nnull-written\n" : "null-written\n"), "\(result.stderr)")
+        if !allowKmsg { #expect(result.stderr.contains("Operation not permitted"), "\(result.stderr)") }
+        bundle.expectNothingLeft()
+    }
+
     @Test("a pids limit stops forks inside the container")
     func pidsLimitFelt() throws {
         let bundle = try TestBundle(args: ["sh", "-c", "for i in 1 2 3 4 5 6 7 8; do sleep 5 & done; echo forked"])
