@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# End-to-end: podman, containerd (ctr) and Docker run their containers with hako as the
-# runtime. Installs the engines from Debian if missing, starts containerd and dockerd with
-# their own roots under a temporary directory (no network: loopback-free, --bridge none),
-# imports a busybox-static image made here, runs each scenario with a timeout, cleans up
-# everything it made, and prints "N passed, N failed". Run as root from the repository.
+# End-to-end: podman, containerd (ctr, and its CRI plugin as Kubernetes drives it) and
+# Docker run their containers with hako as the runtime. Installs the engines from Debian if
+# missing, starts containerd and dockerd with their own roots under a temporary directory
+# (no network: loopback-free, --bridge none, pods on the host's network), imports a
+# busybox-static image made here, runs each scenario with a timeout, cleans up everything
+# it made, and prints "N passed, N failed". Run as root from the repository.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 repo=$PWD
@@ -13,6 +14,10 @@ need=()
 for tool in podman:podman ctr:containerd dockerd:docker.io script:bsdutils busybox:busybox-static; do
     command -v "${tool%%:*}" >/dev/null 2>&1 || need+=("${tool##*:}")
 done
+# The CRI client (e2e/cri/client.py) runs on Debian's python3 with Debian's grpc (not
+# whatever python3 comes first in PATH).
+python=/usr/bin/python3
+"$python" -c 'import grpc, grpc_tools' >/dev/null 2>&1 || need+=(python3-grpcio python3-grpc-tools)
 if [ ${#need[@]} -gt 0 ]; then
     echo "e2e: installing ${need[*]}"
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null || exit 1
@@ -21,26 +26,52 @@ swift build >/dev/null || { echo "e2e: swift build failed" >&2; exit 1; }
 hako="$repo/.build/debug/hako"
 
 work=$(mktemp -d /tmp/hako-e2e-XXXXXX)
-containerd_pid="" dockerd_pid=""
+containerd_pid="" dockerd_pid="" cri_containerd_pid=""
+# The parent cgroup of the CRI scenarios' pods (kubelet's would be kubepods/...), named
+# after this run so cleanup finds it whatever the cgroup version.
+cri_cgroup="hako-e2e-cri-${work##*-}"
 # The engines make parent cgroups (libpod_parent, docker, default): remember what was
 # there before, so cleanup removes only what this run made.
 cgroups_before=$(find /sys/fs/cgroup -mindepth 2 -maxdepth 2 -type d 2>/dev/null | sort)
+# remove_containerd_containers SOCKET NAMESPACE: kills and deletes every task and
+# container of one of this run's containerds.
+remove_containerd_containers() {
+    local c="command ctr --address $1 --namespace $2"
+    for id in $($c containers ls -q 2>/dev/null); do
+        $c task kill -s SIGKILL "$id" >/dev/null 2>&1; sleep 0.2
+        $c task delete "$id" >/dev/null 2>&1; $c containers delete "$id" >/dev/null 2>&1
+    done
+}
 cleanup() {
     # Containers a failed scenario left behind, through each engine, always addressing
     # this run's own daemons and storage (never the machine's).
-    local d="command docker -H unix://$work/docker/docker.sock" c="command ctr --address $work/containerd/containerd.sock"
+    local d="command docker -H unix://$work/docker/docker.sock"
     [ -n "$dockerd_pid" ] && $d ps -aq 2>/dev/null | xargs -r $d rm -f >/dev/null 2>&1
-    if [ -n "$containerd_pid" ]; then
-        for id in $($c containers ls -q 2>/dev/null); do
-            $c task kill -s SIGKILL "$id" >/dev/null 2>&1; sleep 0.2
-            $c task delete "$id" >/dev/null 2>&1; $c containers delete "$id" >/dev/null 2>&1
-        done
+    [ -n "$containerd_pid" ] && remove_containerd_containers "$work/containerd/containerd.sock" default
+    # Pods through CRI first (as kubelet would: stop, then remove), then whatever CRI could
+    # not remove through ctr: CRI's sandboxes and containers are containerd's, in k8s.io.
+    if [ -n "$cri_containerd_pid" ]; then
+        cri --rpc-timeout 10 cleanup >/dev/null 2>&1
+        remove_containerd_containers "$work/cri/containerd.sock" k8s.io
     fi
     [ -d "$work/podman-root" ] && CONTAINERS_CONF="$work/containers.conf" command podman --root "$work/podman-root" \
         --runroot "$work/podman-run" --storage-driver vfs rm -af -t 0 >/dev/null 2>&1
     [ -n "$dockerd_pid" ] && kill "$dockerd_pid" 2>/dev/null && wait "$dockerd_pid" 2>/dev/null
     [ -n "$containerd_pid" ] && kill "$containerd_pid" 2>/dev/null && wait "$containerd_pid" 2>/dev/null
+    [ -n "$cri_containerd_pid" ] && kill "$cri_containerd_pid" 2>/dev/null && wait "$cri_containerd_pid" 2>/dev/null
+    # A shim outlives its containerd: any still running is one of this run's whose task
+    # could not be deleted (its -address names this run's socket). Its containers go first,
+    # through hako's own state under the CRI handler's Root.
+    for id in $(ls "$work/cri/hako-root/k8s.io" 2>/dev/null); do
+        "$hako" --root "$work/cri/hako-root/k8s.io" delete -f "$id" >/dev/null 2>&1
+    done
+    for pid in $(pgrep -f -- "-address $work/" 2>/dev/null); do
+        [ "$(readlink "/proc/$pid/exe" 2>/dev/null)" = /usr/bin/containerd-shim-runc-v2 ] && kill -KILL "$pid" 2>/dev/null
+    done
     comm -13 <(echo "$cgroups_before") <(find /sys/fs/cgroup -mindepth 2 -maxdepth 2 -type d 2>/dev/null | sort) |
+        while read -r dir; do find "$dir" -depth -type d -exec rmdir {} \; 2>/dev/null; done
+    # The pods' parent cgroup, at depth 1 under cgroup2 (the comparison above starts at 2).
+    find /sys/fs/cgroup -maxdepth 2 -type d -name "$cri_cgroup" 2>/dev/null |
         while read -r dir; do find "$dir" -depth -type d -exec rmdir {} \; 2>/dev/null; done
     # Unmount whatever the engines left under the work directory, deepest first.
     awk -v w="$work" '$5 ~ "^"w {print $5}' /proc/self/mountinfo | sort -r | while read -r m; do umount -l "$m" 2>/dev/null; done
@@ -54,9 +85,11 @@ scenario() {
     local name=$1; shift
     local log="$work/log.$((passed + failed))"
     # A subshell runs the scenario (functions included); a watchdog ends it after 120 s.
+    # Ended early, the watchdog ends its sleep too (it would outlive the run otherwise).
     ( "$@" ) >"$log" 2>&1 &
     local pid=$!
-    ( sleep 120 && kill -TERM "$pid" 2>/dev/null && echo "timed out after 120 s" >>"$log" ) &
+    ( sleep 120 & s=$!; trap 'kill $s 2>/dev/null; exit' TERM
+      wait $s && kill -TERM "$pid" 2>/dev/null && echo "timed out after 120 s" >>"$log" ) &
     local watchdog=$!
     wait "$pid"
     local rc=$?
@@ -228,6 +261,124 @@ d_lifecycle() {
 }
 scenario "docker run --runtime hako" d_run
 scenario "docker run -d, exec, stop, rm" d_lifecycle
+
+# --- containerd's CRI plugin, as Kubernetes uses it ---
+# A second containerd with CRI on (the one above has it off for ctr and Docker), its own
+# root, state and socket. kubelet picks a runtime by its handler name (RuntimeClass): the
+# handler "hako" is the runc shim with BinaryName = hako, and Root = a directory of this
+# run's, so hako's own state there shows hako ran the pods (the default handler's runc
+# keeps its state under /run/containerd/runc/k8s.io). The pods share the host's network,
+# so no CNI is set up; CNI's and /opt's directories still point here (CRI watches and
+# makes them). The stream server (URLs for exec/attach, unused by ExecSync) listens on
+# loopback only; AppArmor is off so no profile is loaded into the host's kernel.
+# CRI gives sandboxes oom_score_adj -998, which only CAP_SYS_RESOURCE may set; where root
+# lacks it (runc fails there too), CRI is told to keep scores at containerd's own.
+restrict_oom=false
+(( 0x$(awk '/^CapEff/ {print $2}' /proc/self/status) >> 24 & 1 )) || restrict_oom=true
+mkdir -p "$work/cri"/{cni-bin,cni-conf,opt,logs}
+cat > "$work/cri/config.toml" <<CONF
+version = 2
+root = "$work/cri/root"
+state = "$work/cri/state"
+[grpc]
+  address = "$work/cri/containerd.sock"
+[ttrpc]
+  address = "$work/cri/containerd.sock.ttrpc"
+[debug]
+  address = ""
+[metrics]
+  address = ""
+[plugins."io.containerd.internal.v1.opt"]
+  path = "$work/cri/opt"
+[plugins."io.containerd.grpc.v1.cri"]
+  sandbox_image = "localhost/busybox-pause:e2e"
+  stream_server_address = "127.0.0.1"
+  stream_server_port = "0"
+  disable_apparmor = true
+  restrict_oom_score_adj = $restrict_oom
+  [plugins."io.containerd.grpc.v1.cri".cni]
+    bin_dir = "$work/cri/cni-bin"
+    conf_dir = "$work/cri/cni-conf"
+  # Naming a runtime replaces the default list: runc stays the default handler.
+  [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc]
+    runtime_type = "io.containerd.runc.v2"
+  [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.hako]
+    runtime_type = "io.containerd.runc.v2"
+    [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.hako.options]
+      BinaryName = "$hako"
+      Root = "$work/cri/hako-root"
+CONF
+# The client makes its Python stubs from e2e/cri/cri.proto into the work directory.
+cri() { "$python" "$repo/e2e/cri/client.py" --socket "$work/cri/containerd.sock" --stubs "$work/cri/stubs" "$@"; }
+containerd --config "$work/cri/config.toml" >"$work/cri/log" 2>&1 &
+cri_containerd_pid=$!
+# CRI answers "not initialized" for a moment after the socket appears.
+for _ in $(seq 100); do cri --rpc-timeout 2 version >/dev/null 2>&1 && break; sleep 0.2; done
+cri version >/dev/null || grep -m1 'failed to load plugin io.containerd.grpc.v1.cri' "$work/cri/log" >&2
+# The sandbox (pause) image is busybox whose command is a long sleep; the containers run
+# the image above. Both go into k8s.io, the namespace CRI uses.
+podman import -q --change 'CMD ["/bin/sleep", "86400"]' "$work/busybox.tar" localhost/busybox-pause:e2e >/dev/null
+podman save -q --format oci-archive -o "$work/busybox-pause-oci.tar" localhost/busybox-pause:e2e
+command ctr --address "$work/cri/containerd.sock" --namespace k8s.io images import --base-name localhost/busybox \
+    "$work/busybox-oci.tar" >/dev/null
+command ctr --address "$work/cri/containerd.sock" --namespace k8s.io images import --base-name localhost/busybox-pause \
+    "$work/busybox-pause-oci.tar" >/dev/null
+
+# cri_pod NAME: runs a pod sandbox with runtime_handler "hako"; prints its id. Its
+# config is kept in $work/cri/NAME.pod for the containers made in it.
+cri_pod() {
+    cri runp --handler hako --log-dir "$work/cri/logs/$1" --cgroup-parent "/$cri_cgroup" \
+        --config-out "$work/cri/$1.pod" "$1"
+}
+# The shim passes hako --root ROOT/NAMESPACE.
+cri_hako_root="$work/cri/hako-root/k8s.io"
+# hako_runs ID [PID]: hako's own state under the handler's Root has ID running (with PID).
+# Had the shim run runc with that Root, the state.json there would be runc's, without
+# hako's initStartTime.
+hako_runs() {
+    local state; state=$("$hako" --root "$cri_hako_root" state "$1" | tr -d ' \n') && echo "$state" &&
+        grep -qF '"status":"running"' <<<"$state" && grep -q '"initStartTime"' "$cri_hako_root/$1/state.json" &&
+        { [ -z "${2:-}" ] || grep -qF "\"pid\":$2," <<<"$state"; }
+}
+# cri_gone ID...: neither CRI nor hako knows any of the pods and containers any more.
+cri_gone() {
+    local known; known="$(cri pods; cri ps; "$hako" --root "$cri_hako_root" list -q 2>/dev/null)" || return 1
+    for id in "$@"; do ! grep -qF "$id" <<<"$known" || { echo "$id is left"; return 1; }; done
+}
+
+k_run() {
+    local pod ctr
+    pod=$(cri_pod k1) && echo "pod $pod" &&
+    expect_output "state=SANDBOX_READY handler=hako" cri inspectp "$pod" && hako_runs "$pod" &&
+    ctr=$(cri create --pod-config "$work/cri/k1.pod" "$pod" k1c "$image" sh -c 'echo hello from cri; exit 3') &&
+    cri start "$ctr" && expect_output 3 cri wait "$ctr" &&
+    expect_output "state=CONTAINER_EXITED exit_code=3" cri inspect "$ctr" &&
+    expect_output "hello from cri" cri logs "$ctr" &&
+    cri rm "$ctr" && cri stopp "$pod" && cri rmp "$pod" && cri_gone "$pod" "$ctr"
+}
+k_exec() {
+    local pod ctr pid
+    pod=$(cri_pod k2) &&
+    ctr=$(cri create --pod-config "$work/cri/k2.pod" "$pod" k2c "$image" sleep 1000) && cri start "$ctr" &&
+    pid=$(cri inspect "$ctr" | sed -n 's/.*state=CONTAINER_RUNNING.* pid=\([0-9][0-9]*\).*/\1/p') &&
+    echo "container $ctr pid $pid" && [ -n "$pid" ] && hako_runs "$ctr" "$pid" &&
+    expect_output "exec-ok sleep" cri exec "$ctr" sh -c 'echo exec-ok $(cat /proc/1/comm)' &&
+    { cri exec "$ctr" sh -c 'echo to-stderr >&2; exit 4' 2>"$work/cri/k2.err"; [ $? -eq 4 ]; } &&
+    grep -q "to-stderr" "$work/cri/k2.err" &&
+    cri stop --timeout 1 "$ctr" && expect_output "state=CONTAINER_EXITED" cri inspect "$ctr" &&
+    cri rm "$ctr" && cri stopp "$pod" && cri rmp "$pod" && cri_gone "$pod" "$ctr"
+}
+k_error() {
+    local pod ctr
+    pod=$(cri_pod k3) &&
+    ctr=$(cri create --pod-config "$work/cri/k3.pod" "$pod" k3c "$image" no-such-program) &&
+    expect_failure 'executable file not found in $PATH' cri start "$ctr" &&
+    cri rm "$ctr" && cri stopp "$pod" && cri rmp "$pod" && cri_gone "$pod" "$ctr"
+}
+
+scenario "CRI pod with runtime_handler hako (BinaryName): container output, exit code" k_run
+scenario "CRI container in a hako pod: ExecSync, stop, remove" k_exec
+scenario "CRI shows hako's error" k_error
 
 echo
 [ ${#failures[@]} -eq 0 ] || printf 'failed: %s\n' "${failures[@]}"
