@@ -63,7 +63,7 @@ public struct Container: Sendable {
         let fd = try Processes.pidfd(state.pid)
         guard initIsAlive else {
             close(fd)
-            throw RuntimeError("container \"\(id)\" is not running")
+            throw RuntimeError.notRunning(id)
         }
         return fd
     }

@@ -6,11 +6,16 @@ import LinuxSys
 
 extension Container {
     /// Sends a signal to init, or with `all` to every process of the container.
+    ///
+    /// A stopped container is an error for a plain kill, but not with `all` (as runc 1.1):
+    /// whatever its init left in the cgroup is signalled and that is success. containerd
+    /// kills every task it deletes with `--all`, exited ones included, and takes a failure
+    /// there as a reason to retry forever.
     public func kill(signal: Int32, all: Bool = false) throws {
-        switch status {
-        case .stopped:
-            throw RuntimeError("container \"\(id)\" is not running")
-        default: break
+        if status == .stopped {
+            guard all else { throw RuntimeError.notRunning(id) }
+            for pid in (try? processes()) ?? [] { _ = Glibc.kill(pid, signal) }
+            return
         }
         let pidfd = try openInit()
         defer { close(pidfd) }
@@ -23,7 +28,7 @@ extension Container {
             let err = errno
             // Init exiting between the check and the signal is a race `--all` may lose.
             if err == ESRCH && all { return }
-            if err == ESRCH { throw RuntimeError("container \"\(id)\" is not running") }
+            if err == ESRCH { throw RuntimeError.notRunning(id) }
             throw RuntimeError("signalling init (pid \(state.pid))", SysError("pidfd_send_signal", errno: err))
         }
     }

@@ -7,7 +7,7 @@ extension Container {
     public func pause() throws {
         let lock = try store.lock(id)
         defer { lock.release() }
-        guard status == .running else { throw RuntimeError("container \"\(id)\" is not running") }
+        guard status == .running else { throw RuntimeError.notRunning(id) }
         do { try cgroup().freeze() } catch { throw RuntimeError("pausing container \"\(id)\"", error) }
     }
 
@@ -21,7 +21,7 @@ extension Container {
 
     /// Usage and limits of the container's cgroup.
     public func stats() throws -> CgroupStats {
-        guard status != .stopped else { throw RuntimeError("container \"\(id)\" is not running") }
+        guard status != .stopped else { throw RuntimeError.notRunning(id) }
         do { return try cgroup().stats() } catch { throw RuntimeError("reading the stats of container \"\(id)\"", error) }
     }
 
@@ -36,7 +36,7 @@ extension Container {
         guard let applied = state.intelRdt, let config = state.config.linux?.intelRdt else {
             throw RuntimeError("--l3-cache-schema, --mem-bw-schema: container \"\(id)\" has no linux.intelRdt")
         }
-        guard status != .stopped else { throw RuntimeError("container \"\(id)\" is not running") }
+        guard status != .stopped else { throw RuntimeError.notRunning(id) }
         let root = Paths.parent(applied.group)
         let lines = [l3CacheSchema, memBwSchema].compactMap { $0 }.filter { !$0.isEmpty }
         try IntelRdt(root: root, config: config, containerID: id).writeSchemata(lines)
@@ -47,7 +47,7 @@ extension Container {
     public func update(_ change: (inout LinuxResources) throws -> Void) throws {
         let lock = try store.lock(id)
         defer { lock.release() }
-        guard status != .stopped else { throw RuntimeError("container \"\(id)\" is not running") }
+        guard status != .stopped else { throw RuntimeError.notRunning(id) }
         var resources = state.config.linux?.resources ?? LinuxResources()
         try change(&resources)
         var written = resources

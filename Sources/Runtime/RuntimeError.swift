@@ -30,3 +30,11 @@ func step<T>(_ name: @autoclosure () -> String, _ body: () throws -> T) throws -
         throw RuntimeError(name(), error)
     }
 }
+
+extension RuntimeError {
+    /// A command that needs a live container found a stopped one. The words "container not
+    /// running" are runc's, which containerd's shim looks for to tell this case apart.
+    static func notRunning(_ id: String) -> RuntimeError {
+        RuntimeError("container not running (container \"\(id)\" has stopped)")
+    }
+}

@@ -99,6 +99,21 @@ struct LifecycleTests {
         bundle.expectNothingLeft()
     }
 
+    @Test("a stopped container: kill says \"container not running\" (runc's words), kill --all succeeds (containerd sends it to every task it deletes)")
+    func killStopped() throws {
+        let bundle = try TestBundle(args: ["true"])
+        #expect(try bundle.create().status == 0)
+        #expect(try bundle.hako(["start", bundle.id]).status == 0)
+        #expect(try eventually { (try bundle.state())?["status"] as? String == "stopped" })
+        let plain = try bundle.hako(["kill", bundle.id, "KILL"])
+        #expect(plain.status != 0)
+        #expect(plain.stderr.contains("container not running"), "\(plain.stderr)")
+        let all = try bundle.hako(["kill", "--all", bundle.id, "9"])
+        #expect(all.status == 0, "\(all.stderr)")
+        #expect(try bundle.hako(["delete", bundle.id]).status == 0)
+        bundle.expectNothingLeft()
+    }
+
     @Test("delete refuses a running container; --force kills and deletes it")
     func deleteRunning() throws {
         let bundle = try TestBundle(args: ["sleep", "100"])
