@@ -38,7 +38,7 @@ t_sd_run() {
 check "systemd on v1: run in a scope (its own cgroup namespace), gone in every hierarchy once run returns" t_sd_run
 
 t_sd_limits() {
-    config sd-limits
+    config sd-limits-v1
     sd run -d --bundle "$work/bundle" sdlim || return 1
     local u=system.slice/hako-sdlim.scope pid; pid=$(sd state sdlim | sed -n 's/.*"pid" *: *\([0-9]*\).*/\1/p')
     local c=/sys/fs/cgroup
@@ -57,6 +57,14 @@ t_sd_limits() {
     sd delete -f sdlim && gone hako-sdlim.scope && [ $rc -eq 0 ]
 }
 check "systemd on v1: v1 unit properties, every hierarchy joined (cpuset, freezer too), delete removes all" t_sd_limits
+
+t_blkio_weight() {
+    config sd-limits
+    local out; out=$(sd run -d --bundle "$work/bundle" sdlim 2>&1); echo "$out"
+    echo "$out" | grep -q "linux.resources.blockIO.weight: this kernel's blkio controller has no weights" &&
+    gone hako-sdlim.scope && [ -z "$(ls "$root" 2>/dev/null)" ]
+}
+check "blkio weight without BFQ (the guest's disk): a clear error naming the field, nothing left" t_blkio_weight
 
 t_sd_ops() {
     config sd-sleep

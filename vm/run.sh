@@ -42,6 +42,10 @@ make("sd-run", ["sh", "-c", "echo hi; cat /proc/self/cgroup"], {"pids": {"limit"
 make("sd-limits", ["sleep", "100"], {"memory": {"limit": 67108864, "reservation": 33554432, "swap": 134217728},
      "cpu": {"shares": 2048, "quota": 50000, "period": 100000, "cpus": "0"}, "pids": {"limit": 42}, "blockIO": {"weight": 500}},
      "system.slice:hako:sdlim")
+# The same without blkio weights, which a v1 kernel has only with the BFQ scheduler (not the guest's).
+make("sd-limits-v1", ["sleep", "100"], {"memory": {"limit": 67108864, "reservation": 33554432, "swap": 134217728},
+     "cpu": {"shares": 2048, "quota": 50000, "period": 100000, "cpus": "0"}, "pids": {"limit": 42}},
+     "system.slice:hako:sdlim")
 make("sd-sleep", ["sleep", "100"], {"pids": {"limit": 10}}, "system.slice:hako:sdp")
 make("sd-default", ["sleep", "100"], {})
 make("sd-nested", ["sleep", "100"], {"memory": {"limit": 33554432}}, "hako-test.slice:hako:sdnest")
