@@ -29,6 +29,17 @@ int hako_pivot_root(const char *new_root, const char *put_old) {
 
 pid_t hako_fork(void) { return fork(); }
 
+#include <linux/sched.h>
+
+pid_t hako_clone3_into_cgroup(int cgroup_fd) {
+    struct clone_args args;
+    memset(&args, 0, sizeof(args));
+    args.flags = CLONE_INTO_CGROUP;
+    args.exit_signal = SIGCHLD;
+    args.cgroup = (uint64_t)cgroup_fd;
+    return (pid_t)syscall(SYS_clone3, &args, sizeof(args));
+}
+
 int hako_dup3(int oldfd, int newfd, int flags) { return dup3(oldfd, newfd, flags); }
 int hako_pipe2(int fds[2], int flags) { return pipe2(fds, flags); }
 

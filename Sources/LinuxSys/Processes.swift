@@ -33,6 +33,14 @@ public enum Processes {
         return try check(hako_fork(), "fork")
     }
 
+    /// Forks into the cgroup2 directory open at `cgroupFD` (clone3 with CLONE_INTO_CGROUP).
+    /// Same rules as `fork`; the child must not use raise(3) or pthread_kill(3), which would
+    /// target the parent's thread id (see hako_clone3_into_cgroup).
+    public static func fork(intoCgroup cgroupFD: Int32) throws(SysError) -> pid_t {
+        fflush(nil)
+        return try check(hako_clone3_into_cgroup(cgroupFD), "clone3(CLONE_INTO_CGROUP)")
+    }
+
     /// Waits for a child; retries on EINTR.
     public static func wait(_ pid: pid_t, options: Int32 = 0) throws(SysError) -> (pid: pid_t, status: ExitStatus)? {
         var status: Int32 = 0

@@ -5,7 +5,9 @@ import FoundationEssentials
 import LinuxSys
 
 /// The messages main, intermediate and init exchange while a container is created.
-enum SyncMessage: Codable, Equatable {
+/// On the wire: one tag byte, then the payload (see `encoded`). Not JSON: every child would
+/// pay for the generic Codable machinery at each step of every container start.
+enum SyncMessage: Equatable {
     /// intermediate -> main: I unshared a user namespace; write my uid and gid maps.
     case mappingRequest
     /// main -> intermediate: the maps are written.
@@ -35,6 +37,58 @@ enum HookKind: String, Codable {
     case prestart, createRuntime
 }
 
+extension SyncMessage {
+    /// Tag byte, then: initPid a little-endian Int32, idmappedMount an Int64, runHooks one
+    /// byte (0 prestart, 1 createRuntime), failure the message in UTF-8; the rest nothing.
+    var encoded: [UInt8] {
+        switch self {
+        case .mappingRequest: return [0]
+        case .mappingDone: return [1]
+        case .initPid(let pid): return [2] + Self.bytes(of: pid.littleEndian)
+        case .proceed: return [3]
+        case .runHooks(let kind): return [4, kind == .prestart ? 0 : 1]
+        case .hooksDone: return [5]
+        case .seccompListener: return [6]
+        case .seccompListenerSent: return [7]
+        case .idmappedMount(let index): return [8] + Self.bytes(of: Int64(index).littleEndian)
+        case .idmappedMountReady: return [9]
+        case .ready: return [10]
+        case .failure(let failure): return [11] + Array(failure.message.utf8)
+        }
+    }
+
+    /// The message `encoded` made; nil for anything else.
+    init?(decoding bytes: [UInt8]) {
+        guard let tag = bytes.first else { return nil }
+        let payload = bytes.dropFirst()
+        switch (tag, payload.count) {
+        case (0, 0): self = .mappingRequest
+        case (1, 0): self = .mappingDone
+        case (2, 4): self = .initPid(Int32(littleEndian: Self.value(payload)))
+        case (3, 0): self = .proceed
+        case (4, 1) where payload.first! <= 1: self = .runHooks(payload.first! == 0 ? .prestart : .createRuntime)
+        case (5, 0): self = .hooksDone
+        case (6, 0): self = .seccompListener
+        case (7, 0): self = .seccompListenerSent
+        case (8, 8): self = .idmappedMount(Int(Int64(littleEndian: Self.value(payload))))
+        case (9, 0): self = .idmappedMountReady
+        case (10, 0): self = .ready
+        case (11, _): self = .failure(ChildFailure(message: String(decoding: payload, as: UTF8.self)))
+        default: return nil
+        }
+    }
+
+    private static func bytes<T: FixedWidthInteger>(of value: T) -> [UInt8] {
+        withUnsafeBytes(of: value) { Array($0) }
+    }
+
+    private static func value<T: FixedWidthInteger>(_ bytes: ArraySlice<UInt8>) -> T {
+        var result: T = 0
+        withUnsafeMutableBytes(of: &result) { $0.copyBytes(from: bytes) }
+        return result
+    }
+}
+
 /// A failure in a child process, carried back to main.
 struct ChildFailure: Codable, Equatable, Error, CustomStringConvertible {
     var message: String
@@ -49,9 +103,8 @@ struct Channel {
     let peer: String
 
     func send(_ message: SyncMessage) throws {
-        let data = try JSONEncoder().encode(message)
         do {
-            try Sockets.send(fd, Array(data))
+            try Sockets.send(fd, message.encoded)
         } catch {
             throw RuntimeError("sending \(message) to \(peer)", error)
         }
@@ -66,18 +119,17 @@ struct Channel {
     func receiveWithDescriptor() throws -> (message: SyncMessage?, fd: Int32?) {
         let (bytes, attached) = try Sockets.receive(fd)
         if bytes.isEmpty { return (nil, attached) }
-        do {
-            return (try JSONDecoder().decode(SyncMessage.self, from: Data(bytes)), attached)
-        } catch {
-            throw RuntimeError("reading a message from \(peer): \(error)")
+        guard let message = SyncMessage(decoding: bytes) else {
+            if let attached { _ = Glibc.close(attached) }
+            throw RuntimeError("reading a message from \(peer): \(bytes.count) bytes that are no message (tag \(bytes.first ?? 0))")
         }
+        return (message, attached)
     }
 
     /// Sends a message with a descriptor attached (SCM_RIGHTS).
     func send(_ message: SyncMessage, attaching descriptor: Int32) throws {
-        let data = try JSONEncoder().encode(message)
         do {
-            try Sockets.send(fd, Array(data), fd: descriptor)
+            try Sockets.send(fd, message.encoded, fd: descriptor)
         } catch {
             throw RuntimeError("sending \(message) to \(peer)", error)
         }

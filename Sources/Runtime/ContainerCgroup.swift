@@ -60,17 +60,29 @@ enum ContainerCgroup {
     /// the config asks for no limit, as with runc: the container then runs in its creator's
     /// cgroup, and nil is returned.
     /// - Parameters:
+    ///   - pid: the process to move in; nil to only create the cgroup and write the limits
+    ///     (the process then enters it itself: `CgroupEntry`).
     ///   - warn: settings accepted without effect here.
     ///   - note: why a rootless container has no cgroup (runc says nothing of it: debug).
-    static func create(spec: Spec, id: String, pid: Int32, systemd: Bool = false, warn: (String) -> Void,
+    static func create(spec: Spec, id: String, pid: Int32?, systemd: Bool = false, warn: (String) -> Void,
                        note: (String) -> Void = { _ in }) throws -> (any CgroupManager)? {
         let host = try CgroupHost.detect()
         let path = spec.linux?.cgroupsPath
         let manager: any CgroupManager = systemd
             ? try Cgroups.systemdManager(host: host, cgroupsPath: path, containerID: id)
             : try Cgroups.manager(host: host, cgroupsPath: path, containerID: id)
-        do {
-            try manager.setUp(pid: pid, resources: resources(for: spec))
+        do throws(CgroupError) {
+            if let pid {
+                try manager.setUp(pid: pid, resources: resources(for: spec))
+            } else {
+                try manager.create()
+                do {
+                    try manager.apply(resources: resources(for: spec))
+                } catch {
+                    try? manager.remove()
+                    throw error
+                }
+            }
         } catch {
             let denied = [EACCES, EPERM, EROFS].contains(error.errno ?? 0)
             guard geteuid() != 0, !systemd, denied, !asksForLimits(spec.linux?.resources) else { throw error }
@@ -87,6 +99,55 @@ enum ContainerCgroup {
         guard var resources else { return false }
         resources.devices = nil
         return resources != LinuxResources()
+    }
+}
+
+/// How init enters a cgroup that main made (and wrote the limits of) before forking: by
+/// itself, which is far cheaper than being moved. Moving another process (a pid written to
+/// cgroup.procs) takes the kernel's global threadgroup lock for writing, and its first use
+/// waits for an RCU grace period: about 10-15 ms, most of a container's start. A process
+/// that moves only its own thread (v1's `tasks` file, "0") skips that lock, and a child
+/// forked straight into a cgroup2 directory (clone3 CLONE_INTO_CGROUP) migrates nothing.
+struct CgroupEntry {
+    /// The `tasks` file of each v1 hierarchy of the container's cgroup; init writes "0" to each.
+    let taskFiles: [String]
+    /// The cgroup2 directory (pure v2, or the unified mount of a hybrid host), open for
+    /// clone3, or -1.
+    let cgroup2FD: Int32
+
+    /// Whether init can enter by itself: it must see the host's cgroupfs at the same paths
+    /// and write to it as the host's root, so no user namespace, and no mount or cgroup
+    /// namespace joined by path. (The systemd driver needs init's pid to make the unit.)
+    static func isPossible(_ plan: CreatePlan) -> Bool {
+        !plan.options.systemdCgroup && !plan.namespaces.creates.contains(.user)
+            && !plan.namespaces.joins.contains { [.user, .mount, .cgroup].contains($0.kind) }
+    }
+
+    /// - Parameter minimumFD: the lowest number the cgroup2 descriptor may take (above
+    ///   the descriptors the container inherits).
+    init(_ manager: any CgroupManager, minimumFD: Int32) throws {
+        var directories = Set<String>()
+        var cgroup2: String?
+        for (key, directory) in manager.paths {
+            if key.isEmpty { cgroup2 = directory } else { directories.insert(directory) }
+        }
+        taskFiles = directories.sorted().map { $0 + "/tasks" }
+        if let cgroup2 {
+            cgroup2FD = try Descriptors.moveAbove(try Files.open(cgroup2, O_RDONLY | O_DIRECTORY | O_CLOEXEC), minimum: minimumFD)
+        } else {
+            cgroup2FD = -1
+        }
+    }
+
+    /// In init: enters each v1 hierarchy's cgroup.
+    func enterV1() throws {
+        for file in taskFiles {
+            try step("joining the container's cgroup") { try Files.write(file, "0", flags: O_WRONLY) }
+        }
+    }
+
+    func close() {
+        if cgroup2FD >= 0 { _ = Glibc.close(cgroup2FD) }
     }
 }
 

@@ -13,6 +13,8 @@ struct ContainerChildren {
     let fifo: Int32
     /// The connected console socket, or -1.
     let consoleSocket: Int32
+    /// How init enters the cgroup main made already; nil when main moves it in.
+    var cgroupEntry: CgroupEntry?
 
     var spec: Spec { plan.spec }
 
@@ -20,7 +22,8 @@ struct ContainerChildren {
 
     /// Joins and creates namespaces, then forks init into them and reports its pid.
     func runIntermediate(channel: Channel, initChannel: Channel) -> Never {
-        Descriptors.closeInherited(preserveFds: plan.options.preserveFds, keep: [channel.fd, initChannel.fd, fifo, consoleSocket])
+        Descriptors.closeInherited(preserveFds: plan.options.preserveFds,
+                                   keep: [channel.fd, initChannel.fd, fifo, consoleSocket, cgroupEntry?.cgroup2FD ?? -1])
         do {
             try prepareChild()
             // If main dies, so does the intermediate (init notices through its channel).
@@ -50,7 +53,8 @@ struct ContainerChildren {
             if plan.namespaces.creates.contains(.time) {
                 try writeTimeOffsets()
             }
-            let pid = try Processes.fork()
+            let cgroup2 = cgroupEntry?.cgroup2FD ?? -1
+            let pid = cgroup2 >= 0 ? try Processes.fork(intoCgroup: cgroup2) : try Processes.fork()
             if pid == 0 {
                 channel.close()
                 runInit(channel: initChannel)
@@ -91,6 +95,7 @@ struct ContainerChildren {
         do {
             try prepareChild()
             try channel.expect(.proceed)
+            try cgroupEntry?.enterV1()
             if plan.namespaces.creates.contains(.cgroup) {
                 try Namespaces.unshare(NamespacePlan.flags[.cgroup] ?? 0, step: "creating the cgroup namespace")
             }

@@ -185,12 +185,21 @@ struct Creation {
             initChannel.close()
         }
 
+        // The cgroup, where init can enter it by itself, is made before the children:
+        // the intermediate forks init into it (cgroup2) and init joins the v1 hierarchies.
+        var entry: CgroupEntry?
+        if CgroupEntry.isPossible(plan) {
+            try setUpCgroup(pid: nil)
+            if let cgroup { entry = try CgroupEntry(cgroup, minimumFD: plan.lowestPrivateFD) }
+        }
+        defer { entry?.close() }
+
         let pid = try Processes.fork()
         if pid == 0 {
             intermediateChannel.close()
             initChannel.close()
             close(lockFD)
-            let child = ContainerChildren(plan: plan, fifo: fifo, consoleSocket: consoleSocket)
+            let child = ContainerChildren(plan: plan, fifo: fifo, consoleSocket: consoleSocket, cgroupEntry: entry)
             child.runIntermediate(channel: childIntermediate, initChannel: childInit)
         }
         intermediatePid = pid
@@ -200,14 +209,7 @@ struct Creation {
         try serveIntermediate(intermediateChannel)
         // init waits for `proceed`: it must be in its cgroup before it creates the cgroup
         // namespace and before the container process can fork.
-        let logger = self.logger
-        do {
-            cgroup = try ContainerCgroup.create(spec: plan.spec, id: plan.options.id, pid: initPid,
-                                                systemd: plan.options.systemdCgroup, warn: { logger.warning("\($0)") },
-                                                note: { logger.debug("\($0)") })
-        } catch {
-            throw RuntimeError("setting up the cgroup", error)
-        }
+        if !CgroupEntry.isPossible(plan) { try setUpCgroup(pid: initPid) }
         try NetDevices.move(plan.spec.linux?.netDevices ?? [:], intoNetworkNamespaceOf: initPid)
         if let rdt = plan.spec.linux?.intelRdt {
             intelRdt = try IntelRdt(root: IntelRdt.defaultRoot, config: rdt, containerID: plan.options.id).apply(pid: initPid)
@@ -223,6 +225,18 @@ struct Creation {
             annotations: plan.spec.annotations, config: plan.spec, cgroupPaths: cgroup?.paths)
         record.intelRdt = intelRdt
         return record
+    }
+
+    /// Makes the container's cgroup and writes its limits, moving `pid` in when given.
+    mutating func setUpCgroup(pid: pid_t?) throws {
+        let logger = self.logger
+        do {
+            cgroup = try ContainerCgroup.create(spec: plan.spec, id: plan.options.id, pid: pid,
+                                                systemd: plan.options.systemdCgroup, warn: { logger.warning("\($0)") },
+                                                note: { logger.debug("\($0)") })
+        } catch {
+            throw RuntimeError("setting up the cgroup", error)
+        }
     }
 
     /// The console socket, connected, or -1 when there is none.

@@ -18,6 +18,12 @@ int hako_pivot_root(const char *new_root, const char *put_old);
 // fork(2): glibc's, so its own per-thread state stays right in the child.
 pid_t hako_fork(void);
 
+// clone3(2) with CLONE_INTO_CGROUP: a fork whose child starts in the cgroup2 directory
+// `cgroup_fd`, which costs no cgroup migration (moving a process later takes a global lock
+// whose first use waits for an RCU grace period). Raw syscall: glibc's per-thread data in
+// the child keep the parent's thread id, so the child must not use pthread_kill/raise.
+pid_t hako_clone3_into_cgroup(int cgroup_fd);
+
 int hako_dup3(int oldfd, int newfd, int flags);
 int hako_pipe2(int fds[2], int flags);
 int hako_close_range(unsigned int first, unsigned int last, unsigned int flags);
