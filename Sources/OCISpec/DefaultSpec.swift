@@ -63,7 +63,7 @@ public extension Spec {
         }
 
         return Spec(
-            ociVersion: "1.2.0",
+            ociVersion: Spec.supportedVersion,
             process: process,
             root: Root(path: "rootfs", readonly: true),
             hostname: "hako",

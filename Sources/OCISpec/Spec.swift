@@ -2,6 +2,9 @@ import FoundationEssentials
 
 /// The container configuration, config.json (runtime-spec config.md).
 public struct Spec: Codable, Equatable, Sendable {
+    /// The runtime-spec version hako implements and writes.
+    public static let supportedVersion = "1.2.0"
+
     /// The runtime-spec version the bundle complies with, e.g. "1.2.0".
     public var ociVersion: String
     public var process: ProcessSpec?

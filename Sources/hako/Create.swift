@@ -33,6 +33,7 @@ struct CreateArguments: ParsableArguments {
 
 struct Create: HakoCommand {
     static let configuration = CommandConfiguration(
+        commandName: "create",
         abstract: "Create a container from a bundle; it waits for `start` to run its process.")
 
     @OptionGroup var global: GlobalOptions

@@ -4,7 +4,7 @@ import Logging
 import Runtime
 
 struct Delete: HakoCommand {
-    static let configuration = CommandConfiguration(abstract: "Delete a container and what it holds.")
+    static let configuration = CommandConfiguration(commandName: "delete", abstract: "Delete a container and what it holds.")
 
     @OptionGroup var global: GlobalOptions
     @Flag(name: [.short, .long], help: "Kill the container first if it is running.") var force = false

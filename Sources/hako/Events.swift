@@ -8,6 +8,7 @@ import Runtime
 
 struct Events: HakoCommand {
     static let configuration = CommandConfiguration(
+        commandName: "events",
         abstract: "Print a container's events as JSON lines: stats every interval, and OOM kills.")
 
     @OptionGroup var global: GlobalOptions

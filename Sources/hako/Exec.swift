@@ -7,6 +7,7 @@ import Runtime
 
 struct Exec: HakoCommand {
     static let configuration = CommandConfiguration(
+        commandName: "exec",
         abstract: "Run a new process in a running container.",
         discussion: "Without --process, the process is built from the container's config.json process, changed by the flags.")
 

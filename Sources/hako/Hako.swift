@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import ArgumentParser
+import OCISpec
 
 @main
 struct Hako: ParsableCommand {
@@ -11,21 +12,77 @@ struct Hako: ParsableCommand {
         commandName: "hako",
         abstract: "An OCI container runtime.",
         discussion: "Runs containers from OCI bundles with runc's command line.",
-        version: "hako version \(version)\nspec: 1.2.0",
-        subcommands: [
-            Create.self, Start.self, StateCommand.self, Kill.self, Delete.self, Run.self, Exec.self,
-            Pause.self, Resume.self, Ps.self, Events.self, Update.self, Info.self,
-            List.self, SpecCommand.self, FeaturesCommand.self,
-        ]
+        version: "hako version \(version)\nspec: \(OCISpec.Spec.supportedVersion)",
+        subcommands: commands.map(\.type)
     )
+
+    /// Every command by the name it is called with, in the order of the help.
+    static let commands: [(name: String, type: any ParsableCommand.Type)] = [
+        ("create", Create.self), ("start", Start.self), ("state", StateCommand.self), ("kill", Kill.self),
+        ("delete", Delete.self), ("run", Run.self), ("exec", Exec.self), ("pause", Pause.self), ("resume", Resume.self),
+        ("ps", Ps.self), ("events", Events.self), ("update", Update.self), ("info", Info.self), ("list", List.self),
+        ("spec", SpecCommand.self), ("features", FeaturesCommand.self),
+    ]
+
+    /// Global options that take a value, in runc's spelling.
+    static let globalOptionsWithValue: Set<String> = ["--root", "--log", "--log-format"]
+    static let globalFlags: Set<String> = ["--debug", "--systemd-cgroup"]
 
     @OptionGroup var global: GlobalOptions
 
     static func main() {
         // A hook or console peer that goes away must not kill hako with SIGPIPE.
         signal(SIGPIPE, SIG_IGN)
-        var arguments = Array(CommandLine.arguments.dropFirst())
-        if arguments == ["-v"] { arguments = ["--version"] }
+        let arguments = Array(CommandLine.arguments.dropFirst())
+        if arguments == ["-v"] || arguments == ["--version"] {
+            // Engines ask for it often (containerd and podman at start-up); no parser needed.
+            print("hako version \(version)\nspec: \(OCISpec.Spec.supportedVersion)")
+            return
+        }
+        // The common case (engines call hako for every step of every container) parses only
+        // the command named: building the parser of all of them costs more than the rest of
+        // `hako state`. Anything the command alone does not accept goes to the full parser,
+        // which also prints help and usage errors as `hako COMMAND`.
+        if let (command, commandArguments) = direct(arguments), var parsed = try? command.parse(commandArguments) {
+            do {
+                try parsed.run()
+            } catch let code as ExitCode {
+                // Not exit(withError:), which lays out help text even for a plain status.
+                Glibc.exit(code.rawValue)
+            } catch {
+                exit(withError: error)
+            }
+            return
+        }
         main(arguments)
+    }
+
+    /// The command named in `arguments` and its arguments, global options included (every
+    /// command has them), or nil when the full parser should look: help, version, an
+    /// unknown option before the command name, no command.
+    static func direct(_ arguments: [String]) -> (any ParsableCommand.Type, [String])? {
+        var globals: [String] = []
+        var index = 0
+        while index < arguments.count {
+            let argument = arguments[index]
+            if globalFlags.contains(argument) {
+                globals.append(argument)
+            } else if globalOptionsWithValue.contains(argument), index + 1 < arguments.count {
+                globals += [argument, arguments[index + 1]]
+                index += 1
+            } else if let equals = argument.firstIndex(of: "="), globalOptionsWithValue.contains(String(argument[..<equals])) {
+                globals.append(argument)
+            } else if argument.hasPrefix("-") {
+                return nil
+            } else {
+                guard let command = commands.first(where: { $0.name == argument })?.type else { return nil }
+                let rest = arguments[(index + 1)...]
+                if rest.contains(where: { $0 == "--help" || $0 == "-h" || $0 == "--version" }) { return nil }
+                // Globals first: exec and ps pass what follows the id through untouched.
+                return (command, globals + Array(rest))
+            }
+            index += 1
+        }
+        return nil
     }
 }

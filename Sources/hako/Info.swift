@@ -4,6 +4,7 @@ import Runtime
 
 struct Info: HakoCommand {
     static let configuration = CommandConfiguration(
+        commandName: "info",
         abstract: "Report the host: kernel, cgroup mode and controllers, namespaces, seccomp, AppArmor, SELinux.")
 
     @OptionGroup var global: GlobalOptions

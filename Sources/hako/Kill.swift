@@ -3,7 +3,7 @@ import Logging
 import Runtime
 
 struct Kill: HakoCommand {
-    static let configuration = CommandConfiguration(abstract: "Send a signal to a container's init (default SIGTERM).")
+    static let configuration = CommandConfiguration(commandName: "kill", abstract: "Send a signal to a container's init (default SIGTERM).")
 
     @OptionGroup var global: GlobalOptions
     @Flag(name: [.short, .long], help: "Send the signal to every process of the container.") var all = false

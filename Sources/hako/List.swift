@@ -3,7 +3,7 @@ import Logging
 import Runtime
 
 struct List: HakoCommand {
-    static let configuration = CommandConfiguration(abstract: "List the containers under --root.")
+    static let configuration = CommandConfiguration(commandName: "list", abstract: "List the containers under --root.")
 
     @OptionGroup var global: GlobalOptions
     @Option(name: [.short, .long], help: "Output format: table or json.") var format: ListFormat = .table

@@ -3,7 +3,7 @@ import Logging
 import Runtime
 
 struct Pause: HakoCommand {
-    static let configuration = CommandConfiguration(abstract: "Freeze every process of a container.")
+    static let configuration = CommandConfiguration(commandName: "pause", abstract: "Freeze every process of a container.")
 
     @OptionGroup var global: GlobalOptions
     @Argument(help: "The container id.") var id: String
@@ -14,7 +14,7 @@ struct Pause: HakoCommand {
 }
 
 struct Resume: HakoCommand {
-    static let configuration = CommandConfiguration(abstract: "Thaw a paused container.")
+    static let configuration = CommandConfiguration(commandName: "resume", abstract: "Thaw a paused container.")
 
     @OptionGroup var global: GlobalOptions
     @Argument(help: "The container id.") var id: String

@@ -8,6 +8,7 @@ import Runtime
 
 struct Ps: HakoCommand {
     static let configuration = CommandConfiguration(
+        commandName: "ps",
         abstract: "List the processes of a container.",
         discussion: "With the table format, runs ps(1) with the given arguments (default -ef) and keeps the container's lines.")
 

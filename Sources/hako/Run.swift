@@ -8,6 +8,7 @@ import Runtime
 
 struct Run: HakoCommand {
     static let configuration = CommandConfiguration(
+        commandName: "run",
         abstract: "Create and start a container; wait for it and exit with its status.")
 
     @OptionGroup var global: GlobalOptions

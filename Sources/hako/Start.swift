@@ -3,7 +3,7 @@ import Logging
 import Runtime
 
 struct Start: HakoCommand {
-    static let configuration = CommandConfiguration(abstract: "Run the process of a created container.")
+    static let configuration = CommandConfiguration(commandName: "start", abstract: "Run the process of a created container.")
 
     @OptionGroup var global: GlobalOptions
     @Argument(help: "The container id.") var id: String

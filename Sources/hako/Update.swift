@@ -7,6 +7,7 @@ import Runtime
 
 struct Update: HakoCommand {
     static let configuration = CommandConfiguration(
+        commandName: "update",
         abstract: "Change a running container's resource limits.",
         discussion: "--resources takes a linux.resources JSON object (a file, or - for stdin); the flags then change single values.")
 
