@@ -99,6 +99,16 @@ t_devices() {
 }
 check "device rules enforced by an eBPF program (denied by default, allowed by a rule)" t_devices
 
+# AppArmor: the guest's kernel has it, so process.apparmorProfile is applied for real.
+t_apparmor() {
+    local out
+    config aa-unconfined; out=$("$hako" --root "$root" run --bundle "$work/bundle" aa1 2>&1); echo "$out"
+    [ "$out" = unconfined ] || return 1
+    config aa-missing; out=$("$hako" --root "$root" run --bundle "$work/bundle" aa2 2>&1); echo "$out"
+    echo "$out" | grep -q 'process.apparmorProfile "hako-no-such-profile"' && [ -z "$(ls "$root" 2>/dev/null)" ]
+}
+check "AppArmor: process.apparmorProfile applied at exec; a profile the kernel lacks is a clear error" t_apparmor
+
 # The systemd driver: the container's cgroup is a transient scope systemd makes.
 sd() { "$hako" --systemd-cgroup --root "$root" "$@"; }
 prop() { systemctl show -p "$2" --value "$1"; }

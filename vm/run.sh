@@ -17,9 +17,11 @@ python3 - "$share" <<'PY'
 import json, sys
 share = sys.argv[1]
 base = json.load(open(share + "/config.json"))
-def make(name, args, resources, cgroups_path=None, mounts=()):
+def make(name, args, resources, cgroups_path=None, mounts=(), apparmor=None):
     c = json.loads(json.dumps(base))
     c["process"]["terminal"] = False
+    if apparmor:
+        c["process"]["apparmorProfile"] = apparmor
     c["process"]["args"] = args
     c["linux"]["resources"] = resources
     c["linux"]["namespaces"].append({"type": "cgroup"})
@@ -57,6 +59,9 @@ write_kmsg = ["sh", "-c", "echo hako device rule test > /dev/kmsg && echo kmsg-w
 allow_kmsg = {"devices": [{"allow": False, "access": "rwm"}, {"allow": True, "type": "c", "major": 1, "minor": 11, "access": "w"}]}
 make("dev-deny", write_kmsg, {}, mounts=kmsg)
 make("dev-allow", write_kmsg, allow_kmsg, mounts=kmsg)
+# AppArmor (the guest's kernel has it enabled): a profile set at exec, and a missing one.
+make("aa-unconfined", ["cat", "/proc/self/attr/current"], {}, apparmor="unconfined")
+make("aa-missing", ["true"], {}, apparmor="hako-no-such-profile")
 make("sd-dev-deny", write_kmsg, {}, "system.slice:hako:sddevd", mounts=kmsg)
 make("sd-dev-allow", ["sh", "-c", write_kmsg[2] + "; sleep 100"], allow_kmsg, "system.slice:hako:sddeva", mounts=kmsg)
 PY
