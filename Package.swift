@@ -20,8 +20,8 @@ let package = Package(
         .target(name: "OCISpec"),
         // Swift wrappers over Linux syscalls that throw errors carrying the step, path and errno.
         .target(name: "LinuxSys", dependencies: ["CLinux"]),
-        // libsystemd's sd-bus (Debian's libsystemd-dev), for the systemd cgroup driver.
-        .systemLibrary(name: "CSystemd", pkgConfig: "libsystemd", providers: [.apt(["libsystemd-dev"])]),
+        // libsystemd's sd-bus (headers from Debian's libsystemd-dev), loaded only when used.
+        .target(name: "CSystemd"),
         // cgroup v1, hybrid and v2 managers and the systemd driver: detection, limits, freezing, stats.
         .target(name: "Cgroups", dependencies: ["CLinux", "LinuxSys", "OCISpec", "CSystemd"]),
         // libseccomp (Debian's libseccomp-dev), and the spec's seccomp section compiled with it.

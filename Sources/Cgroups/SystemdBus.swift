@@ -48,30 +48,34 @@ public final class SDBusConnection: SystemdConnection {
     }
 
     deinit {
-        if let jobSlot { sd_bus_slot_unref(jobSlot) }
-        sd_bus_flush_close_unref(bus)
+        if let jobSlot { hako_sd_bus_slot_unref(jobSlot) }
+        hako_sd_bus_flush_close_unref(bus)
     }
 
     /// Connects to the system bus (sd_bus_open_system) and reads systemd's version, which
     /// proves systemd answers there; then listens for JobRemoved.
     public static func connect() throws(CgroupError) -> SDBusConnection {
+        var loadError = [CChar](repeating: 0, count: 512)
+        if hako_sd_load(&loadError, loadError.count) != 0 {
+            throw CgroupError(unreachable, reason: "loading libsystemd: " + String(decoding: loadError.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))
+        }
         var handle: OpaquePointer?
-        let status = sd_bus_open_system(&handle)
+        let status = hako_sd_bus_open_system(&handle)
         guard status >= 0, let handle else {
             throw CgroupError(unreachable, errno: -status)
         }
         let connection = SDBusConnection(bus: handle)
         var error = sd_bus_error()
-        defer { sd_bus_error_free(&error) }
+        defer { hako_sd_bus_error_free(&error) }
         var text: UnsafeMutablePointer<CChar>?
-        let got = sd_bus_get_property_string(handle, service, objectPath, managerInterface, "Version", &error, &text)
+        let got = hako_sd_bus_get_property_string(handle, service, objectPath, managerInterface, "Version", &error, &text)
         guard got >= 0, let text else {
             throw CgroupError(unreachable, errno: -got, reason: message(of: error))
         }
         connection.version = parseVersion(String(cString: text))
         free(text)
         // The sender match makes the bus daemon deliver only systemd's own signals.
-        let matched = sd_bus_match_signal(handle, &connection.jobSlot, service, objectPath, managerInterface, "JobRemoved",
+        let matched = hako_sd_bus_match_signal(handle, &connection.jobSlot, service, objectPath, managerInterface, "JobRemoved",
                                           jobRemoved, Unmanaged.passUnretained(connection.jobs).toOpaque())
         guard matched >= 0 else {
             throw CgroupError("listening for systemd's JobRemoved signals", errno: -matched)
@@ -128,7 +132,7 @@ public final class SDBusConnection: SystemdConnection {
                 m.bool(true)
                 m.properties(properties)
             }
-            sd_bus_message_unref(reply)
+            hako_sd_bus_message_unref(reply)
         } catch {
             throw error.error
         }
@@ -139,7 +143,7 @@ public final class SDBusConnection: SystemdConnection {
             let reply = try call("ResetFailedUnit", step: "resetting systemd unit \(name)") { (m: inout MessageWriter) in
                 m.string(name)
             }
-            sd_bus_message_unref(reply)
+            hako_sd_bus_message_unref(reply)
         } catch {
             throw error.error
         }
@@ -161,18 +165,18 @@ public final class SDBusConnection: SystemdConnection {
     /// the caller unrefs.
     private func call(_ member: String, step: String, build: (inout MessageWriter) -> Void) throws(DBusFailure) -> OpaquePointer {
         var message: OpaquePointer?
-        let made = sd_bus_message_new_method_call(bus, &message, Self.service, Self.objectPath, Self.managerInterface, member)
+        let made = hako_sd_bus_message_new_method_call(bus, &message, Self.service, Self.objectPath, Self.managerInterface, member)
         guard made >= 0, let message else { throw DBusFailure(name: "", error: CgroupError(step, errno: -made)) }
-        defer { sd_bus_message_unref(message) }
+        defer { hako_sd_bus_message_unref(message) }
         var writer = MessageWriter(message: message)
         build(&writer)
         if writer.failure != 0 {
             throw DBusFailure(name: "", error: CgroupError(step, errno: writer.failure, reason: "building the D-Bus message"))
         }
         var error = sd_bus_error()
-        defer { sd_bus_error_free(&error) }
+        defer { hako_sd_bus_error_free(&error) }
         var reply: OpaquePointer?
-        let status = sd_bus_call(bus, message, 0, &error, &reply)
+        let status = hako_sd_bus_call(bus, message, 0, &error, &reply)
         guard status >= 0, let reply else {
             let name = error.name.map { String(cString: $0) } ?? ""
             throw DBusFailure(name: name, error: CgroupError(step, errno: -status, reason: Self.message(of: error)))
@@ -184,21 +188,21 @@ public final class SDBusConnection: SystemdConnection {
     /// JobRemoved reports that job, or the timeout passes.
     private func waitForJob(of reply: OpaquePointer, step: String, timeout: UInt64) throws(CgroupError) -> String {
         var path: UnsafePointer<CChar>?
-        let read = sd_bus_message_read_basic(reply, Self.type("o"), &path)
+        let read = hako_sd_bus_message_read_basic(reply, Self.type("o"), &path)
         let job = path.map { String(cString: $0) }
-        sd_bus_message_unref(reply)
+        hako_sd_bus_message_unref(reply)
         guard read > 0, let job else { throw CgroupError(step, errno: read < 0 ? -read : EBADMSG, reason: "reading the job path") }
         let deadline = Self.now() + timeout
         while true {
             if let result = jobs.results[job] { return result }
-            let processed = sd_bus_process(bus, nil)
+            let processed = hako_sd_bus_process(bus, nil)
             if processed < 0 { throw CgroupError(step, errno: -processed, reason: "waiting for job \(job)") }
             if processed > 0 { continue }
             let now = Self.now()
             guard now < deadline else {
                 throw CgroupError(step, reason: "job \(job) did not finish within \(timeout / 1_000_000) s")
             }
-            let waited = sd_bus_wait(bus, deadline - now)
+            let waited = hako_sd_bus_wait(bus, deadline - now)
             if waited < 0 && waited != -EINTR { throw CgroupError(step, errno: -waited, reason: "waiting for job \(job)") }
         }
     }
@@ -225,10 +229,10 @@ private let jobRemoved: sd_bus_message_handler_t = { message, userdata, _ in
     let log = Unmanaged<JobLog>.fromOpaque(userdata).takeUnretainedValue()
     var id: UInt32 = 0
     var job: UnsafePointer<CChar>?, unit: UnsafePointer<CChar>?, result: UnsafePointer<CChar>?
-    guard sd_bus_message_read_basic(message, SDBusConnection.type("u"), &id) > 0,
-          sd_bus_message_read_basic(message, SDBusConnection.type("o"), &job) > 0,
-          sd_bus_message_read_basic(message, SDBusConnection.type("s"), &unit) > 0,
-          sd_bus_message_read_basic(message, SDBusConnection.type("s"), &result) > 0,
+    guard hako_sd_bus_message_read_basic(message, SDBusConnection.type("u"), &id) > 0,
+          hako_sd_bus_message_read_basic(message, SDBusConnection.type("o"), &job) > 0,
+          hako_sd_bus_message_read_basic(message, SDBusConnection.type("s"), &unit) > 0,
+          hako_sd_bus_message_read_basic(message, SDBusConnection.type("s"), &result) > 0,
           let job, let result else { return 0 }
     log.results[String(cString: job)] = String(cString: result)
     return 0
@@ -249,30 +253,30 @@ struct MessageWriter {
     }
 
     mutating func string(_ value: String) {
-        check(value.withCString { sd_bus_message_append_basic(message, SDBusConnection.type("s"), $0) })
+        check(value.withCString { hako_sd_bus_message_append_basic(message, SDBusConnection.type("s"), $0) })
     }
 
     mutating func bool(_ value: Bool) {
         var flag: Int32 = value ? 1 : 0
-        check(sd_bus_message_append_basic(message, SDBusConnection.type("b"), &flag))
+        check(hako_sd_bus_message_append_basic(message, SDBusConnection.type("b"), &flag))
     }
 
     mutating func uint64(_ value: UInt64) {
         var number = value
-        check(sd_bus_message_append_basic(message, SDBusConnection.type("t"), &number))
+        check(hako_sd_bus_message_append_basic(message, SDBusConnection.type("t"), &number))
     }
 
     mutating func open(_ type: Unicode.Scalar, _ contents: String) {
-        check(sd_bus_message_open_container(message, SDBusConnection.type(type), contents))
+        check(hako_sd_bus_message_open_container(message, SDBusConnection.type(type), contents))
     }
 
     mutating func close() {
-        check(sd_bus_message_close_container(message))
+        check(hako_sd_bus_message_close_container(message))
     }
 
     /// An array of fixed-size elements ("au", "ay") in one piece.
     mutating func array<T>(_ type: Unicode.Scalar, _ values: [T]) {
-        check(values.withUnsafeBytes { sd_bus_message_append_array(message, SDBusConnection.type(type), $0.baseAddress, $0.count) })
+        check(values.withUnsafeBytes { hako_sd_bus_message_append_array(message, SDBusConnection.type(type), $0.baseAddress, $0.count) })
     }
 
     /// a(sv): each property's name and its value in a variant of its own type.

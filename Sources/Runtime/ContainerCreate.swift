@@ -33,8 +33,9 @@ extension Container {
     public static func create(_ options: CreateOptions, store: StateStore, logger: Logger) throws -> Container {
         try ContainerID.validate(options.id)
         let bundle = try step("resolving the bundle \(options.bundle)") { try realPath(options.bundle) }
-        var spec = try loadSpec(bundle: bundle)
+        var spec = try options.spec ?? loadSpec(bundle: bundle)
         var options = options
+        options.spec = nil
         // systemd socket activation, passed on as runc does: the listening sockets come
         // first (3, 4, ...), then --preserve-fds, and the container is told about them.
         if let text = getenv("LISTEN_FDS").map({ String(cString: $0) }), let count = Int(text), count > 0 {

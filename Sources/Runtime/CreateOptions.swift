@@ -1,3 +1,4 @@
+import OCISpec
 /// What `hako create` (and `run`) was asked to do, beyond the bundle's config.json.
 public struct CreateOptions: Sendable {
     public var id: String
@@ -19,6 +20,9 @@ public struct CreateOptions: Sendable {
     /// The systemd cgroup driver (`--systemd-cgroup`): the cgroup is a transient unit made
     /// by systemd, named by linux.cgroupsPath as "slice:prefix:name".
     public var systemdCgroup: Bool
+    /// The bundle's config, when the caller has read it already (`run` looks at
+    /// process.terminal first); nil to read it from the bundle.
+    public var spec: Spec?
 
     public init(
         id: String, bundle: String, consoleSocket: String? = nil, pidFile: String? = nil,

@@ -40,8 +40,12 @@ struct Create: HakoCommand {
     @OptionGroup var arguments: CreateArguments
 
     func execute(logger: Logger) throws {
-        var options = arguments.options
-        options.systemdCgroup = global.systemdCgroup
-        _ = try Container.create(options, store: global.store, logger: logger)
+        try Self.perform(arguments.options, globals: global.values, logger: logger)
+    }
+
+    static func perform(_ options: CreateOptions, globals: Globals, logger: Logger) throws {
+        var options = options
+        options.systemdCgroup = globals.systemdCgroup
+        _ = try Container.create(options, store: globals.store, logger: logger)
     }
 }

@@ -11,7 +11,10 @@ struct Delete: HakoCommand {
     @Argument(help: "The container id.") var id: String
 
     func execute(logger: Logger) throws {
-        let store = global.store
+        try Self.perform(id: id, force: force, store: global.store, logger: logger)
+    }
+
+    static func perform(id: String, force: Bool, store: StateStore, logger: Logger) throws {
         let container: Container
         do {
             container = try Container.load(id: id, store: store)

@@ -25,6 +25,21 @@ struct GlobalOptions: ParsableArguments {
     @Flag(name: .customLong("systemd-cgroup"), help: "Use the systemd cgroup driver (cgroupsPath as slice:prefix:name).")
     var systemdCgroup = false
 
+    var values: Globals {
+        Globals(root: root, log: log, logFormat: logFormat, debug: debug, systemdCgroup: systemdCgroup)
+    }
+    var store: StateStore { values.store }
+    var stateRoot: String { values.stateRoot }
+}
+
+/// The global flags' values, however the command line was parsed (see FastCommandLine).
+struct Globals {
+    var root: String?
+    var log: String?
+    var logFormat: LogFormat = .text
+    var debug = false
+    var systemdCgroup = false
+
     var store: StateStore { StateStore(root: stateRoot) }
 
     /// --root, else runc's default: /run/hako for root, $XDG_RUNTIME_DIR/hako for anyone
@@ -35,6 +50,20 @@ struct GlobalOptions: ParsableArguments {
             return runtimeDir + "/hako"
         }
         return "/run/hako"
+    }
+
+    /// Runs a command's body with logging set up from the flags, and turns any error into
+    /// one line on stderr (and the log), with exit status 1, as runc does.
+    func run(_ body: (Logger) throws -> Void) throws {
+        let logger = RuncLog.bootstrap(self)
+        do {
+            try body(logger)
+        } catch let exit as ExitCode {
+            throw exit
+        } catch {
+            RuncLog.fail("\(error)", logger: logger, hasLogFile: log?.isEmpty == false)
+            throw ExitCode(1)
+        }
     }
 }
 
@@ -51,14 +80,6 @@ protocol HakoCommand: ParsableCommand {
 
 extension HakoCommand {
     func run() throws {
-        let logger = RuncLog.bootstrap(global)
-        do {
-            try execute(logger: logger)
-        } catch let exit as ExitCode {
-            throw exit
-        } catch {
-            RuncLog.fail("\(error)", logger: logger, hasLogFile: global.log?.isEmpty == false)
-            throw ExitCode(1)
-        }
+        try global.values.run { try execute(logger: $0) }
     }
 }

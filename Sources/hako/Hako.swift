@@ -39,7 +39,18 @@ struct Hako: ParsableCommand {
             print("hako version \(version)\nspec: \(OCISpec.Spec.supportedVersion)")
             return
         }
-        // The common case (engines call hako for every step of every container) parses only
+        // What engines send for every container, by hand (see FastCommandLine).
+        if let line = FastCommandLine.parse(arguments) {
+            do {
+                try FastCommandLine.run(line)
+            } catch let code as ExitCode {
+                Glibc.exit(code.rawValue)
+            } catch {
+                exit(withError: error)
+            }
+            return
+        }
+        // Other well-formed commands: swift-argument-parser parses only
         // the command named: building the parser of all of them costs more than the rest of
         // `hako state`. Anything the command alone does not accept goes to the full parser,
         // which also prints help and usage errors as `hako COMMAND`.

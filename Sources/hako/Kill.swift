@@ -11,7 +11,11 @@ struct Kill: HakoCommand {
     @Argument(help: "The signal, by name (KILL, SIGKILL) or number (9).") var signal: String = "SIGTERM"
 
     func execute(logger: Logger) throws {
+        try Self.perform(id: id, signal: signal, all: all, store: global.store)
+    }
+
+    static func perform(id: String, signal: String, all: Bool, store: StateStore) throws {
         let number = try Signals.parse(signal)
-        try Container.load(id: id, store: global.store).kill(signal: number, all: all)
+        try Container.load(id: id, store: store).kill(signal: number, all: all)
     }
 }

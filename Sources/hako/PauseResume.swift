@@ -9,7 +9,11 @@ struct Pause: HakoCommand {
     @Argument(help: "The container id.") var id: String
 
     func execute(logger: Logger) throws {
-        try Container.load(id: id, store: global.store).pause()
+        try Self.perform(id: id, store: global.store)
+    }
+
+    static func perform(id: String, store: StateStore) throws {
+        try Container.load(id: id, store: store).pause()
     }
 }
 
@@ -20,6 +24,10 @@ struct Resume: HakoCommand {
     @Argument(help: "The container id.") var id: String
 
     func execute(logger: Logger) throws {
-        try Container.load(id: id, store: global.store).resume()
+        try Self.perform(id: id, store: global.store)
+    }
+
+    static func perform(id: String, store: StateStore) throws {
+        try Container.load(id: id, store: store).resume()
     }
 }

@@ -17,19 +17,26 @@ struct Run: HakoCommand {
     @Flag(name: .long, help: "Keep the container's state after it exits (no delete).") var keep = false
 
     func execute(logger: Logger) throws {
+        try Self.perform(arguments.options, detach: detach, keep: keep, globals: global.values, logger: logger)
+    }
+
+    static func perform(_ options: CreateOptions, detach: Bool, keep: Bool, globals: Globals, logger: Logger) throws {
         if detach && keep { throw RuntimeError("--keep: cannot be used with --detach") }
         if !detach { try Supervision.becomeSubreaper() }
-        var options = arguments.options
-        options.systemdCgroup = global.systemdCgroup
+        var options = options
+        options.systemdCgroup = globals.systemdCgroup
         // In the foreground with a terminal and no console socket, hako relays the pty itself.
         var relay: TerminalRelay?
-        if !detach && options.consoleSocket == nil,
-           (try? Container.loadSpec(bundle: options.bundle))?.process?.terminal == true {
-            let terminal = try TerminalRelay()
-            options.consoleSocketFD = terminal.containerEnd
-            relay = terminal
+        if !detach && options.consoleSocket == nil {
+            // Read once, here, and handed to create (which reports a config it cannot read).
+            options.spec = try? Container.loadSpec(bundle: options.bundle)
+            if options.spec?.process?.terminal == true {
+                let terminal = try TerminalRelay()
+                options.consoleSocketFD = terminal.containerEnd
+                relay = terminal
+            }
         }
-        let container = try Container.create(options, store: global.store, logger: logger)
+        let container = try Container.create(options, store: globals.store, logger: logger)
         if !detach { Supervision.blockSignals() }
         do {
             try relay?.receiveMaster()

@@ -50,7 +50,7 @@ struct RuncLogHandler: LogHandler {
 
 enum RuncLog {
     /// Sets up swift-log from the global flags; an unopenable --log falls back to stderr.
-    static func bootstrap(_ options: GlobalOptions) -> Logger {
+    static func bootstrap(_ options: Globals) -> Logger {
         var fd: Int32 = 2
         if let path = options.log, !path.isEmpty {
             let opened = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o644)

@@ -9,6 +9,10 @@ struct Start: HakoCommand {
     @Argument(help: "The container id.") var id: String
 
     func execute(logger: Logger) throws {
-        try Container.load(id: id, store: global.store).start(warn: { logger.warning("\($0)") })
+        try Self.perform(id: id, store: global.store, logger: logger)
+    }
+
+    static func perform(id: String, store: StateStore, logger: Logger) throws {
+        try Container.load(id: id, store: store).start(warn: { logger.warning("\($0)") })
     }
 }

@@ -10,8 +10,11 @@ struct StateCommand: HakoCommand {
     @Argument(help: "The container id.") var id: String
 
     func execute(logger: Logger) throws {
-        let container = try Container.load(id: id, store: global.store)
-        try Output.json(container.report)
+        try Self.perform(id: id, store: global.store)
+    }
+
+    static func perform(id: String, store: StateStore) throws {
+        try Output.json(try Container.load(id: id, store: store).report)
     }
 }
 

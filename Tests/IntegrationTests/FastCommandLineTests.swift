@@ -1,0 +1,88 @@
+import ArgumentParser
+import Foundation
+@testable import hako
+import Testing
+
+/// The hand parser of the hot commands must take exactly what swift-argument-parser takes,
+/// with the same values, and leave everything else to it.
+@Suite("command line: the hand parser of engine commands")
+struct FastCommandLineTests {
+    /// What swift-argument-parser makes of a line, in the hand parser's terms.
+    func reference(_ arguments: [String]) throws -> FastCommandLine.Parsed {
+        let command = try Hako.parseAsRoot(arguments)
+        func globals(_ g: GlobalOptions) -> FastCommandLine.GlobalValues {
+            FastCommandLine.GlobalValues(root: g.root, log: g.log, logFormat: g.logFormat, debug: g.debug, systemdCgroup: g.systemdCgroup)
+        }
+        func create(_ a: CreateArguments) -> (Set<String>, [String: String]) {
+            var flags: Set<String> = []
+            if a.noPivot { flags.insert("no-pivot") }
+            if a.noNewKeyring { flags.insert("no-new-keyring") }
+            var options = ["bundle": a.bundle, "preserve-fds": String(a.preserveFds)]
+            options["console-socket"] = a.consoleSocket
+            options["pid-file"] = a.pidFile
+            return (flags, options)
+        }
+        switch command {
+        case let c as StateCommand: return .init(command: "state", globals: globals(c.global), positionals: [c.id])
+        case let c as Start: return .init(command: "start", globals: globals(c.global), positionals: [c.id])
+        case let c as Pause: return .init(command: "pause", globals: globals(c.global), positionals: [c.id])
+        case let c as Resume: return .init(command: "resume", globals: globals(c.global), positionals: [c.id])
+        case let c as Kill: return .init(command: "kill", globals: globals(c.global), flags: c.all ? ["all"] : [], positionals: [c.id, c.signal])
+        case let c as Delete: return .init(command: "delete", globals: globals(c.global), flags: c.force ? ["force"] : [], positionals: [c.id])
+        case let c as Create:
+            let (flags, options) = create(c.arguments)
+            return .init(command: "create", globals: globals(c.global), flags: flags, options: options, positionals: [c.arguments.id])
+        case let c as Run:
+            var (flags, options) = create(c.arguments)
+            if c.detach { flags.insert("detach") }
+            if c.keep { flags.insert("keep") }
+            return .init(command: "run", globals: globals(c.global), flags: flags, options: options, positionals: [c.arguments.id])
+        default:
+            throw CancellationError()
+        }
+    }
+
+    /// The hand parser's result with the defaults filled in as the commands fill them.
+    func normalised(_ line: FastCommandLine.Parsed) -> FastCommandLine.Parsed {
+        var line = line
+        if line.command == "kill" && line.positionals.count == 1 { line.positionals.append("SIGTERM") }
+        if line.command == "create" || line.command == "run" {
+            line.options["bundle"] = line.options["bundle"] ?? "."
+            line.options["preserve-fds"] = String(line.options["preserve-fds"].flatMap { Int($0) } ?? 0)
+        }
+        return line
+    }
+
+    @Test("lines engines send are taken, with the values swift-argument-parser finds", arguments: [
+        ["state", "c1"],
+        ["--root", "/run/x", "state", "c1"],
+        ["--root=/r", "--log", "/l", "--log-format=json", "--debug", "start", "c1"],
+        ["--log-format", "json", "--log", "/l", "--root", "/r", "kill", "c1", "9"],
+        ["--root", "/r", "kill", "--all", "c1", "SIGKILL"],
+        ["kill", "c1", "KILL", "-a", "--root", "/r"],
+        ["--root", "/r", "delete", "--force", "c1"],
+        ["delete", "-f", "c1"],
+        ["--systemd-cgroup", "--root", "/r", "create", "--bundle", "/b", "--pid-file", "/p", "c1"],
+        ["create", "-b", "/b", "--console-socket", "/s", "--no-pivot", "--no-new-keyring", "--preserve-fds", "2", "c1"],
+        ["create", "--bundle=/b", "--preserve-fds=3", "c1"],
+        ["run", "-d", "--bundle", "/b", "c1"],
+        ["run", "--keep", "-b", "/b", "c1", "--root", "/r"],
+        ["pause", "c1"], ["resume", "--root", "/r", "c1"],
+    ])
+    func agrees(arguments: [String]) throws {
+        let fast = try #require(FastCommandLine.parse(arguments))
+        #expect(normalised(fast) == (try reference(arguments)))
+    }
+
+    @Test("anything else is left to swift-argument-parser", arguments: [
+        [], ["state"], ["state", "a", "b"], ["state", "--help"], ["-h"], ["--version"], ["help", "state"],
+        ["kill", "c1", "9", "extra"], ["kill", "-9", "c1"], ["delete", "-fx", "c1"], ["delete", "--force", "--force", "c1"],
+        ["create", "--bundle", "c1"], ["create", "--preserve-fds", "x", "c1"], ["create", "--bogus", "c1"],
+        ["--log-format", "xml", "state", "c1"], ["--root", "/a", "--root", "/b", "state", "c1"], ["--root"],
+        ["--bundle", "/b", "create", "c1"], ["exec", "c1", "ls"], ["list"], ["state", "--", "c1"], ["run", "-b=/b", "c1"],
+        ["--debug=yes", "state", "c1"],
+    ])
+    func declines(arguments: [String]) {
+        #expect(FastCommandLine.parse(arguments) == nil)
+    }
+}
