@@ -14,6 +14,9 @@ import Seccomp
 struct CreatePlan {
     let options: CreateOptions
     let spec: Spec
+    /// config.json as read from the bundle, kept in the state directory as it is; nil when
+    /// `spec` differs from it (and is encoded instead).
+    let configBytes: [UInt8]?
     let process: ProcessSpec
     let bundle: String
     let rootfs: String
@@ -33,9 +36,10 @@ extension Container {
     public static func create(_ options: CreateOptions, store: StateStore, logger: Logger) throws -> Container {
         try ContainerID.validate(options.id)
         let bundle = try step("resolving the bundle \(options.bundle)") { try realPath(options.bundle) }
-        var spec = try options.spec ?? loadSpec(bundle: bundle)
+        let loaded = try options.config ?? loadConfig(bundle: bundle)
+        var spec = loaded.spec
         var options = options
-        options.spec = nil
+        options.config = nil
         // systemd socket activation, passed on as runc does: the listening sockets come
         // first (3, 4, ...), then --preserve-fds, and the container is told about them.
         if let text = getenv("LISTEN_FDS").map({ String(cString: $0) }), let count = Int(text), count > 0 {
@@ -44,7 +48,10 @@ extension Container {
             spec.process?.env = env + ["LISTEN_FDS=\(count)", "LISTEN_PID=1"]
         }
         NotifySocket.prepare(&spec, stateDirectory: store.directory(of: options.id))
-        let plan = try makePlan(options: options, spec: spec, bundle: bundle, store: store)
+        // The bundle's bytes are kept unless hako added to the config (the notify socket,
+        // LISTEN_FDS): exec'd processes get what init got.
+        let plan = try makePlan(options: options, spec: spec, configBytes: spec == loaded.spec ? loaded.bytes : nil,
+                                bundle: bundle, store: store)
 
         let lock = try store.claim(options.id)
         defer { lock.release() }
@@ -68,16 +75,21 @@ extension Container {
 
     /// Reads and checks config.json.
     public static func loadSpec(bundle: String) throws -> Spec {
+        try loadConfig(bundle: bundle).spec
+    }
+
+    /// Reads and checks config.json, keeping its bytes.
+    public static func loadConfig(bundle: String) throws -> LoadedConfig {
         let path = bundle + "/config.json"
         let bytes: [UInt8]
         do { bytes = try Files.read(path) } catch { throw RuntimeError("reading \(path)", error) }
         let spec = try Spec.decode(Data(bytes))
         try spec.validate()
-        return spec
+        return LoadedConfig(spec: spec, bytes: bytes)
     }
 
     /// The checks that need the host (paths, this build's abilities) on top of validation.
-    static func makePlan(options: CreateOptions, spec: Spec, bundle: String, store: StateStore) throws -> CreatePlan {
+    static func makePlan(options: CreateOptions, spec: Spec, configBytes: [UInt8]?, bundle: String, store: StateStore) throws -> CreatePlan {
         guard let process = spec.process else { throw RuntimeError("process: the config has no process to run") }
         guard let rootPath = spec.root?.path, !rootPath.isEmpty else { throw RuntimeError("root.path: the config has no root") }
         let rootfs = Paths.absolute(rootPath, base: bundle)
@@ -115,7 +127,7 @@ extension Container {
         try IDMappedMounts.check(spec)
         try NetDevices.check(spec.linux?.netDevices ?? [:], namespaces: namespaces)
         let seccomp = try spec.linux?.seccomp.map { try SeccompProgram.compile($0) }
-        return CreatePlan(options: options, spec: spec, process: process, bundle: bundle, rootfs: rootfsReal,
+        return CreatePlan(options: options, spec: spec, configBytes: configBytes, process: process, bundle: bundle, rootfs: rootfsReal,
                           stateDirectory: store.directory(of: options.id), namespaces: namespaces, seccomp: seccomp)
     }
 }
@@ -223,7 +235,7 @@ struct Creation {
         var record = ContainerRecord(
             ociVersion: plan.spec.ociVersion, id: plan.options.id, pid: initPid, initStartTime: info.startTime,
             bundle: plan.bundle, rootfs: plan.rootfs, created: Clock.rfc3339Now(), owner: ownerName(),
-            annotations: plan.spec.annotations, config: plan.spec, cgroupPaths: cgroup?.paths)
+            annotations: plan.spec.annotations, config: plan.spec, configBytes: plan.configBytes, cgroupPaths: cgroup?.paths)
         record.intelRdt = intelRdt
         return record
     }

@@ -32,7 +32,7 @@ extension Container {
         }
         if let intelRdt = state.intelRdt { IntelRdt.remove(intelRdt) }
         do {
-            try HookRunner.run(state.config.hooks?.poststop ?? [], kind: "poststop", state: hookState(status: .stopped))
+            try HookRunner.run(state.hooks?.poststop ?? [], kind: "poststop", state: hookState(status: .stopped))
         } catch {
             warn("\(error)")
         }

@@ -56,7 +56,7 @@ extension Container {
         }
         try SecurityLabels.check(apparmorProfile: options.process.apparmorProfile, selinuxLabel: options.process.selinuxLabel, mountLabel: nil)
         var namespaces: [LinuxNamespace] = []
-        for namespace in state.config.linux?.namespaces ?? [] {
+        for namespace in try state.config.linux?.namespaces ?? [] {
             guard let kind = namespace.kind, let file = Self.namespaceFiles[kind] else { continue }
             let path = "/proc/\(state.pid)/ns/\(file)"
             // Joining the namespace one is already in is refused for user namespaces; skip all such.
@@ -179,7 +179,7 @@ struct Execution {
 
     /// As at create: the notify fd goes to the agent at listenerPath with the process state.
     func forwardSeccompListener(_ fd: Int32?, pid: pid_t) throws {
-        let config = container.state.config.linux?.seccomp
+        let config = try container.state.config.linux?.seccomp
         guard let fd, let path = config?.listenerPath, !path.isEmpty else {
             throw RuntimeError("linux.seccomp: a rule uses SCMP_ACT_NOTIFY but listenerPath is not set")
         }

@@ -1,3 +1,5 @@
+import FoundationEssentials
+import LinuxSys
 import OCISpec
 
 /// The lifecycle states of runtime.md, plus `paused` as runc reports it.
@@ -7,7 +9,8 @@ public enum ContainerStatus: String, Codable, Sendable {
 
 /// What hako records about a container in `<root>/<id>/state.json`: the spec's state
 /// fields, plus what later commands need (the init's start time to tell it apart from
-/// a process that reused its pid, and the config it was created from).
+/// a process that reused its pid). The config it was created from is kept beside it in
+/// `config.json` and read only by the commands that need it (`ConfigSlot`).
 public struct ContainerRecord: Codable, Sendable {
     public var ociVersion: String
     public var id: String
@@ -22,7 +25,14 @@ public struct ContainerRecord: Codable, Sendable {
     public var owner: String
     public var annotations: [String: String]?
     /// The config.json the container was created from.
-    public var config: Spec
+    public var config: Spec {
+        get throws { try configSlot.spec() }
+    }
+    /// Where `config` comes from: not part of state.json.
+    var configSlot: ConfigSlot
+    /// The config's hooks, kept here too: `start` and `delete` run them without reading
+    /// the whole config.
+    public var hooks: Hooks?
     /// The container's cgroup directories by controller ("" for cgroup2).
     public var cgroupPaths: [String: String]?
     /// The resctrl groups made for linux.intelRdt.
@@ -30,7 +40,8 @@ public struct ContainerRecord: Codable, Sendable {
 
     public init(
         ociVersion: String, id: String, pid: Int32, initStartTime: UInt64, bundle: String, rootfs: String,
-        created: String, owner: String, annotations: [String: String]?, config: Spec, cgroupPaths: [String: String]? = nil
+        created: String, owner: String, annotations: [String: String]?, config: Spec, configBytes: [UInt8]? = nil,
+        cgroupPaths: [String: String]? = nil
     ) {
         self.ociVersion = ociVersion
         self.id = id
@@ -41,8 +52,79 @@ public struct ContainerRecord: Codable, Sendable {
         self.created = created
         self.owner = owner
         self.annotations = annotations
-        self.config = config
+        self.configSlot = ConfigSlot(spec: config, bytes: configBytes)
+        self.hooks = config.hooks
         self.cgroupPaths = cgroupPaths
+    }
+
+    /// Replaces the config (`update`); `StateStore.save` writes it.
+    public mutating func setConfig(_ spec: Spec) {
+        configSlot = ConfigSlot(spec: spec, bytes: nil)
+        hooks = spec.hooks
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case ociVersion, id, pid, initStartTime, bundle, rootfs, created, owner, annotations, cgroupPaths, intelRdt, hooks
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        ociVersion = try c.decode(String.self, forKey: .ociVersion)
+        id = try c.decode(String.self, forKey: .id)
+        pid = try c.decode(Int32.self, forKey: .pid)
+        initStartTime = try c.decode(UInt64.self, forKey: .initStartTime)
+        bundle = try c.decode(String.self, forKey: .bundle)
+        rootfs = try c.decode(String.self, forKey: .rootfs)
+        created = try c.decode(String.self, forKey: .created)
+        owner = try c.decode(String.self, forKey: .owner)
+        annotations = try c.decodeIfPresent([String: String].self, forKey: .annotations)
+        cgroupPaths = try c.decodeIfPresent([String: String].self, forKey: .cgroupPaths)
+        intelRdt = try c.decodeIfPresent(IntelRdt.Applied.self, forKey: .intelRdt)
+        hooks = try c.decodeIfPresent(Hooks.self, forKey: .hooks)
+        // StateStore.load points it at the file.
+        configSlot = ConfigSlot(path: nil)
+    }
+}
+
+/// A container's config: given at create (with the bundle's bytes, written as they are),
+/// or read from the state directory's config.json the first time a command asks for it.
+/// Most commands (`state`, `kill`, `start` without hooks...) never do, and decoding a whole
+/// config costs more than the rest of such a command. hako is single-threaded, hence the
+/// unchecked Sendable.
+final class ConfigSlot: @unchecked Sendable {
+    private var cached: Spec?
+    /// The file to read it from.
+    let path: String?
+    /// What `StateStore.save` writes to config.json: the bundle's bytes, or nil to encode `cached`.
+    let bytes: [UInt8]?
+    /// Whether `StateStore.save` has to write config.json.
+    let isNew: Bool
+
+    init(spec: Spec, bytes: [UInt8]?) {
+        cached = spec
+        self.bytes = bytes
+        path = nil
+        isNew = true
+    }
+
+    init(path: String?) {
+        self.path = path
+        bytes = nil
+        isNew = false
+    }
+
+    func spec() throws -> Spec {
+        if let cached { return cached }
+        guard let path else { throw RuntimeError("the container's config was not recorded") }
+        let data: [UInt8]
+        do { data = try Files.read(path) } catch { throw RuntimeError("reading the container's config", error) }
+        do {
+            let spec = try Spec.decode(Data(data))
+            cached = spec
+            return spec
+        } catch {
+            throw RuntimeError("reading the container's config \(path): \(error)")
+        }
     }
 }
 

@@ -33,7 +33,7 @@ extension Container {
     /// Changes the L3 cache or memory bandwidth schema of the container's resctrl group
     /// (`update --l3-cache-schema`, `--mem-bw-schema`).
     public func updateIntelRdt(l3CacheSchema: String?, memBwSchema: String?) throws {
-        guard let applied = state.intelRdt, let config = state.config.linux?.intelRdt else {
+        guard let applied = state.intelRdt, let config = try state.config.linux?.intelRdt else {
             throw RuntimeError("--l3-cache-schema, --mem-bw-schema: container \"\(id)\" has no linux.intelRdt")
         }
         guard status != .stopped else { throw RuntimeError.notRunning(id) }
@@ -48,12 +48,13 @@ extension Container {
         let lock = try store.lock(id)
         defer { lock.release() }
         guard status != .stopped else { throw RuntimeError.notRunning(id) }
-        var resources = state.config.linux?.resources ?? LinuxResources()
+        let config = try state.config
+        var resources = config.linux?.resources ?? LinuxResources()
         try change(&resources)
         var written = resources
         // Device rules stay as they are unless the update names some.
-        if written.devices == state.config.linux?.resources?.devices { written.devices = nil } else if written.devices != nil {
-            var withDefaults = state.config
+        if written.devices == config.linux?.resources?.devices { written.devices = nil } else if written.devices != nil {
+            var withDefaults = config
             withDefaults.linux?.resources = written
             written.devices = ContainerCgroup.resources(for: withDefaults).devices
         }
@@ -63,8 +64,10 @@ extension Container {
             throw RuntimeError("updating container \"\(id)\"", error)
         }
         var updated = state
-        if updated.config.linux == nil { updated.config.linux = Linux() }
-        updated.config.linux?.resources = resources
+        var newConfig = config
+        if newConfig.linux == nil { newConfig.linux = Linux() }
+        newConfig.linux?.resources = resources
+        updated.setConfig(newConfig)
         try store.save(updated)
     }
 }

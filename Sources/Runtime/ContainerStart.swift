@@ -34,7 +34,7 @@ extension Container {
         }
         unlink(fifoPath)
         do {
-            try HookRunner.run(state.config.hooks?.poststart ?? [], kind: "poststart", state: hookState(status: .running))
+            try HookRunner.run(state.hooks?.poststart ?? [], kind: "poststart", state: hookState(status: .running))
         } catch {
             warn("\(error)")
         }

@@ -22,7 +22,7 @@ public struct CreateOptions: Sendable {
     public var systemdCgroup: Bool
     /// The bundle's config, when the caller has read it already (`run` looks at
     /// process.terminal first); nil to read it from the bundle.
-    public var spec: Spec?
+    public var config: LoadedConfig?
 
     public init(
         id: String, bundle: String, consoleSocket: String? = nil, pidFile: String? = nil,
@@ -37,4 +37,10 @@ public struct CreateOptions: Sendable {
         self.preserveFds = preserveFds
         self.systemdCgroup = systemdCgroup
     }
+}
+
+/// A bundle's config.json: decoded and validated, and its bytes as they were.
+public struct LoadedConfig: Sendable {
+    public let spec: Spec
+    public let bytes: [UInt8]
 }

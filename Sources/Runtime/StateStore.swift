@@ -12,6 +12,8 @@ public struct StateStore: Sendable {
     public let root: String
 
     public static let stateFile = "state.json"
+    /// The config the container was created from, beside state.json.
+    public static let configFile = "config.json"
     public static let startFifo = "exec.fifo"
 
     public init(root: String) {
@@ -58,16 +60,24 @@ public struct StateStore: Sendable {
         guard Files.exists(path) else { return nil }
         let bytes = try Files.read(path)
         do {
-            return try JSONDecoder().decode(ContainerRecord.self, from: Data(bytes))
+            var record = try JSONDecoder().decode(ContainerRecord.self, from: Data(bytes))
+            record.configSlot = ConfigSlot(path: "\(dir)/\(Self.configFile)")
+            return record
         } catch {
             throw RuntimeError("reading \(path): \(error)")
         }
     }
 
+    /// Writes state.json, and config.json first when the config is new (create, update).
     public func save(_ state: ContainerRecord) throws {
-        let encoder = JSONEncoder()
-        let data = try encoder.encode(state)
-        try Files.writeAtomically("\(directory(of: state.id))/\(Self.stateFile)", Array(data), mode: 0o600)
+        let dir = directory(of: state.id)
+        let slot = state.configSlot
+        if slot.isNew {
+            let bytes = try slot.bytes ?? Array(JSONEncoder().encode(try slot.spec()))
+            try Files.writeAtomically("\(dir)/\(Self.configFile)", bytes, mode: 0o600)
+        }
+        let data = try JSONEncoder().encode(state)
+        try Files.writeAtomically("\(dir)/\(Self.stateFile)", Array(data), mode: 0o600)
     }
 
     /// The ids of all containers, sorted.

@@ -29,8 +29,8 @@ struct Run: HakoCommand {
         var relay: TerminalRelay?
         if !detach && options.consoleSocket == nil {
             // Read once, here, and handed to create (which reports a config it cannot read).
-            options.spec = try? Container.loadSpec(bundle: options.bundle)
-            if options.spec?.process?.terminal == true {
+            options.config = try? Container.loadConfig(bundle: options.bundle)
+            if options.config?.spec.process?.terminal == true {
                 let terminal = try TerminalRelay()
                 options.consoleSocketFD = terminal.containerEnd
                 relay = terminal

@@ -103,8 +103,10 @@ struct StateStoreTests {
         let loaded = try #require(try store.load("one"))
         #expect(loaded.pid == 1 && loaded.initStartTime == 5 && loaded.annotations == ["a": "b"])
         #expect(try store.ids() == ["one"])
-        // No temporary file stays beside state.json.
-        #expect(try Files.listDirectory(store.directory(of: "one")) == ["state.json"])
+        // No temporary file stays beside state.json and config.json, and the config reads back.
+        #expect(Set(try Files.listDirectory(store.directory(of: "one"))) == ["state.json", "config.json"])
+        #expect(try loaded.config == Spec.defaultSpec(rootless: false))
+        #expect(loaded.hooks == Spec.defaultSpec(rootless: false).hooks)
         try store.remove("one")
         #expect(try store.ids() == [])
         #expect(throws: RuntimeError.self) { try store.load("one") }
