@@ -34,7 +34,7 @@ struct Exec: HakoCommand {
     func execute(logger: Logger) throws {
         if preserveFds < 0 { throw RuntimeError("--preserve-fds: must not be negative") }
         let container = try Container.load(id: id, store: global.store)
-        let spec = try processSpec(base: container.state.config.process)
+        let spec = try processSpec(base: try container.state.config.process)
         var options = ExecOptions(process: spec, consoleSocket: consoleSocket, pidFile: pidFile, preserveFds: preserveFds, ignorePaused: ignorePaused)
         for entry in cgroup {
             let parts = entry.split(separator: ":", maxSplits: 1).map(String.init)
