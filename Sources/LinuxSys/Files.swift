@@ -81,14 +81,18 @@ public enum Files {
         try writeAll(fd, Array(text.utf8), path: path)
     }
 
-    /// Replaces a file atomically: writes a temporary file beside it, fsyncs it and renames
+    /// Replaces a file atomically: writes a temporary file beside it (fsyncs it) and renames
     /// it over the target, so a reader sees either the old or the new content, never a mix.
-    public static func writeAtomically(_ path: String, _ bytes: [UInt8], mode: mode_t = 0o644) throws(SysError) {
+    /// - Parameter durable: fsync before the rename, so that a power loss cannot leave an
+    ///   empty file on a disk filesystem. Not for files that describe processes (state,
+    ///   pid files), which a reboot makes meaningless anyway: they usually live on tmpfs,
+    ///   where fsync does nothing, and on a disk it costs milliseconds per command.
+    public static func writeAtomically(_ path: String, _ bytes: [UInt8], mode: mode_t = 0o644, durable: Bool = true) throws(SysError) {
         let temporary = "\(path).tmp-\(getpid())"
         let fd = try open(temporary, O_WRONLY | O_CREAT | O_TRUNC, mode: mode)
         do {
             try writeAll(fd, bytes, path: temporary)
-            try check(fsync(fd), "fsync", path: temporary)
+            if durable { try check(fsync(fd), "fsync", path: temporary) }
             close(fd)
             try check(rename(temporary, path), "rename", path: path)
         } catch {

@@ -61,7 +61,7 @@ extension Container {
             try store.save(state)
             if let pidFile = options.pidFile {
                 try step("writing the pid file \(pidFile)") {
-                    try Files.writeAtomically(Paths.absolute(pidFile, base: currentDirectory()), Array("\(state.pid)".utf8))
+                    try Files.writeAtomically(Paths.absolute(pidFile, base: currentDirectory()), Array("\(state.pid)".utf8), durable: false)
                 }
             }
             logger.debug("container created", metadata: ["id": "\(options.id)", "pid": "\(state.pid)"])

@@ -156,7 +156,7 @@ struct Execution {
         guard processPid > 0 else { throw RuntimeError("the exec'd process did not start") }
         if let pidFile = options.pidFile {
             do {
-                try Files.writeAtomically(Paths.absolute(pidFile, base: currentDirectory()), Array("\(processPid)".utf8))
+                try Files.writeAtomically(Paths.absolute(pidFile, base: currentDirectory()), Array("\(processPid)".utf8), durable: false)
             } catch {
                 throw RuntimeError("writing the pid file \(pidFile)", error)
             }

@@ -74,10 +74,10 @@ public struct StateStore: Sendable {
         let slot = state.configSlot
         if slot.isNew {
             let bytes = try slot.bytes ?? Array(JSONEncoder().encode(try slot.spec()))
-            try Files.writeAtomically("\(dir)/\(Self.configFile)", bytes, mode: 0o600)
+            try Files.writeAtomically("\(dir)/\(Self.configFile)", bytes, mode: 0o600, durable: false)
         }
         let data = try JSONEncoder().encode(state)
-        try Files.writeAtomically("\(dir)/\(Self.stateFile)", Array(data), mode: 0o600)
+        try Files.writeAtomically("\(dir)/\(Self.stateFile)", Array(data), mode: 0o600, durable: false)
     }
 
     /// The ids of all containers, sorted.
