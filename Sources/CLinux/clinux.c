@@ -17,6 +17,7 @@
 #include <sys/sysmacros.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
+#include <sys/xattr.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -317,4 +318,8 @@ int hako_bpf_prog_fd_by_id(uint32_t id) {
     memset(&attr, 0, sizeof(attr));
     attr.prog_id = id;
     return (int)hako_bpf(BPF_PROG_GET_FD_BY_ID, &attr);
+}
+
+int hako_setxattr(const char *path, const char *name, const void *value, size_t size, int flags) {
+    return setxattr(path, name, value, size, flags);
 }

@@ -120,7 +120,6 @@ extension Container {
         try checkSysctls(spec.linux?.sysctl ?? [:], namespaces: namespaces)
         try SecurityLabels.check(apparmorProfile: process.apparmorProfile, selinuxLabel: process.selinuxLabel,
                                  mountLabel: spec.linux?.mountLabel)
-        try Unsupported.check(spec)
         if let rdt = spec.linux?.intelRdt {
             try IntelRdt(root: IntelRdt.defaultRoot, config: rdt, containerID: options.id).checkAvailable()
         }

@@ -132,12 +132,13 @@ struct RootfsBuilder {
         defer { close(target) }
         if strict { try refuseOvermount(target, destination: destination) }
         let flags = options.flags & ~MountFlag.remount
+        let data = SecurityLabels.mountData(options.dataString, label: spec.linux?.mountLabel, type: type)
         if options.copyUp {
             guard type == "tmpfs" else { throw RuntimeError("option tmpcopyup: only for tmpfs mounts, not \(type ?? "none")") }
             // Opened before the mount: afterwards it still reads the covered directory.
             let covered = try check(openat(target, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC), "open", path: destination)
             defer { close(covered) }
-            try Mounts.mount(source: source.isEmpty ? type : source, target: procFD(target), type: type, flags: flags, data: options.dataString)
+            try Mounts.mount(source: source.isEmpty ? type : source, target: procFD(target), type: type, flags: flags, data: data)
             let mountedPath = try root.open(destination)
             defer { close(mountedPath) }
             let mounted = try check(open(procFD(mountedPath), O_RDONLY | O_DIRECTORY | O_CLOEXEC), "open", path: destination)
@@ -150,11 +151,18 @@ struct RootfsBuilder {
         var failure: SysError?
         do {
             try Mounts.mount(source: source.isEmpty ? type : source, target: procFD(target), type: type,
-                             flags: flags, data: options.dataString)
+                             flags: flags, data: data)
         } catch {
             failure = error
         }
-        guard let failure else { return false }
+        guard let failure else {
+            if type == "mqueue", let label = spec.linux?.mountLabel, !label.isEmpty {
+                let mounted = try root.open(destination)
+                defer { close(mounted) }
+                try SecurityLabels.labelMount(mounted, label: label, type: type, destination: destination)
+            }
+            return false
+        }
         guard type == "sysfs" && failure.errno == EPERM && inUserNamespace else { throw failure }
         try Mounts.mount(source: "/sys", target: procFD(target), type: nil, flags: MountFlag.bind | MountFlag.recursive)
         return true

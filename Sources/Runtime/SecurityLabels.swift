@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import CLinux
 import LinuxSys
 
 /// process.apparmorProfile and process.selinuxLabel: the label the process gets when it
@@ -45,6 +46,25 @@ enum SecurityLabels {
             } catch {
                 throw RuntimeError("setting process.selinuxLabel \"\(label)\"", error)
             }
+        }
+    }
+
+    /// linux.mountLabel on a filesystem mount, as runc labels them: a `context=` option in
+    /// the mount data of every filesystem but those that carry their own labels (proc,
+    /// sysfs, cgroup) and mqueue, which is labelled after mounting (`labelMount`).
+    static func mountData(_ data: String?, label: String?, type: String?) -> String? {
+        guard let label, !label.isEmpty, !["proc", "sysfs", "cgroup", "cgroup2", "mqueue"].contains(type ?? "") else { return data }
+        let context = "context=\"\(label)\""
+        guard let data, !data.isEmpty else { return context }
+        return data + "," + context
+    }
+
+    /// The mqueue mount's label, set on its root after mounting (its mount data takes none).
+    static func labelMount(_ fd: Int32, label: String?, type: String?, destination: String) throws {
+        guard let label, !label.isEmpty, type == "mqueue" else { return }
+        let rc = label.withCString { hako_setxattr(procFD(fd), "security.selinux", $0, strlen($0), 0) }
+        if rc != 0 {
+            throw RuntimeError("labelling \(destination) with linux.mountLabel", SysError("setxattr security.selinux", path: destination, errno: errno))
         }
     }
 }

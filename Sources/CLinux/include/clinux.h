@@ -35,6 +35,9 @@ int hako_prctl(int option, unsigned long arg2, unsigned long arg3, unsigned long
 int hako_capget(pid_t pid, uint64_t *effective, uint64_t *permitted, uint64_t *inheritable);
 int hako_capset(uint64_t effective, uint64_t permitted, uint64_t inheritable);
 
+// setxattr(2) (<sys/xattr.h> is not in Swift's Glibc module).
+int hako_setxattr(const char *path, const char *name, const void *value, size_t size, int flags);
+
 // pidfd_open(2) and pidfd_send_signal(2).
 int hako_pidfd_open(pid_t pid, unsigned int flags);
 int hako_pidfd_send_signal(int pidfd, int sig, unsigned int flags);
