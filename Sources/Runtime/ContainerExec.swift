@@ -106,11 +106,13 @@ struct Execution {
         let channel = Channel(fd: try Descriptors.moveAbove(mainEnd, minimum: lowestPrivateFD), peer: "exec")
         let child = Channel(fd: try Descriptors.moveAbove(childEnd, minimum: lowestPrivateFD), peer: "main")
         defer { channel.close() }
+        let entry = try ExecCgroupEntry.open(for: self)
+        defer { entry?.close() }
 
         let intermediate = try Processes.fork()
         if intermediate == 0 {
             channel.close()
-            runIntermediate(channel: child, consoleSocket: consoleSocket)
+            runIntermediate(channel: child, consoleSocket: consoleSocket, cgroupEntry: entry)
         }
         child.close()
         var processPid: pid_t = 0
@@ -125,8 +127,9 @@ struct Execution {
                     try channel.send(.seccompListenerSent)
                 case .initPid(let pid)?:
                     processPid = pid
-                    // Into the container's cgroup before it may run anything.
-                    if container.state.cgroupPaths?.isEmpty == false {
+                    // Into the container's cgroup before it may run anything (unless it
+                    // entered by itself).
+                    if entry == nil && container.state.cgroupPaths?.isEmpty == false {
                         do {
                             try container.cgroup().join(pid: pid)
                             try joinSubCgroups(pid)
@@ -196,14 +199,28 @@ struct Execution {
         _exit(1)
     }
 
-    func runIntermediate(channel: Channel, consoleSocket: Int32) -> Never {
-        Descriptors.closeInherited(preserveFds: options.preserveFds, keep: [channel.fd, consoleSocket])
+    func runIntermediate(channel: Channel, consoleSocket: Int32, cgroupEntry entry: ExecCgroupEntry?) -> Never {
+        Descriptors.closeInherited(preserveFds: options.preserveFds, keep: [channel.fd, consoleSocket] + (entry?.descriptors ?? []))
         do {
             try Processes.prctl(Prctl.setDumpable, 0, step: "prctl(PR_SET_DUMPABLE)")
             try Processes.prctl(Prctl.setDeathSignal, UInt(SIGKILL), step: "prctl(PR_SET_PDEATHSIG)")
-            try namespaces.joinAll()
-            let pid = try Processes.fork()
-            if pid == 0 { runProcess(channel: channel, consoleSocket: consoleSocket) }
+            // Forked into the cgroup2 directory, the process must not be in the container's
+            // cgroup namespace yet (CLONE_INTO_CGROUP wants both cgroups inside the
+            // caller's); it joins that namespace itself.
+            let cgroup2 = entry?.cgroup2FD ?? -1
+            let cgroupNamespace = try namespaces.joinAll(except: cgroup2 >= 0 ? .cgroup : nil)
+            let pid = cgroup2 >= 0 ? try Processes.fork(intoCgroup: cgroup2) : try Processes.fork()
+            if pid == 0 {
+                do {
+                    try entry?.enterV1()
+                    if cgroupNamespace >= 0 && hako_setns(cgroupNamespace, NamespacePlan.flags[.cgroup] ?? 0) != 0 {
+                        throw RuntimeError("joining the container's cgroup namespace", SysError("setns", errno: errno))
+                    }
+                } catch {
+                    fail(channel, error)
+                }
+                runProcess(channel: channel, consoleSocket: consoleSocket)
+            }
             try channel.send(.initPid(pid))
             _exit(0)
         } catch {
@@ -231,5 +248,53 @@ struct Execution {
         } catch {
             fail(channel, error)
         }
+    }
+}
+
+/// How an exec'd process enters the container's cgroup by itself, as init does at create
+/// (CgroupEntry: being moved in costs an RCU grace period, ~14 ms). Main opens each v1
+/// hierarchy's `tasks` file and the cgroup2 directory before forking, since inside the
+/// container's mount namespace those paths are the container's; the process writes "0" to
+/// each tasks file (the kernel checks the credentials of the opener, main) and is forked
+/// straight into the cgroup2 directory. nil (main moves the process) for `--cgroup`, a
+/// paused container, or a container with its own user namespace (whose root may not
+/// write the host's cgroup files).
+struct ExecCgroupEntry {
+    let taskFDs: [Int32]
+    let cgroup2FD: Int32
+
+    var descriptors: [Int32] { taskFDs + (cgroup2FD >= 0 ? [cgroup2FD] : []) }
+
+    static func open(for execution: Execution) throws -> ExecCgroupEntry? {
+        guard let paths = execution.container.state.cgroupPaths, !paths.isEmpty, !execution.paused,
+              execution.options.subCgroups.isEmpty, !execution.namespaces.has(.user) else { return nil }
+        var taskFDs: [Int32] = []
+        var cgroup2FD: Int32 = -1
+        do {
+            // Directories only: the systemd driver also keeps its unit's name there.
+            for directory in Set(paths.filter { !$0.key.isEmpty && $0.value.hasPrefix("/") }.map(\.value)).sorted() {
+                let fd = try Files.open(directory + "/tasks", O_WRONLY | O_CLOEXEC)
+                taskFDs.append(try Descriptors.moveAbove(fd, minimum: execution.lowestPrivateFD))
+            }
+            if let directory = paths[""] {
+                cgroup2FD = try Descriptors.moveAbove(try Files.open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC),
+                                                      minimum: execution.lowestPrivateFD)
+            }
+        } catch {
+            for fd in taskFDs { Glibc.close(fd) }
+            throw RuntimeError("opening the container's cgroup", error)
+        }
+        return ExecCgroupEntry(taskFDs: taskFDs, cgroup2FD: cgroup2FD)
+    }
+
+    /// In the process: joins each v1 hierarchy.
+    func enterV1() throws {
+        for fd in taskFDs {
+            try step("joining the container's cgroup") { try Files.writeAll(fd, Array("0".utf8), path: "tasks") }
+        }
+    }
+
+    func close() {
+        for fd in descriptors { Glibc.close(fd) }
     }
 }

@@ -46,17 +46,23 @@ struct NamespacePlan {
     /// Joins every namespace in `joins`. All paths are opened first: once the mount
     /// namespace is joined, /proc is the container's and the other paths (the host's
     /// /proc/PID/ns/...) no longer resolve.
-    func joinAll() throws {
+    /// - Parameter deferred: a kind not to join now; its namespace is returned open (or -1
+    ///   when it is not in `joins`) for a child to join.
+    @discardableResult
+    func joinAll(except deferred: NamespaceKind? = nil) throws -> Int32 {
         var opened: [(kind: NamespaceKind, path: String, fd: Int32)] = []
-        defer { for entry in opened { close(entry.fd) } }
+        var kept: Int32 = -1
+        defer { for entry in opened where entry.fd != kept { close(entry.fd) } }
         for join in joins {
-            let fd = try step("opening the \(join.kind.rawValue) namespace \(join.path)") { try Files.open(join.path, O_RDONLY) }
+            let fd = try step("opening the \(join.kind.rawValue) namespace \(join.path)") { try Files.open(join.path, O_RDONLY | O_CLOEXEC) }
             opened.append((join.kind, join.path, fd))
+            if join.kind == deferred { kept = fd }
         }
-        for entry in opened {
+        for entry in opened where entry.fd != kept {
             if hako_setns(entry.fd, Self.flags[entry.kind] ?? 0) != 0 {
                 throw RuntimeError("joining the \(entry.kind.rawValue) namespace \(entry.path)", SysError("setns", path: entry.path, errno: errno))
             }
         }
+        return kept
     }
 }

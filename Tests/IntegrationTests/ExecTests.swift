@@ -69,6 +69,12 @@ struct ExecTests {
         let pid = try #require(Int32(try String(contentsOfFile: pidFile, encoding: .utf8)))
         let cmdline = try String(contentsOfFile: "/proc/\(pid)/cmdline", encoding: .utf8)
         #expect(cmdline == "sleep\u{0}500\u{0}")
+        // In every hierarchy of the container's cgroup, as init is (it enters them itself:
+        // v1 tasks files and, for cgroup2, a fork straight into the directory).
+        let initPid = try #require((try bundle.state())?["pid"] as? Int)
+        let initCgroups = try String(contentsOfFile: "/proc/\(initPid)/cgroup", encoding: .utf8)
+        #expect(try String(contentsOfFile: "/proc/\(pid)/cgroup", encoding: .utf8) == initCgroups)
+        #expect(initCgroups.contains("/\(bundle.id)\n"), "\(initCgroups)")
         #expect(try bundle.hako(["delete", "--force", bundle.id]).status == 0)
         #expect(try eventually { kill(pid, 0) != 0 })
         bundle.expectNothingLeft()
