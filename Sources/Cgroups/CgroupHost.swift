@@ -79,6 +79,15 @@ public struct CgroupHost: Sendable, Equatable {
     /// - Parameters:
     ///   - mountinfo: /proc/self/mountinfo's text; read from the host when nil.
     ///   - selfCgroup: /proc/self/cgroup's text; read from the host when nil.
+    /// This process's view of the host, detected the first time it is asked for: the
+    /// layout does not change under one command, which may need it several times
+    /// (delete: to kill, then to remove).
+    public static func current() throws(CgroupError) -> CgroupHost {
+        try detected.get()
+    }
+
+    private static let detected = Result { () throws(CgroupError) -> CgroupHost in try detect() }
+
     public static func detect(root: String = "/sys/fs/cgroup", mountinfo: String? = nil, selfCgroup: String? = nil) throws(CgroupError) -> CgroupHost {
         let root = Paths.clean(root)
         let mountText = if let mountinfo { mountinfo } else { try readProc("/proc/self/mountinfo") }

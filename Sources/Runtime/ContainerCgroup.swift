@@ -66,7 +66,7 @@ enum ContainerCgroup {
     ///   - note: why a rootless container has no cgroup (runc says nothing of it: debug).
     static func create(spec: Spec, id: String, pid: Int32?, systemd: Bool = false, warn: (String) -> Void,
                        note: (String) -> Void = { _ in }) throws -> (any CgroupManager)? {
-        let host = try CgroupHost.detect()
+        let host = try CgroupHost.current()
         let path = spec.linux?.cgroupsPath
         let manager: any CgroupManager = systemd
             ? try Cgroups.systemdManager(host: host, cgroupsPath: path, containerID: id)
@@ -158,7 +158,7 @@ extension Container {
             throw RuntimeError("container \"\(id)\" has no cgroup")
         }
         do {
-            return try Cgroups.restore(host: try CgroupHost.detect(), paths: paths)
+            return try Cgroups.restore(host: try CgroupHost.current(), paths: paths)
         } catch {
             throw RuntimeError("finding the cgroup of container \"\(id)\"", error)
         }

@@ -40,7 +40,7 @@ public struct HostInfo: Encodable, Sendable {
         var cgroup: CgroupInfo?
         var cgroupError: String?
         do {
-            let host = try CgroupHost.detect()
+            let host = try CgroupHost.current()
             var hierarchies: [String: String] = [:]
             for hierarchy in host.hierarchies { hierarchies[hierarchy.mountPoint] = hierarchy.controllers.sorted().joined(separator: ",") }
             if let unified = host.unified {
