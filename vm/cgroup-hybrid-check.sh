@@ -6,20 +6,8 @@
 # vm/run.sh. Prints one line per check and "N passed, N failed".
 set -u
 cd "$(dirname "$0")"
-hako="$PWD/hako"
 work=/var/tmp/hako-hybrid
-rm -rf "$work"; mkdir -p "$work/bundle/rootfs/bin" "$work/bundle/rootfs/etc"
-cp busybox "$work/bundle/rootfs/bin/busybox"; chmod +x "$work/bundle/rootfs/bin/busybox"
-for a in $("$work/bundle/rootfs/bin/busybox" --list); do [ "$a" = busybox ] || ln -s busybox "$work/bundle/rootfs/bin/$a"; done
-echo 'root:x:0:0:root:/root:/bin/sh' > "$work/bundle/rootfs/etc/passwd"
-root="$work/state"
-passed=0 failed=0
-check() { # check NAME COMMAND...
-    local name=$1; shift
-    local out; out=$("$@" 2>&1); local rc=$?
-    if [ $rc -eq 0 ]; then passed=$((passed + 1)); echo "PASS  $name"; else failed=$((failed + 1)); echo "FAIL  $name"; echo "$out" | sed 's/^/      /' | tail -8; fi
-}
-config() { cp "configs/$1.json" "$work/bundle/config.json"; }
+. ./check-lib.sh
 sd() { "$hako" --systemd-cgroup --root "$root" "$@"; }
 prop() { systemctl show -p "$2" --value "$1"; }
 # unit_dirs UNIT: the unit's directory in every hierarchy that has one.

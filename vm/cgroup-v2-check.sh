@@ -4,21 +4,8 @@
 # the shared directory. Prints one line per check and "N passed, N failed".
 set -u
 cd "$(dirname "$0")"
-hako="$PWD/hako"
 work=/var/tmp/hako-v2
-rm -rf "$work"; mkdir -p "$work/bundle/rootfs/bin" "$work/bundle/rootfs/etc"
-cp busybox "$work/bundle/rootfs/bin/busybox"; chmod +x "$work/bundle/rootfs/bin/busybox"
-for a in $("$work/bundle/rootfs/bin/busybox" --list); do [ "$a" = busybox ] || ln -s busybox "$work/bundle/rootfs/bin/$a"; done
-echo 'root:x:0:0:root:/root:/bin/sh' > "$work/bundle/rootfs/etc/passwd"
-root="$work/state"
-passed=0 failed=0
-check() { # check NAME COMMAND...
-    local name=$1; shift
-    local out; out=$("$@" 2>&1); local rc=$?
-    if [ $rc -eq 0 ]; then passed=$((passed + 1)); echo "PASS  $name"; else failed=$((failed + 1)); echo "FAIL  $name"; echo "$out" | sed 's/^/      /' | tail -8; fi
-}
-# The configs are made on the host by vm/run.sh (the guest has no python3): configs/NAME.json.
-config() { cp "configs/$1.json" "$work/bundle/config.json"; }
+. ./check-lib.sh
 
 echo "== $(uname -r), $(stat -fc %T /sys/fs/cgroup), systemd $(systemctl --version | head -1 | cut -d' ' -f2)"
 "$hako" info | sed 's/^/   /'

@@ -66,7 +66,7 @@ make("sd-dev-deny", write_kmsg, {}, "system.slice:hako:sddevd", mounts=kmsg)
 make("sd-dev-allow", ["sh", "-c", write_kmsg[2] + "; sleep 100"], allow_kmsg, "system.slice:hako:sddeva", mounts=kmsg)
 PY
 rm "$share/config.json"
-cp vm/cgroup-hybrid-check.sh "$share/"
+cp vm/cgroup-hybrid-check.sh vm/check-lib.sh "$share/"
 # Two guests: pure cgroup v2, then systemd's hybrid layout (v1 controllers, cgroup2 for
 # systemd's own tracking) for the systemd driver on v1.
 status=0
