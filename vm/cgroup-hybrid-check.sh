@@ -8,8 +8,6 @@ set -u
 cd "$(dirname "$0")"
 work=/var/tmp/hako-hybrid
 . ./check-lib.sh
-sd() { "$hako" --systemd-cgroup --root "$root" "$@"; }
-prop() { systemctl show -p "$2" --value "$1"; }
 # unit_dirs UNIT: the unit's directory in every hierarchy that has one.
 unit_dirs() { find /sys/fs/cgroup -mindepth 2 -type d -name "$1" 2>/dev/null; }
 gone() { [ "$(prop "$1" LoadState)" = not-found ] && [ -z "$(unit_dirs "$1")" ]; }
@@ -85,13 +83,8 @@ t_devices() {
 check "cgroupfs on v1: device rules (devices.allow/deny)" t_devices
 
 t_sd_devices() {
-    local out c=/sys/fs/cgroup
-    config sd-dev-deny; out=$(sd run --bundle "$work/bundle" sddevd 2>&1); echo "$out"
-    [ "$(echo "$out" | grep -c written)" = 1 ] && echo "$out" | grep -q null-written || return 1
-    config sd-dev-allow; sd run -d --bundle "$work/bundle" sddeva >"$work/sddeva.out" 2>&1 || return 1
-    sleep 1; cat "$work/sddeva.out"
-    grep -q kmsg-written "$work/sddeva.out" && grep -q null-written "$work/sddeva.out" || { sd delete -f sddeva; return 1; }
-    echo "DevicePolicy=$(prop hako-sddeva.scope DevicePolicy) DeviceAllow=$(prop hako-sddeva.scope DeviceAllow)"
+    local c=/sys/fs/cgroup
+    sd_device_containers || return 1
     cat $c/devices/system.slice/hako-sddeva.scope/devices.list
     [ "$(prop hako-sddeva.scope DevicePolicy)" = strict ] && prop hako-sddeva.scope DeviceAllow | grep -q "/dev/char/1:11 w" &&
     grep -qx "c 1:11 w" $c/devices/system.slice/hako-sddeva.scope/devices.list &&

@@ -97,8 +97,6 @@ t_apparmor() {
 check "AppArmor: process.apparmorProfile applied at exec; a profile the kernel lacks is a clear error" t_apparmor
 
 # The systemd driver: the container's cgroup is a transient scope systemd makes.
-sd() { "$hako" --systemd-cgroup --root "$root" "$@"; }
-prop() { systemctl show -p "$2" --value "$1"; }
 gone() { # gone UNIT DIR: systemd has no such unit loaded and its cgroup is removed
     [ "$(prop "$1" LoadState)" = not-found ] && [ ! -d "$2" ]
 }
@@ -183,13 +181,7 @@ t_sd_bad_path() {
 check "systemd: a cgroupsPath not of the form slice:prefix:name is refused" t_sd_bad_path
 
 t_sd_devices() {
-    local out
-    config sd-dev-deny; out=$(sd run --bundle "$work/bundle" sddevd 2>&1); echo "$out"
-    [ "$(echo "$out" | grep -c written)" = 1 ] && echo "$out" | grep -q null-written || return 1
-    config sd-dev-allow; sd run -d --bundle "$work/bundle" sddeva >"$work/sddeva.out" 2>&1 || return 1
-    sleep 1; cat "$work/sddeva.out"
-    grep -q kmsg-written "$work/sddeva.out" && grep -q null-written "$work/sddeva.out" || { sd delete -f sddeva; return 1; }
-    echo "DevicePolicy=$(prop hako-sddeva.scope DevicePolicy) DeviceAllow=$(prop hako-sddeva.scope DeviceAllow)"
+    sd_device_containers || return 1
     [ "$(prop hako-sddeva.scope DevicePolicy)" = strict ] && prop hako-sddeva.scope DeviceAllow | grep -q "/dev/char/1:11 w" &&
     prop hako-sddeva.scope DeviceAllow | grep -q "char-pts rwm"
     local rc=$?

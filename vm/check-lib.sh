@@ -1,7 +1,8 @@
 # Sourced by the guest check scripts: a busybox bundle under $work (set by the caller),
 # the state root, `check NAME COMMAND...` (one PASS/FAIL line, output of a failure) and
 # `config NAME` (configs/NAME.json, made on the host by vm/run.sh: the guest has no
-# python3) as the bundle's config.json.
+# python3) as the bundle's config.json; `sd` (hako with the systemd driver), `prop UNIT
+# PROPERTY`, and the device-rule containers both guests run.
 hako="$PWD/hako"
 rm -rf "$work"; mkdir -p "$work/bundle/rootfs/bin" "$work/bundle/rootfs/etc"
 cp busybox "$work/bundle/rootfs/bin/busybox"; chmod +x "$work/bundle/rootfs/bin/busybox"
@@ -15,3 +16,17 @@ check() {
     if [ $rc -eq 0 ]; then passed=$((passed + 1)); echo "PASS  $name"; else failed=$((failed + 1)); echo "FAIL  $name"; echo "$out" | sed 's/^/      /' | tail -8; fi
 }
 config() { cp "configs/$1.json" "$work/bundle/config.json"; }
+sd() { "$hako" --systemd-cgroup --root "$root" "$@"; }
+prop() { systemctl show -p "$2" --value "$1"; }
+
+# With the systemd driver, /dev/kmsg bind-mounted: sddevd (no rule for it) may write only
+# /dev/null and exits; sddeva (a rule allows kmsg writes) writes both and stays up.
+sd_device_containers() {
+    local out
+    config sd-dev-deny; out=$(sd run --bundle "$work/bundle" sddevd 2>&1); echo "$out"
+    [ "$(echo "$out" | grep -c written)" = 1 ] && echo "$out" | grep -q null-written || return 1
+    config sd-dev-allow; sd run -d --bundle "$work/bundle" sddeva >"$work/sddeva.out" 2>&1 || return 1
+    sleep 1; cat "$work/sddeva.out"
+    grep -q kmsg-written "$work/sddeva.out" && grep -q null-written "$work/sddeva.out" || { sd delete -f sddeva; return 1; }
+    echo "DevicePolicy=$(prop hako-sddeva.scope DevicePolicy) DeviceAllow=$(prop hako-sddeva.scope DeviceAllow)"
+}

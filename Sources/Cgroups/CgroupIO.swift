@@ -135,14 +135,22 @@ struct CgroupIO {
     /// as runc does. A missing directory is fine.
     func removeTree(_ dir: String) throws(CgroupError) {
         guard system.isDirectory(dir) else { return }
-        for child in try children(dir) { try removeTree(dir + "/" + child) }
+        let subdirectories: [String]
+        do {
+            subdirectories = try children(dir)
+        } catch {
+            // Removed meanwhile (systemd drops an empty scope's cgroups by itself).
+            if error.errno == ENOENT || error.errno == ENODEV { return }
+            throw error
+        }
+        for child in subdirectories { try removeTree(dir + "/" + child) }
         var delay: UInt32 = 10_000
         for attempt in 1...5 {
             do {
                 try system.removeDirectory(dir)
                 return
             } catch {
-                if error.errno == ENOENT { return }
+                if error.errno == ENOENT || error.errno == ENODEV { return }
                 if error.errno != EBUSY || attempt == 5 {
                     throw CgroupError("removing cgroup", path: dir, errno: error.errno)
                 }

@@ -245,8 +245,10 @@ public final class SystemdManager: CgroupManager {
         try files.stats()
     }
 
-    /// A failure because the unit's cgroup no longer exists.
+    /// A failure because the unit's cgroup no longer exists: systemd removes a scope's
+    /// cgroups once its last process exits, which can happen while hako reads them (a file
+    /// of a cgroup being removed reads as ENODEV).
     private func isGone(_ error: CgroupError) -> Bool {
-        error.errno == ENOENT && !system.isDirectory(directory)
+        error.errno == ENODEV || (error.errno == ENOENT && !system.isDirectory(directory))
     }
 }

@@ -261,6 +261,8 @@ final class FakeSystem: CgroupSystem {
     private(set) var devicePrograms: [(directory: String, program: DeviceProgram)] = []
     /// Path -> (errno, how many more times) for writes and rmdirs that should fail.
     var failures: [String: (errno: Int32, times: Int)] = [:]
+    /// The same for reads.
+    var readFailures: [String: (errno: Int32, times: Int)] = [:]
     /// Reads of freezer.state that still say FREEZING.
     var freezingReads = 0
     /// When false, cgroup.freeze writes do not reach cgroup.events (a stuck freeze).
@@ -286,6 +288,10 @@ final class FakeSystem: CgroupSystem {
     }
 
     func readFile(_ path: String) throws(SysError) -> String {
+        if let failure = readFailures[path], failure.times > 0 {
+            readFailures[path] = (failure.errno, failure.times - 1)
+            throw SysError("read", path: path, errno: failure.errno)
+        }
         if path.hasSuffix("/freezer.state") && freezingReads > 0 {
             freezingReads -= 1
             return "FREEZING\n"

@@ -412,6 +412,21 @@ struct SystemdManagerTests {
         }
     }
 
+    @Test("a scope systemd is removing (its files read ENODEV) counts as gone: no processes, kill and remove succeed")
+    func scopeBeingRemoved() throws {
+        let tree = try FakeTree(v2: ["memory", "pids"])
+        let systemd = FakeSystemd(tree: tree)
+        let manager = try make(tree, systemd)
+        try manager.setUp(pid: 4242, resources: LinuxResources())
+        let procs = tree.root + "/system.slice/hako-c1.scope/cgroup.procs"
+        tree.system.readFailures[procs] = (ENODEV, 1)
+        #expect(try manager.pids() == [])
+        tree.system.readFailures[procs] = (ENODEV, 1)
+        try manager.killAll(signal: SIGKILL)
+        try manager.remove()
+        #expect(!tree.exists(tree.root + "/system.slice/hako-c1.scope"))
+    }
+
     @Test("device rules as DevicePolicy and DeviceAllow")
     func deviceProperties() {
         let procDevices = "Character devices:\n  1 mem\n  5 /dev/tty\n136 pts\n\nBlock devices:\n  8 sd\n"
