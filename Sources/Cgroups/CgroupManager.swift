@@ -89,14 +89,19 @@ public enum Cgroups {
     }
 
     /// The systemd driver's manager (`--systemd-cgroup`): `linux.cgroupsPath` in the
-    /// "slice:prefix:name" form names the unit. Nothing is asked of systemd until `setUp`.
+    /// "slice:prefix:name" form names the unit, `org.systemd.property.*` annotations add
+    /// unit properties. Nothing is asked of systemd until `setUp`.
     public static func systemdManager(
         host: CgroupHost,
         cgroupsPath: String?,
         containerID: String,
+        annotations: [String: String]? = nil,
         system: any CgroupSystem = HostCgroupSystem()
     ) throws(CgroupError) -> SystemdManager {
-        SystemdManager(host: host, unit: try SystemdUnit.parse(cgroupsPath, containerID: containerID), containerID: containerID, system: system)
+        let manager = SystemdManager(host: host, unit: try SystemdUnit.parse(cgroupsPath, containerID: containerID),
+                                     containerID: containerID, system: system)
+        manager.annotationProperties = try SystemdAnnotations.properties(annotations)
+        return manager
     }
 
     /// A manager for a cgroup made earlier, from the `paths` saved in the container's state

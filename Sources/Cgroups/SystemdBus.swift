@@ -262,8 +262,13 @@ struct MessageWriter {
     }
 
     mutating func uint64(_ value: UInt64) {
-        var number = value
-        check(hako_sd_bus_message_append_basic(message, SDBusConnection.type("t"), &number))
+        basic("t", value)
+    }
+
+    /// A fixed-size basic value ("x", "u", "i", "q", "n", "y", "d").
+    mutating func basic<T>(_ type: Unicode.Scalar, _ value: T) {
+        var copy = value
+        check(hako_sd_bus_message_append_basic(message, SDBusConnection.type(type), &copy))
     }
 
     mutating func open(_ type: Unicode.Scalar, _ contents: String) {
@@ -290,6 +295,13 @@ struct MessageWriter {
             case .string(let value): string(value)
             case .bool(let value): bool(value)
             case .uint64(let value): uint64(value)
+            case .int64(let value): basic("x", value)
+            case .uint32(let value): basic("u", value)
+            case .int32(let value): basic("i", value)
+            case .uint16(let value): basic("q", value)
+            case .int16(let value): basic("n", value)
+            case .byte(let value): basic("y", value)
+            case .double(let value): basic("d", value)
             case .uint32Array(let values): array("u", values)
             case .bytes(let values): array("y", values)
             case .stringArray(let values):

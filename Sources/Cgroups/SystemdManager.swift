@@ -33,6 +33,8 @@ public final class SystemdManager: CgroupManager {
     private let connector: () throws(CgroupError) -> any SystemdConnection
     private var connection: (any SystemdConnection)?
     private var ownWarnings: [String] = []
+    /// Properties from `org.systemd.property.*` annotations, sent after (so over) the others.
+    public var annotationProperties: [UnitProperty] = []
 
     public var mode: CgroupMode { files.mode }
     public var paths: [String: String] { files.paths.merging([Self.unitKey: unitName]) { a, _ in a } }
@@ -104,6 +106,7 @@ public final class SystemdManager: CgroupManager {
         let properties = SystemdProperties.unit(unit, description: "hako container \(containerID)", pid: pid, legacy: legacy)
             + (try SystemdProperties.resources(resources, systemdVersion: systemd.version, legacy: legacy))
             + (resources.devices.map { SystemdProperties.devices($0, warnings: &ownWarnings) } ?? [])
+            + annotationProperties
         try start(systemd, properties: properties)
         do throws(CgroupError) {
             guard system.isDirectory(directory) else {

@@ -6,6 +6,13 @@ public enum UnitValue: Sendable, Equatable {
     case string(String)
     case bool(Bool)
     case uint64(UInt64)
+    case int64(Int64)
+    case uint32(UInt32)
+    case int32(Int32)
+    case uint16(UInt16)
+    case int16(Int16)
+    case byte(UInt8)
+    case double(Double)
     case uint32Array([UInt32])
     case stringArray([String])
     case bytes([UInt8])
@@ -18,6 +25,13 @@ public enum UnitValue: Sendable, Equatable {
         case .string: return "s"
         case .bool: return "b"
         case .uint64: return "t"
+        case .int64: return "x"
+        case .uint32: return "u"
+        case .int32: return "i"
+        case .uint16: return "q"
+        case .int16: return "n"
+        case .byte: return "y"
+        case .double: return "d"
         case .uint32Array: return "au"
         case .stringArray: return "as"
         case .bytes: return "ay"

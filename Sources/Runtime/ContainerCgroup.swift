@@ -69,7 +69,7 @@ enum ContainerCgroup {
         let host = try CgroupHost.current()
         let path = spec.linux?.cgroupsPath
         let manager: any CgroupManager = systemd
-            ? try Cgroups.systemdManager(host: host, cgroupsPath: path, containerID: id)
+            ? try Cgroups.systemdManager(host: host, cgroupsPath: path, containerID: id, annotations: spec.annotations)
             : try Cgroups.manager(host: host, cgroupsPath: path, containerID: id)
         do throws(CgroupError) {
             if let pid {

@@ -98,6 +98,10 @@ extension Container {
         }
         let rootfsReal = try step("resolving the rootfs") { try realPath(rootfs) }
         guard options.preserveFds >= 0 else { throw RuntimeError("--preserve-fds: must not be negative") }
+        if options.systemdCgroup {
+            // Checked here, before anything is made, rather than when the unit is.
+            do { _ = try SystemdAnnotations.properties(spec.annotations) } catch { throw RuntimeError("\(error)") }
+        }
         let namespaces = try NamespacePlan(spec.linux?.namespaces ?? [])
         guard namespaces.has(.mount) else {
             throw RuntimeError("linux.namespaces: a mount namespace is required to set up the rootfs")

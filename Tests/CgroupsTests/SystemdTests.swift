@@ -427,6 +427,17 @@ struct SystemdManagerTests {
         #expect(!tree.exists(tree.root + "/system.slice/hako-c1.scope"))
     }
 
+    @Test("annotation properties go last, so that they override the others")
+    func annotationPropertiesLast() throws {
+        let tree = try FakeTree(v2: ["memory", "pids"])
+        let systemd = FakeSystemd(tree: tree)
+        let manager = try make(tree, systemd)
+        manager.annotationProperties = try SystemdAnnotations.properties(["org.systemd.property.TasksMax": "uint64 77"])
+        try manager.setUp(pid: 1, resources: LinuxResources(pids: LinuxPids(limit: 9)))
+        #expect(systemd.started.last == UnitProperty("TasksMax", .uint64(77)))
+        #expect(systemd.started.contains(UnitProperty("TasksMax", .uint64(9))))
+    }
+
     @Test("device rules as DevicePolicy and DeviceAllow")
     func deviceProperties() {
         let procDevices = "Character devices:\n  1 mem\n  5 /dev/tty\n136 pts\n\nBlock devices:\n  8 sd\n"

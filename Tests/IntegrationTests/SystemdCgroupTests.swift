@@ -35,6 +35,18 @@ struct SystemdCgroupTests {
         #expect(leftoverScopes(bundle).isEmpty)
     }
 
+    @Test("a bad org.systemd.property annotation is refused naming it, before anything is made")
+    func badAnnotation() throws {
+        let bundle = try TestBundle(args: ["true"])
+        bundle.spec.linux?.cgroupsPath = "system.slice:hako:\(bundle.id)"
+        bundle.spec.annotations = ["org.systemd.property.TimeoutStopSec": "'soon'"]
+        try bundle.writeConfig()
+        let result = try bundle.hako(["--systemd-cgroup", "create", "--bundle", bundle.path, bundle.id])
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("annotations[\"org.systemd.property.TimeoutStopSec\"]: TimeoutStopSec takes a number of seconds"), "\(result.stderr)")
+        bundle.expectNothingLeft()
+    }
+
     @Test("a cgroupsPath that is not slice:prefix:name is refused naming linux.cgroupsPath")
     func badPath() throws {
         let bundle = try TestBundle(args: ["true"])
