@@ -40,6 +40,8 @@ t_sd_limits() {
     grep -qx 0 $c/cpuset/$u/cpuset.cpus && grep -qx "$pid" $c/cpuset/$u/cgroup.procs &&
     grep -qx "$pid" $c/freezer/$u/cgroup.procs && grep -qx "$pid" $c/memory/$u/cgroup.procs
     local rc=$?
+    [ "$(prop hako-sdlim.scope TimeoutStopUSec)" = 7s ] && [ "$(prop hako-sdlim.scope CollectMode)" = inactive-or-failed ] || rc=1
+    echo "TimeoutStopUSec=$(prop hako-sdlim.scope TimeoutStopUSec) CollectMode=$(prop hako-sdlim.scope CollectMode)"
     sd delete -f sdlim && gone hako-sdlim.scope && [ $rc -eq 0 ]
 }
 check "systemd on v1: v1 unit properties, every hierarchy joined (cpuset, freezer too), delete removes all" t_sd_limits

@@ -126,6 +126,8 @@ t_sd_limits() {
     grep -qx 67108864 $d/memory.max && grep -qx 67108864 $d/memory.swap.max && grep -qx 42 $d/pids.max &&
     grep -qx "50000 100000" $d/cpu.max && grep -qx 0 $d/cpuset.cpus && grep -qx "$pid" $d/cgroup.procs
     local rc=$?
+    [ "$(prop hako-sdlim.scope TimeoutStopUSec)" = 7s ] && [ "$(prop hako-sdlim.scope CollectMode)" = inactive-or-failed ] || rc=1
+    echo "TimeoutStopUSec=$(prop hako-sdlim.scope TimeoutStopUSec) CollectMode=$(prop hako-sdlim.scope CollectMode)"
     sd delete -f sdlim && gone hako-sdlim.scope $d && [ $rc -eq 0 ]
 }
 check "systemd: limits as unit properties (systemctl show) and files; delete removes unit and cgroup" t_sd_limits

@@ -17,9 +17,11 @@ python3 - "$share" <<'PY'
 import json, sys
 share = sys.argv[1]
 base = json.load(open(share + "/config.json"))
-def make(name, args, resources, cgroups_path=None, mounts=(), apparmor=None):
+def make(name, args, resources, cgroups_path=None, mounts=(), apparmor=None, annotations=None):
     c = json.loads(json.dumps(base))
     c["process"]["terminal"] = False
+    if annotations:
+        c["annotations"] = annotations
     if apparmor:
         c["process"]["apparmorProfile"] = apparmor
     c["process"]["args"] = args
@@ -39,15 +41,17 @@ make("pids", ["sh", "-c", "for i in 1 2 3 4 5 6; do sleep 3 & done; wait"], {"pi
 make("oom", ["sh", "-c", "tail /dev/zero"], {"memory": {"limit": 16777216, "swap": 16777216}})
 make("unified", ["sleep", "100"], {"unified": {"memory.high": "50000000", "pids.max": "7"}})
 make("tiny", ["echo", "hi"], {"memory": {"limit": 1048576}, "pids": {"limit": 1}})
-# The systemd driver (--systemd-cgroup): cgroupsPath as slice:prefix:name.
+# The systemd driver (--systemd-cgroup): cgroupsPath as slice:prefix:name; annotations
+# set further unit properties (seconds become microseconds).
+unit_annotations = {"org.systemd.property.TimeoutStopSec": "uint64 7", "org.systemd.property.CollectMode": "'inactive-or-failed'"}
 make("sd-run", ["sh", "-c", "echo hi; cat /proc/self/cgroup"], {"pids": {"limit": 50}}, "system.slice:hako:sdrun")
 make("sd-limits", ["sleep", "100"], {"memory": {"limit": 67108864, "reservation": 33554432, "swap": 134217728},
      "cpu": {"shares": 2048, "quota": 50000, "period": 100000, "cpus": "0"}, "pids": {"limit": 42}, "blockIO": {"weight": 500}},
-     "system.slice:hako:sdlim")
+     "system.slice:hako:sdlim", annotations=unit_annotations)
 # The same without blkio weights, which a v1 kernel has only with the BFQ scheduler (not the guest's).
 make("sd-limits-v1", ["sleep", "100"], {"memory": {"limit": 67108864, "reservation": 33554432, "swap": 134217728},
      "cpu": {"shares": 2048, "quota": 50000, "period": 100000, "cpus": "0"}, "pids": {"limit": 42}},
-     "system.slice:hako:sdlim")
+     "system.slice:hako:sdlim", annotations=unit_annotations)
 make("sd-sleep", ["sleep", "100"], {"pids": {"limit": 10}}, "system.slice:hako:sdp")
 make("sd-default", ["sleep", "100"], {})
 make("sd-nested", ["sleep", "100"], {"memory": {"limit": 33554432}}, "hako-test.slice:hako:sdnest")
