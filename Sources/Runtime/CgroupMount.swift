@@ -47,8 +47,21 @@ struct CgroupMount {
                          flags: MountFlag.bind | MountFlag.recursive)
     }
 
-    /// The cgroup filesystems mounted on the host: mount point and super options.
+    /// The cgroup filesystems mounted on the host: mount point and super options. Read once
+    /// per process: main reads them before it forks (`prepare`), so that init, on the
+    /// critical path of every start, finds them read.
     static func hostHierarchies() throws -> [(mountPoint: String, type: String, options: String)] {
+        try hostMounts.get()
+    }
+
+    /// Reads them ahead, in main.
+    static func prepare() {
+        _ = try? hostMounts.get()
+    }
+
+    private static let hostMounts = Result { () throws -> [(mountPoint: String, type: String, options: String)] in try readHostHierarchies() }
+
+    private static func readHostHierarchies() throws -> [(mountPoint: String, type: String, options: String)] {
         let text = try Files.readText("/proc/self/mountinfo")
         var result: [(String, String, String)] = []
         for line in text.split(separator: "\n") {

@@ -201,6 +201,7 @@ struct Creation {
             initChannel.close()
         }
 
+        if plan.spec.mounts?.contains(where: { $0.type == "cgroup" || $0.type == "cgroup2" }) == true { CgroupMount.prepare() }
         // The cgroup, where init can enter it by itself, is made before the children:
         // the intermediate forks init into it (cgroup2) and init joins the v1 hierarchies.
         var entry: CgroupEntry?
