@@ -41,20 +41,40 @@ extension Container {
 
     /// SIGKILL to every process of the cgroup; a frozen cgroup is thawed so they can die.
     func killEverything(_ cgroup: any CgroupManager) throws {
+        try signalEverything(cgroup)
+        try awaitEmpty(cgroup)
+    }
+
+    /// SIGKILL to every process of the cgroup; a frozen one is thawed so that they can die.
+    func signalEverything(_ cgroup: any CgroupManager) throws {
         try cgroup.killAll(signal: SIGKILL)
         if try cgroup.isFrozen { try cgroup.thaw() }
-        for _ in 0..<500 {
+    }
+
+    /// Waits until the cgroup holds no process: dying processes take a moment to leave it,
+    /// so the first checks come soon (from 0.25 ms, doubling up to 10 ms), for up to ~5 s.
+    func awaitEmpty(_ cgroup: any CgroupManager) throws {
+        var delay: UInt32 = 250
+        var waited: UInt32 = 0
+        while waited < 5_000_000 {
             if try cgroup.pids().isEmpty { return }
-            usleep(10_000)
+            usleep(delay)
+            waited += delay
+            delay = min(delay * 2, 10_000)
         }
         throw RuntimeError("processes of container \"\(id)\" survived SIGKILL")
     }
 
+    /// Kills init and everything else of the container, and waits until they are gone:
+    /// init through its pidfd (it is not hako's child), the rest through the cgroup.
     func killAndWait() throws {
         if let pidfd = try? openInit() {
             defer { close(pidfd) }
+            var cgroup: (any CgroupManager)?
             if state.cgroupPaths?.isEmpty == false {
-                try killEverything(try cgroup())
+                let manager = try self.cgroup()
+                try signalEverything(manager)
+                cgroup = manager
             } else {
                 for pid in (try? processes()) ?? [] where pid != state.pid { _ = Glibc.kill(pid, SIGKILL) }
             }
@@ -62,6 +82,7 @@ extension Container {
             guard try Processes.awaitExit(pidfd: pidfd, timeoutMilliseconds: 10_000) else {
                 throw RuntimeError("container \"\(id)\": init (pid \(state.pid)) did not die after SIGKILL")
             }
+            if let cgroup { try awaitEmpty(cgroup) }
         }
     }
 }

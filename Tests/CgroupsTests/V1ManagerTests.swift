@@ -403,7 +403,7 @@ struct V1ManagerTests {
             #expect(!tree.exists(point + "/hako"), "\(point)")
         }
         #expect(!tree.exists(tree.root + "/unified/hako"))
-        #expect(tree.system.pauses == [10_000, 20_000])
+        #expect(tree.system.pauses == [1_000, 2_000])
         // Removing again is fine.
         try manager.remove()
     }
