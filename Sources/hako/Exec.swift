@@ -32,8 +32,41 @@ struct Exec: HakoCommand {
     @Argument(parsing: .captureForPassthrough, help: "The command and its arguments.") var command: [String] = []
 
     func execute(logger: Logger) throws {
+        try request.run(globals: global.values, logger: logger)
+    }
+
+    var request: ExecRequest {
+        ExecRequest(process: process, tty: tty, consoleSocket: consoleSocket, cwd: cwd, env: env, user: user,
+                    additionalGids: additionalGids, caps: caps, noNewPrivs: noNewPrivs, apparmor: apparmor,
+                    processLabel: processLabel, detach: detach, pidFile: pidFile, preserveFds: preserveFds,
+                    ignorePaused: ignorePaused, cgroup: cgroup, id: id, command: command)
+    }
+}
+
+/// What `hako exec` was asked, however the command line was parsed (see FastCommandLine).
+struct ExecRequest: Equatable {
+    var process: String?
+    var tty = false
+    var consoleSocket: String?
+    var cwd: String?
+    var env: [String] = []
+    var user: String?
+    var additionalGids: [UInt32] = []
+    var caps: [String] = []
+    var noNewPrivs = false
+    var apparmor: String?
+    var processLabel: String?
+    var detach = false
+    var pidFile: String?
+    var preserveFds = 0
+    var ignorePaused = false
+    var cgroup: [String] = []
+    var id: String
+    var command: [String] = []
+
+    func run(globals: Globals, logger: Logger) throws {
         if preserveFds < 0 { throw RuntimeError("--preserve-fds: must not be negative") }
-        let container = try Container.load(id: id, store: global.store)
+        let container = try Container.load(id: id, store: globals.store)
         let spec = try processSpec(base: try container.state.config.process)
         var options = ExecOptions(process: spec, consoleSocket: consoleSocket, pidFile: pidFile, preserveFds: preserveFds, ignorePaused: ignorePaused)
         for entry in cgroup {

@@ -2,7 +2,8 @@ import ArgumentParser
 import Runtime
 
 /// The command lines engines send for every container (`create`, `start`, `state`, `kill`,
-/// `delete`, `run`, `pause`, `resume`, with runc's global flags), parsed by hand.
+/// `delete`, `run`, `pause`, `resume`, and `exec` with `--process` as containerd's shim and
+/// conmon send it, with runc's global flags), parsed by hand.
 ///
 /// Why not swift-argument-parser alone: it builds its parser by reflecting over the command
 /// types at every start, which is about 1.5 ms of a 4 ms `hako state`, paid on each of the
@@ -18,6 +19,9 @@ enum FastCommandLine {
         /// Spelling -> name, for options that take a value.
         var options: [String: String] = [:]
         var positionals: ClosedRange<Int>
+        /// Nothing may follow the last positional: exec passes whatever follows the id
+        /// through to the command, options included.
+        var nothingAfterPositionals = false
     }
 
     /// A command line this parser took.
@@ -56,6 +60,15 @@ enum FastCommandLine {
             "start": Grammar(positionals: 1...1), "state": Grammar(positionals: 1...1),
             "pause": Grammar(positionals: 1...1), "resume": Grammar(positionals: 1...1),
             "kill": Grammar(flags: ["--all": "all", "-a": "all"], positionals: 1...2),
+            // Only the id: a command after it (passed through as it is, options included)
+            // and the repeatable options (-e, -g, -c, --cgroup) are left to the full parser.
+            "exec": Grammar(
+                flags: ["--tty": "tty", "-t": "tty", "--detach": "detach", "-d": "detach", "--no-new-privs": "no-new-privs",
+                        "--ignore-paused": "ignore-paused"],
+                options: ["--process": "process", "-p": "process", "--console-socket": "console-socket", "--pid-file": "pid-file",
+                          "--preserve-fds": "preserve-fds", "--cwd": "cwd", "--user": "user", "-u": "user",
+                          "--apparmor": "apparmor", "--process-label": "process-label"],
+                positionals: 1...1, nothingAfterPositionals: true),
             "delete": Grammar(flags: ["--force": "force", "-f": "force"], positionals: 1...1),
         ]
     }()
@@ -74,6 +87,7 @@ enum FastCommandLine {
         var positionals: [String] = []
         var index = 0
         while index < arguments.count {
+            if let grammar, grammar.nothingAfterPositionals, positionals.count == grammar.positionals.upperBound { return nil }
             var argument = arguments[index]
             index += 1
             var inlineValue: String?
@@ -137,10 +151,19 @@ enum FastCommandLine {
             case "run":
                 try Run.perform(createOptions(line), detach: line.flags.contains("detach"), keep: line.flags.contains("keep"),
                                 globals: globals, logger: logger)
+            case "exec": try execRequest(line).run(globals: globals, logger: logger)
             default:
                 preconditionFailure("no grammar for \(line.command)")
             }
         }
+    }
+
+    static func execRequest(_ line: Parsed) -> ExecRequest {
+        ExecRequest(process: line.options["process"], tty: line.flags.contains("tty"), consoleSocket: line.options["console-socket"],
+                    cwd: line.options["cwd"], user: line.options["user"], noNewPrivs: line.flags.contains("no-new-privs"),
+                    apparmor: line.options["apparmor"], processLabel: line.options["process-label"], detach: line.flags.contains("detach"),
+                    pidFile: line.options["pid-file"], preserveFds: line.options["preserve-fds"].flatMap { Int($0) } ?? 0,
+                    ignorePaused: line.flags.contains("ignore-paused"), id: line.positionals[0])
     }
 
     static func createOptions(_ line: Parsed) -> CreateOptions {

@@ -32,6 +32,25 @@ struct FastCommandLineTests {
         case let c as Create:
             let (flags, options) = create(c.arguments)
             return .init(command: "create", globals: globals(c.global), flags: flags, options: options, positionals: [c.arguments.id])
+        case let c as Exec:
+            let r = c.request
+            guard r.command.isEmpty, r.env.isEmpty, r.additionalGids.isEmpty, r.caps.isEmpty, r.cgroup.isEmpty else {
+                throw CancellationError()
+            }
+            var flags: Set<String> = []
+            if r.tty { flags.insert("tty") }
+            if r.detach { flags.insert("detach") }
+            if r.noNewPrivs { flags.insert("no-new-privs") }
+            if r.ignorePaused { flags.insert("ignore-paused") }
+            var options = ["preserve-fds": String(r.preserveFds)]
+            options["process"] = r.process
+            options["console-socket"] = r.consoleSocket
+            options["pid-file"] = r.pidFile
+            options["cwd"] = r.cwd
+            options["user"] = r.user
+            options["apparmor"] = r.apparmor
+            options["process-label"] = r.processLabel
+            return .init(command: "exec", globals: globals(c.global), flags: flags, options: options, positionals: [r.id])
         case let c as Run:
             var (flags, options) = create(c.arguments)
             if c.detach { flags.insert("detach") }
@@ -46,6 +65,9 @@ struct FastCommandLineTests {
     func normalised(_ line: FastCommandLine.Parsed) -> FastCommandLine.Parsed {
         var line = line
         if line.command == "kill" && line.positionals.count == 1 { line.positionals.append("SIGTERM") }
+        if line.command == "exec" {
+            line.options["preserve-fds"] = String(line.options["preserve-fds"].flatMap { Int($0) } ?? 0)
+        }
         if line.command == "create" || line.command == "run" {
             line.options["bundle"] = line.options["bundle"] ?? "."
             line.options["preserve-fds"] = String(line.options["preserve-fds"].flatMap { Int($0) } ?? 0)
@@ -68,6 +90,12 @@ struct FastCommandLineTests {
         ["run", "-d", "--bundle", "/b", "c1"],
         ["run", "--keep", "-b", "/b", "c1", "--root", "/r"],
         ["pause", "c1"], ["resume", "--root", "/r", "c1"],
+        // containerd's shim and conmon
+        ["--root", "/r", "--log", "/l", "--log-format", "json", "exec", "--process", "/p.json", "--detach", "--pid-file", "/pid", "c1"],
+        ["--log-format=json", "--log", "/l", "exec", "--pid-file", "/pid", "--process", "/p.json", "--detach", "--tty",
+         "--console-socket", "/s", "--preserve-fds", "1", "c1"],
+        ["exec", "-p", "/p.json", "-d", "-t", "--cwd", "/tmp", "-u", "1:2", "--no-new-privs", "--ignore-paused", "c1"],
+        ["exec", "--apparmor", "x", "--process-label", "y", "c1"],
     ])
     func agrees(arguments: [String]) throws {
         let fast = try #require(FastCommandLine.parse(arguments))
@@ -81,6 +109,9 @@ struct FastCommandLineTests {
         ["--log-format", "xml", "state", "c1"], ["--root", "/a", "--root", "/b", "state", "c1"], ["--root"],
         ["--bundle", "/b", "create", "c1"], ["exec", "c1", "ls"], ["list"], ["state", "--", "c1"], ["run", "-b=/b", "c1"],
         ["--debug=yes", "state", "c1"],
+        ["exec", "c1", "ls"], ["exec", "c1", "sh", "-c", "echo"], ["exec", "-e", "A=B", "c1", "ls"], ["exec", "--env", "A=B", "c1"],
+        ["exec", "--cap", "CAP_X", "c1"], ["exec", "-g", "5", "c1"], ["exec", "--cgroup", "x", "c1"], ["exec", "--help"],
+        ["exec", "c1", "--tty"], ["exec", "c1", "--root", "/r"],
     ])
     func declines(arguments: [String]) {
         #expect(FastCommandLine.parse(arguments) == nil)
