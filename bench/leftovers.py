@@ -50,7 +50,8 @@ def state_leftovers(rt):
     root = root_of(rt)
     if not os.path.isdir(root):
         return []
-    return sorted(d for d in os.listdir(root) if os.path.isdir(os.path.join(root, d)))
+    # hako keeps compiled seccomp filters in "seccomp@cache" (no container id has an "@").
+    return sorted(d for d in os.listdir(root) if os.path.isdir(os.path.join(root, d)) and d != "seccomp@cache")
 
 
 def busybox_inodes():

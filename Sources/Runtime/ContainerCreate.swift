@@ -129,7 +129,7 @@ extension Container {
         }
         try IDMappedMounts.check(spec)
         try NetDevices.check(spec.linux?.netDevices ?? [:], namespaces: namespaces)
-        let seccomp = try spec.linux?.seccomp.map { try SeccompProgram.compile($0) }
+        let seccomp = try spec.linux?.seccomp.map { try SeccompCache(store: store).program(for: $0) }
         return CreatePlan(options: options, spec: spec, configBytes: configBytes, process: process, bundle: bundle, rootfs: rootfsReal,
                           stateDirectory: store.directory(of: options.id), namespaces: namespaces, seccomp: seccomp)
     }

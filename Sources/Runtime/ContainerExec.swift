@@ -68,7 +68,7 @@ extension Container {
         let paused = status == .paused
         let plan = try NamespacePlan(namespaces)
         // The container's filter applies to every process in it, exec'd ones too.
-        let seccomp = try state.config.linux?.seccomp.map { try SeccompProgram.compile($0) }
+        let seccomp = try state.config.linux?.seccomp.map { try SeccompCache(store: store).program(for: $0) }
         let pidfd = try openInit()
         defer { close(pidfd) }
         do {

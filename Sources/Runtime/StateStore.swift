@@ -83,7 +83,10 @@ public struct StateStore: Sendable {
     /// The ids of all containers, sorted.
     public func ids() throws -> [String] {
         guard Files.isDirectory(root) else { return [] }
-        return try Files.listDirectory(root).filter { Files.isDirectory(directory(of: $0)) }.sorted()
+        // Only containers: not the seccomp cache, whose name no id may have.
+        return try Files.listDirectory(root).filter { name in
+            (try? ContainerID.validate(name)) != nil && Files.isDirectory(directory(of: name))
+        }.sorted()
     }
 
     /// Removes a container's directory and everything in it.

@@ -25,6 +25,31 @@ struct SeccompContainerTests {
         bundle.expectNothingLeft()
     }
 
+    @Test("a compiled profile is kept under the root and used again; a damaged cache file is compiled anew; list ignores the cache")
+    func compiledCache() throws {
+        let bundle = try TestBundle(args: ["sh", "-c", "mkdir /tmp/x 2>&1; echo done"])
+        bundle.spec.linux?.seccomp = profile([LinuxSyscall(names: ["mkdir", "mkdirat"], action: "SCMP_ACT_ERRNO", errnoRet: 38)])
+        let cache = bundle.root + "/seccomp@cache"
+        for round in 0..<3 {
+            if round == 2 {
+                // Damaged: the same file name, garbage inside.
+                for file in try FileManager.default.contentsOfDirectory(atPath: cache) {
+                    try Data("garbage".utf8).write(to: URL(fileURLWithPath: cache + "/" + file))
+                }
+            }
+            let result = try bundle.run()
+            #expect(result.status == 0, "\(result.stderr)")
+            #expect(result.stdout == "mkdir: can't create directory '/tmp/x': Function not implemented\ndone\n", "round \(round): \(result.stdout)")
+            let files = try FileManager.default.contentsOfDirectory(atPath: cache)
+            #expect(files.count == 1, "\(files)")
+            let size = try FileManager.default.attributesOfItem(atPath: cache + "/" + files[0])[.size] as? Int ?? 0
+            #expect(size > 100, "the cache file holds a program again")
+        }
+        #expect(try bundle.hako(["list", "-q"]).stdout == "")
+        try FileManager.default.removeItem(atPath: cache)
+        bundle.expectNothingLeft()
+    }
+
     @Test("SCMP_ACT_KILL_PROCESS kills the process with SIGSYS")
     func killProcess() throws {
         let bundle = try TestBundle(args: ["sh", "-c", "exec mkdir /tmp/x; echo survived"])
