@@ -45,10 +45,22 @@ public protocol CgroupManager: AnyObject {
 
 extension CgroupManager {
     public func setUp(pid: Int32, resources: LinuxResources) throws(CgroupError) {
+        try prepare(resources: resources)
+        do {
+            try join(pid: pid)
+        } catch {
+            try? remove()
+            throw error
+        }
+    }
+
+    /// A new container's cgroup, created with its limits written but no process in it yet
+    /// (one that will enter by itself); removed again if writing the limits fails. Not for
+    /// the systemd driver, whose unit starts with its first process.
+    public func prepare(resources: LinuxResources) throws(CgroupError) {
         try create()
         do {
             try apply(resources: resources)
-            try join(pid: pid)
         } catch {
             try? remove()
             throw error

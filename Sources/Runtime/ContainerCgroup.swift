@@ -75,13 +75,7 @@ enum ContainerCgroup {
             if let pid {
                 try manager.setUp(pid: pid, resources: resources(for: spec))
             } else {
-                try manager.create()
-                do {
-                    try manager.apply(resources: resources(for: spec))
-                } catch {
-                    try? manager.remove()
-                    throw error
-                }
+                try manager.prepare(resources: resources(for: spec))
             }
         } catch {
             let denied = [EACCES, EPERM, EROFS].contains(error.errno ?? 0)
@@ -102,18 +96,26 @@ enum ContainerCgroup {
     }
 }
 
-/// How init enters a cgroup that main made (and wrote the limits of) before forking: by
-/// itself, which is far cheaper than being moved. Moving another process (a pid written to
-/// cgroup.procs) takes the kernel's global threadgroup lock for writing, and its first use
-/// waits for an RCU grace period: about 10-15 ms, most of a container's start. A process
-/// that moves only its own thread (v1's `tasks` file, "0") skips that lock, and a child
-/// forked straight into a cgroup2 directory (clone3 CLONE_INTO_CGROUP) migrates nothing.
+/// How a new process enters the container's cgroup by itself, which is far cheaper than
+/// being moved. Moving another process (a pid written to cgroup.procs) takes the kernel's
+/// global threadgroup lock for writing, and its first use waits for an RCU grace period:
+/// about 10-15 ms, most of a container's start. A process that moves only its own thread
+/// (v1's `tasks` file, "0") skips that lock, and a child forked straight into a cgroup2
+/// directory (clone3 CLONE_INTO_CGROUP) migrates nothing.
+///
+/// Main opens the files before forking: the kernel checks the credentials of the opener
+/// (main, root), and for exec the paths would otherwise be the container's, not the host's.
+/// Used by init at create (the cgroup made, limits written, before the fork) and by the
+/// process of an exec.
 struct CgroupEntry {
-    /// The `tasks` file of each v1 hierarchy of the container's cgroup; init writes "0" to each.
-    let taskFiles: [String]
+    /// The `tasks` file of each v1 hierarchy, open for writing; the process writes "0".
+    let taskFDs: [Int32]
     /// The cgroup2 directory (pure v2, or the unified mount of a hybrid host), open for
     /// clone3, or -1.
     let cgroup2FD: Int32
+
+    /// Every descriptor, for the children to keep.
+    var descriptors: [Int32] { taskFDs + (cgroup2FD >= 0 ? [cgroup2FD] : []) }
 
     /// Whether init can enter by itself: it must see the host's cgroupfs at the same paths
     /// and write to it as the host's root, so no user namespace, and no mount or cgroup
@@ -123,31 +125,37 @@ struct CgroupEntry {
             && !plan.namespaces.joins.contains { [.user, .mount, .cgroup].contains($0.kind) }
     }
 
-    /// - Parameter minimumFD: the lowest number the cgroup2 descriptor may take (above
-    ///   the descriptors the container inherits).
-    init(_ manager: any CgroupManager, minimumFD: Int32) throws {
-        var directories = Set<String>()
-        var cgroup2: String?
-        for (key, directory) in manager.paths {
-            if key.isEmpty { cgroup2 = directory } else { directories.insert(directory) }
+    /// Opens the files of a cgroup's `paths` (the manager's, or those saved in state).
+    /// - Parameter minimumFD: the lowest number the descriptors may take (above those the
+    ///   container inherits).
+    init(paths: [String: String], minimumFD: Int32) throws {
+        var taskFDs: [Int32] = []
+        var cgroup2FD: Int32 = -1
+        do {
+            // Directories only: the systemd driver also keeps its unit's name there.
+            for directory in Set(paths.filter { !$0.key.isEmpty && $0.value.hasPrefix("/") }.map(\.value)).sorted() {
+                taskFDs.append(try Descriptors.moveAbove(try Files.open(directory + "/tasks", O_WRONLY | O_CLOEXEC), minimum: minimumFD))
+            }
+            if let directory = paths[""] {
+                cgroup2FD = try Descriptors.moveAbove(try Files.open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC), minimum: minimumFD)
+            }
+        } catch {
+            for fd in taskFDs { Glibc.close(fd) }
+            throw RuntimeError("opening the container's cgroup", error)
         }
-        taskFiles = directories.sorted().map { $0 + "/tasks" }
-        if let cgroup2 {
-            cgroup2FD = try Descriptors.moveAbove(try Files.open(cgroup2, O_RDONLY | O_DIRECTORY | O_CLOEXEC), minimum: minimumFD)
-        } else {
-            cgroup2FD = -1
-        }
+        self.taskFDs = taskFDs
+        self.cgroup2FD = cgroup2FD
     }
 
-    /// In init: enters each v1 hierarchy's cgroup.
+    /// In the new process: enters each v1 hierarchy's cgroup.
     func enterV1() throws {
-        for file in taskFiles {
-            try step("joining the container's cgroup") { try Files.write(file, "0", flags: O_WRONLY) }
+        for fd in taskFDs {
+            try step("joining the container's cgroup") { try Files.writeAll(fd, Array("0".utf8), path: "tasks") }
         }
     }
 
     func close() {
-        if cgroup2FD >= 0 { _ = Glibc.close(cgroup2FD) }
+        for fd in descriptors { _ = Glibc.close(fd) }
     }
 }
 

@@ -23,7 +23,7 @@ struct ContainerChildren {
     /// Joins and creates namespaces, then forks init into them and reports its pid.
     func runIntermediate(channel: Channel, initChannel: Channel) -> Never {
         Descriptors.closeInherited(preserveFds: plan.options.preserveFds,
-                                   keep: [channel.fd, initChannel.fd, fifo, consoleSocket, cgroupEntry?.cgroup2FD ?? -1])
+                                   keep: [channel.fd, initChannel.fd, fifo, consoleSocket] + (cgroupEntry?.descriptors ?? []))
         do {
             try prepareChild()
             // If main dies, so does the intermediate (init notices through its channel).

@@ -204,10 +204,11 @@ struct Creation {
         if plan.spec.mounts?.contains(where: { $0.type == "cgroup" || $0.type == "cgroup2" }) == true { CgroupMount.prepare() }
         // The cgroup, where init can enter it by itself, is made before the children:
         // the intermediate forks init into it (cgroup2) and init joins the v1 hierarchies.
+        let entersByItself = CgroupEntry.isPossible(plan)
         var entry: CgroupEntry?
-        if CgroupEntry.isPossible(plan) {
+        if entersByItself {
             try setUpCgroup(pid: nil)
-            if let cgroup { entry = try CgroupEntry(cgroup, minimumFD: plan.lowestPrivateFD) }
+            if let cgroup { entry = try CgroupEntry(paths: cgroup.paths, minimumFD: plan.lowestPrivateFD) }
         }
         defer { entry?.close() }
 
@@ -226,7 +227,7 @@ struct Creation {
         try serveIntermediate(intermediateChannel)
         // init waits for `proceed`: it must be in its cgroup before it creates the cgroup
         // namespace and before the container process can fork.
-        if !CgroupEntry.isPossible(plan) { try setUpCgroup(pid: initPid) }
+        if !entersByItself { try setUpCgroup(pid: initPid) }
         try NetDevices.move(plan.spec.linux?.netDevices ?? [:], intoNetworkNamespaceOf: initPid)
         if let rdt = plan.spec.linux?.intelRdt {
             intelRdt = try IntelRdt(root: IntelRdt.defaultRoot, config: rdt, containerID: plan.options.id).apply(pid: initPid)

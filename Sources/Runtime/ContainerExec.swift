@@ -106,7 +106,7 @@ struct Execution {
         let channel = Channel(fd: try Descriptors.moveAbove(mainEnd, minimum: lowestPrivateFD), peer: "exec")
         let child = Channel(fd: try Descriptors.moveAbove(childEnd, minimum: lowestPrivateFD), peer: "main")
         defer { channel.close() }
-        let entry = try ExecCgroupEntry.open(for: self)
+        let entry = try cgroupEntry()
         defer { entry?.close() }
 
         let intermediate = try Processes.fork()
@@ -199,7 +199,16 @@ struct Execution {
         _exit(1)
     }
 
-    func runIntermediate(channel: Channel, consoleSocket: Int32, cgroupEntry entry: ExecCgroupEntry?) -> Never {
+    /// How the process enters the container's cgroup by itself; nil (main moves it in) for
+    /// `--cgroup`, a paused container, or a container with its own user namespace (whose
+    /// root may not write the host's cgroup files).
+    func cgroupEntry() throws -> CgroupEntry? {
+        guard let paths = container.state.cgroupPaths, !paths.isEmpty, !paused, options.subCgroups.isEmpty,
+              !namespaces.has(.user) else { return nil }
+        return try CgroupEntry(paths: paths, minimumFD: lowestPrivateFD)
+    }
+
+    func runIntermediate(channel: Channel, consoleSocket: Int32, cgroupEntry entry: CgroupEntry?) -> Never {
         Descriptors.closeInherited(preserveFds: options.preserveFds, keep: [channel.fd, consoleSocket] + (entry?.descriptors ?? []))
         do {
             try Processes.prctl(Prctl.setDumpable, 0, step: "prctl(PR_SET_DUMPABLE)")
@@ -248,53 +257,5 @@ struct Execution {
         } catch {
             fail(channel, error)
         }
-    }
-}
-
-/// How an exec'd process enters the container's cgroup by itself, as init does at create
-/// (CgroupEntry: being moved in costs an RCU grace period, ~14 ms). Main opens each v1
-/// hierarchy's `tasks` file and the cgroup2 directory before forking, since inside the
-/// container's mount namespace those paths are the container's; the process writes "0" to
-/// each tasks file (the kernel checks the credentials of the opener, main) and is forked
-/// straight into the cgroup2 directory. nil (main moves the process) for `--cgroup`, a
-/// paused container, or a container with its own user namespace (whose root may not
-/// write the host's cgroup files).
-struct ExecCgroupEntry {
-    let taskFDs: [Int32]
-    let cgroup2FD: Int32
-
-    var descriptors: [Int32] { taskFDs + (cgroup2FD >= 0 ? [cgroup2FD] : []) }
-
-    static func open(for execution: Execution) throws -> ExecCgroupEntry? {
-        guard let paths = execution.container.state.cgroupPaths, !paths.isEmpty, !execution.paused,
-              execution.options.subCgroups.isEmpty, !execution.namespaces.has(.user) else { return nil }
-        var taskFDs: [Int32] = []
-        var cgroup2FD: Int32 = -1
-        do {
-            // Directories only: the systemd driver also keeps its unit's name there.
-            for directory in Set(paths.filter { !$0.key.isEmpty && $0.value.hasPrefix("/") }.map(\.value)).sorted() {
-                let fd = try Files.open(directory + "/tasks", O_WRONLY | O_CLOEXEC)
-                taskFDs.append(try Descriptors.moveAbove(fd, minimum: execution.lowestPrivateFD))
-            }
-            if let directory = paths[""] {
-                cgroup2FD = try Descriptors.moveAbove(try Files.open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC),
-                                                      minimum: execution.lowestPrivateFD)
-            }
-        } catch {
-            for fd in taskFDs { Glibc.close(fd) }
-            throw RuntimeError("opening the container's cgroup", error)
-        }
-        return ExecCgroupEntry(taskFDs: taskFDs, cgroup2FD: cgroup2FD)
-    }
-
-    /// In the process: joins each v1 hierarchy.
-    func enterV1() throws {
-        for fd in taskFDs {
-            try step("joining the container's cgroup") { try Files.writeAll(fd, Array("0".utf8), path: "tasks") }
-        }
-    }
-
-    func close() {
-        for fd in descriptors { Glibc.close(fd) }
     }
 }
