@@ -41,60 +41,51 @@ public enum Sockets {
 
     /// Connects to a Unix socket at a path.
     public static func connect(path: String) throws(SysError) -> Int32 {
-        let fd = try check(socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0), "socket")
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        let bytes = Array(path.utf8)
-        let capacity = MemoryLayout.size(ofValue: address.sun_path)
-        guard bytes.count < capacity else {
-            close(fd)
-            throw SysError("connect", path: path, errno: ENAMETOOLONG)
-        }
-        withUnsafeMutableBytes(of: &address.sun_path) { raw in
-            for (i, b) in bytes.enumerated() { raw[i] = b }
-        }
-        let result = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
-            }
-        }
-        if result != 0 {
-            let err = errno
-            close(fd)
-            throw SysError("connect", path: path, errno: err)
-        }
-        return fd
+        try unixSocket(SOCK_STREAM, path: path, "connect") { Glibc.connect($0, $1, $2) }
     }
 }
 
 extension Sockets {
     /// A Unix datagram socket bound at a path (an existing socket file there is replaced).
     public static func bindDatagram(path: String) throws(SysError) -> Int32 {
-        let fd = try check(socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0), "socket")
         unlink(path)
-        var address = try unixAddress(path)
-        let result = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
-        }
-        if result != 0 {
-            let err = errno
-            close(fd)
-            throw SysError("bind", path: path, errno: err)
-        }
-        return fd
+        return try unixSocket(SOCK_DGRAM, path: path, "bind") { bind($0, $1, $2) }
     }
 
     /// A Unix datagram socket connected to a path, for send(2) with or without descriptors.
     public static func connectDatagram(path: String) throws(SysError) -> Int32 {
-        let fd = try check(socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0), "socket")
-        var address = try unixAddress(path)
-        let result = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        try unixSocket(SOCK_DGRAM, path: path, "connect") { Glibc.connect($0, $1, $2) }
+    }
+
+    /// A Unix stream socket listening at a path (console sockets, seccomp agents).
+    public static func listen(path: String, backlog: Int32 = 4) throws(SysError) -> Int32 {
+        let fd = try unixSocket(SOCK_STREAM, path: path, "bind") { bind($0, $1, $2) }
+        if Glibc.listen(fd, backlog) != 0 {
+            let err = errno
+            close(fd)
+            throw SysError("listen", path: path, errno: err)
+        }
+        return fd
+    }
+
+    /// A close-on-exec Unix socket of `type`, bound or connected (`call`) to `path`.
+    private static func unixSocket(_ type: __socket_type, path: String, _ operation: String,
+                                   _ call: (Int32, UnsafePointer<sockaddr>, socklen_t) -> Int32) throws(SysError) -> Int32 {
+        let fd = try check(socket(AF_UNIX, Int32(type.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0), "socket")
+        let address: sockaddr_un
+        do {
+            address = try unixAddress(path)
+        } catch {
+            close(fd)
+            throw error
+        }
+        let result = withUnsafePointer(to: address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { call(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
         }
         if result != 0 {
             let err = errno
             close(fd)
-            throw SysError("connect", path: path, errno: err)
+            throw SysError(operation, path: path, errno: err)
         }
         return fd
     }

@@ -11,16 +11,7 @@ final class ConsoleSocket {
 
     init() throws {
         path = try Scratch.directory("console") + "/console.sock"
-        fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        withUnsafeMutableBytes(of: &address.sun_path) { raw in
-            for (i, byte) in path.utf8.enumerated() { raw[i] = byte }
-        }
-        let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
-        }
-        guard bound == 0, listen(fd, 1) == 0 else { throw SysError("bind", path: path, errno: errno) }
+        fd = try Sockets.listen(path: path, backlog: 1)
     }
 
     /// Accepts one connection and returns the descriptor and name it carried.

@@ -109,6 +109,19 @@ struct SeccompContainerTests {
         #expect(try bundle.hako(["delete", "--force", bundle.id]).status == 0)
     }
 
+    /// `hako run` of the bundle in the background (it blocks until the listener answers),
+    /// its stdout on a pipe.
+    func startRun(_ bundle: TestBundle) throws -> (Process, Pipe) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: Runner.binary)
+        process.arguments = ["--root", bundle.root, "run", "--bundle", bundle.path, bundle.id]
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardInput = FileHandle(forReadingAtPath: "/dev/null")
+        try process.run()
+        return (process, output)
+    }
+
     @Test("SCMP_ACT_NOTIFY: the listener gets the fd and the container process state")
     func notifyListener() throws {
         let listener = try ConsoleSocket()  // any SOCK_STREAM listener that receives one fd
@@ -118,13 +131,7 @@ struct SeccompContainerTests {
         seccomp.listenerMetadata = "hello-agent"
         bundle.spec.linux?.seccomp = seccomp
         try bundle.writeConfig()
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: Runner.binary)
-        process.arguments = ["--root", bundle.root, "run", "--bundle", bundle.path, bundle.id]
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardInput = FileHandle(forReadingAtPath: "/dev/null")
-        try process.run()
+        let (process, output) = try startRun(bundle)
         let (fd, payload) = try listener.receiveMaster()
         // Closing the listener without answering makes the notified call fail with ENOSYS.
         close(fd)
@@ -149,13 +156,7 @@ struct SeccompContainerTests {
         seccomp.listenerPath = listener.path
         bundle.spec.linux?.seccomp = seccomp
         try bundle.writeConfig()
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: Runner.binary)
-        process.arguments = ["--root", bundle.root, "run", "--bundle", bundle.path, bundle.id]
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardInput = FileHandle(forReadingAtPath: "/dev/null")
-        try process.run()
+        let (process, output) = try startRun(bundle)
         let (fd, _) = try listener.receiveMaster()
         close(fd)
         process.waitUntilExit()
