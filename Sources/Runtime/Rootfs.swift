@@ -159,7 +159,7 @@ struct RootfsBuilder {
             if type == "mqueue", let label = spec.linux?.mountLabel, !label.isEmpty {
                 let mounted = try root.open(destination)
                 defer { close(mounted) }
-                try SecurityLabels.labelMount(mounted, label: label, type: type, destination: destination)
+                try SecurityLabels.labelMount(mounted, label: label, destination: destination)
             }
             return false
         }

@@ -60,8 +60,7 @@ enum SecurityLabels {
     }
 
     /// The mqueue mount's label, set on its root after mounting (its mount data takes none).
-    static func labelMount(_ fd: Int32, label: String?, type: String?, destination: String) throws {
-        guard let label, !label.isEmpty, type == "mqueue" else { return }
+    static func labelMount(_ fd: Int32, label: String, destination: String) throws {
         let rc = label.withCString { hako_setxattr(procFD(fd), "security.selinux", $0, strlen($0), 0) }
         if rc != 0 {
             throw RuntimeError("labelling \(destination) with linux.mountLabel", SysError("setxattr security.selinux", path: destination, errno: errno))

@@ -27,23 +27,10 @@ enum FastCommandLine {
     /// A command line this parser took.
     struct Parsed: Equatable {
         var command: String
-        var globals: GlobalValues
+        var globals: Globals
         var flags: Set<String> = []
         var options: [String: String] = [:]
         var positionals: [String] = []
-    }
-
-    /// The global flags as parsed here (Equatable, for the tests).
-    struct GlobalValues: Equatable {
-        var root: String?
-        var log: String?
-        var logFormat: LogFormat = .text
-        var debug = false
-        var systemdCgroup = false
-
-        var globals: Globals {
-            Globals(root: root, log: log, logFormat: logFormat, debug: debug, systemdCgroup: systemdCgroup)
-        }
     }
 
     static let create = Grammar(
@@ -73,6 +60,7 @@ enum FastCommandLine {
         ]
     }()
 
+    /// runc's global flags: spelling -> name (Hako.direct scans them too).
     static let globalOptions: [String: String] = ["--root": "root", "--log": "log", "--log-format": "log-format"]
     static let globalFlags: [String: String] = ["--debug": "debug", "--systemd-cgroup": "systemd-cgroup"]
 
@@ -123,7 +111,7 @@ enum FastCommandLine {
             }
         }
         guard let command, let grammar, grammar.positionals.contains(positionals.count) else { return nil }
-        var globals = GlobalValues(root: globalValues["root"], log: globalValues["log"],
+        var globals = Globals(root: globalValues["root"], log: globalValues["log"],
                                    debug: globalSet.contains("debug"), systemdCgroup: globalSet.contains("systemd-cgroup"))
         if let format = globalValues["log-format"] {
             guard let parsed = LogFormat(rawValue: format) else { return nil }
@@ -135,7 +123,7 @@ enum FastCommandLine {
 
     /// Runs a parsed command line; errors end as `Globals.run` ends them.
     static func run(_ line: Parsed) throws {
-        let globals = line.globals.globals
+        let globals = line.globals
         let id = line.positionals[0]
         try globals.run { logger in
             switch line.command {

@@ -33,7 +33,7 @@ struct GlobalOptions: ParsableArguments {
 }
 
 /// The global flags' values, however the command line was parsed (see FastCommandLine).
-struct Globals {
+struct Globals: Equatable {
     var root: String?
     var log: String?
     var logFormat: LogFormat = .text

@@ -24,9 +24,6 @@ struct Hako: ParsableCommand {
         ("spec", SpecCommand.self), ("features", FeaturesCommand.self),
     ]
 
-    /// Global options that take a value, in runc's spelling.
-    static let globalOptionsWithValue: Set<String> = ["--root", "--log", "--log-format"]
-    static let globalFlags: Set<String> = ["--debug", "--systemd-cgroup"]
 
     @OptionGroup var global: GlobalOptions
 
@@ -76,12 +73,12 @@ struct Hako: ParsableCommand {
         var index = 0
         while index < arguments.count {
             let argument = arguments[index]
-            if globalFlags.contains(argument) {
+            if FastCommandLine.globalFlags[argument] != nil {
                 globals.append(argument)
-            } else if globalOptionsWithValue.contains(argument), index + 1 < arguments.count {
+            } else if FastCommandLine.globalOptions[argument] != nil, index + 1 < arguments.count {
                 globals += [argument, arguments[index + 1]]
                 index += 1
-            } else if let equals = argument.firstIndex(of: "="), globalOptionsWithValue.contains(String(argument[..<equals])) {
+            } else if let equals = argument.firstIndex(of: "="), FastCommandLine.globalOptions[String(argument[..<equals])] != nil {
                 globals.append(argument)
             } else if argument.hasPrefix("-") {
                 return nil

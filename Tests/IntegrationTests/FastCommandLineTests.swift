@@ -10,9 +10,7 @@ struct FastCommandLineTests {
     /// What swift-argument-parser makes of a line, in the hand parser's terms.
     func reference(_ arguments: [String]) throws -> FastCommandLine.Parsed {
         let command = try Hako.parseAsRoot(arguments)
-        func globals(_ g: GlobalOptions) -> FastCommandLine.GlobalValues {
-            FastCommandLine.GlobalValues(root: g.root, log: g.log, logFormat: g.logFormat, debug: g.debug, systemdCgroup: g.systemdCgroup)
-        }
+        func globals(_ g: GlobalOptions) -> Globals { g.values }
         func create(_ a: CreateArguments) -> (Set<String>, [String: String]) {
             var flags: Set<String> = []
             if a.noPivot { flags.insert("no-pivot") }
