@@ -147,10 +147,34 @@ struct CgroupEntry {
         self.cgroup2FD = cgroup2FD
     }
 
-    /// In the new process: enters each v1 hierarchy's cgroup.
-    func enterV1() throws {
+    /// Forks the process that enters: straight into the cgroup2 directory (clone3 with
+    /// CLONE_INTO_CGROUP) where the kernel allows it, else a plain fork. clone3 fails with
+    /// ENOSYS before Linux 5.7 and under seccomp profiles that refuse it (Docker's default
+    /// one, for hako inside a container).
+    /// - Returns: the pid (0 in the child), and whether the child is in the cgroup2
+    ///   directory already; if not, `enter(cgroup2: true)` moves it.
+    func fork() throws(SysError) -> (pid: pid_t, inCgroup2: Bool) {
+        guard cgroup2FD >= 0 else { return (try Processes.fork(), true) }
+        do {
+            return (try Processes.fork(intoCgroup: cgroup2FD), true)
+        } catch {
+            guard error.errno == ENOSYS else { throw error }
+        }
+        return (try Processes.fork(), false)
+    }
+
+    /// In the new process: enters each v1 hierarchy's cgroup and, when `cgroup2` is true,
+    /// the cgroup2 directory (writing its cgroup.procs, the slower way clone3 avoids).
+    func enter(cgroup2: Bool) throws {
         for fd in taskFDs {
             try step("joining the container's cgroup") { try Files.writeAll(fd, Array("0".utf8), path: "tasks") }
+        }
+        if cgroup2 && cgroup2FD >= 0 {
+            try step("joining the container's cgroup") {
+                let procs = try check(openat(cgroup2FD, "cgroup.procs", O_WRONLY | O_CLOEXEC), "open", path: "cgroup.procs")
+                defer { Glibc.close(procs) }
+                try Files.writeAll(procs, Array("0".utf8), path: "cgroup.procs")
+            }
         }
     }
 

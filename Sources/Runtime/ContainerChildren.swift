@@ -53,11 +53,10 @@ struct ContainerChildren {
             if plan.namespaces.creates.contains(.time) {
                 try writeTimeOffsets()
             }
-            let cgroup2 = cgroupEntry?.cgroup2FD ?? -1
-            let pid = cgroup2 >= 0 ? try Processes.fork(intoCgroup: cgroup2) : try Processes.fork()
+            let (pid, inCgroup2) = try cgroupEntry?.fork() ?? (try Processes.fork(), true)
             if pid == 0 {
                 channel.close()
-                runInit(channel: initChannel)
+                runInit(channel: initChannel, joinCgroup2: !inCgroup2)
             }
             try channel.send(.initPid(pid))
             _exit(0)
@@ -91,11 +90,13 @@ struct ContainerChildren {
 
     // MARK: init
 
-    func runInit(channel: Channel) -> Never {
+    /// - Parameter joinCgroup2: whether init must still enter the cgroup2 directory itself
+    ///   (clone3 could not fork it there).
+    func runInit(channel: Channel, joinCgroup2: Bool) -> Never {
         do {
             try prepareChild()
             try channel.expect(.proceed)
-            try cgroupEntry?.enterV1()
+            try cgroupEntry?.enter(cgroup2: joinCgroup2)
             if plan.namespaces.creates.contains(.cgroup) {
                 try Namespaces.unshare(NamespacePlan.flags[.cgroup] ?? 0, step: "creating the cgroup namespace")
             }

@@ -218,10 +218,10 @@ struct Execution {
             // caller's); it joins that namespace itself.
             let cgroup2 = entry?.cgroup2FD ?? -1
             let cgroupNamespace = try namespaces.joinAll(except: cgroup2 >= 0 ? .cgroup : nil)
-            let pid = cgroup2 >= 0 ? try Processes.fork(intoCgroup: cgroup2) : try Processes.fork()
+            let (pid, inCgroup2) = try entry?.fork() ?? (try Processes.fork(), true)
             if pid == 0 {
                 do {
-                    try entry?.enterV1()
+                    try entry?.enter(cgroup2: !inCgroup2)
                     if cgroupNamespace >= 0 && hako_setns(cgroupNamespace, NamespacePlan.flags[.cgroup] ?? 0) != 0 {
                         throw RuntimeError("joining the container's cgroup namespace", SysError("setns", errno: errno))
                     }

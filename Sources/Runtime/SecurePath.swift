@@ -31,8 +31,53 @@ struct SecureRoot {
         let name = relative.drop(while: { $0 == "/" })
         let resolve = Self.resolveInRoot | Self.resolveNoMagicLinks | (noSymlinks ? Self.resolveNoSymlinks : 0)
         let result = hako_openat2(fd, name.isEmpty ? "." : String(name), UInt64(HAKO_O_PATH | O_CLOEXEC), 0, resolve)
-        if result < 0 { throw SysError("openat2", path: path + "/" + name, errno: errno) }
-        return result
+        if result >= 0 { return result }
+        // Linux before 5.6, or a seccomp profile that refuses openat2: resolve by hand.
+        guard errno == ENOSYS else { throw SysError("openat2", path: path + "/" + name, errno: errno) }
+        return try walk(name, noSymlinks: noSymlinks)
+    }
+
+    /// RESOLVE_IN_ROOT done in user space, one component at a time. Each component is
+    /// opened O_PATH | O_NOFOLLOW relative to the directory before it, and ".." pops a stack
+    /// of those descriptors (never below the root) instead of asking the kernel for a
+    /// parent, so neither a symlink nor a directory moved during the walk can lead outside.
+    /// A symlink's target is resolved as text against the root (absolute) or the directory
+    /// holding it, so a /proc "magic" link is never followed by its magic.
+    func walk(_ relative: Substring, noSymlinks: Bool) throws(SysError) -> Int32 {
+        var directories: [Int32] = []
+        defer { for directory in directories { Glibc.close(directory) } }
+        var pending = Array(relative.split(separator: "/").reversed())
+        var links = 0
+        while let component = pending.popLast() {
+            if component == "." { continue }
+            if component == ".." {
+                if let directory = directories.popLast() { Glibc.close(directory) }
+                continue
+            }
+            let next = openat(directories.last ?? fd, String(component), HAKO_O_PATH | O_NOFOLLOW | O_CLOEXEC)
+            if next < 0 { throw SysError("open", path: path + "/" + relative, errno: errno) }
+            var info = stat()
+            guard fstat(next, &info) == 0 else {
+                let error = SysError("fstat", path: path + "/" + relative, errno: errno)
+                Glibc.close(next)
+                throw error
+            }
+            guard info.st_mode & S_IFMT == S_IFLNK else {
+                directories.append(next)
+                continue
+            }
+            links += 1
+            let target = noSymlinks || links > 40 ? nil : readLink(next, "")
+            Glibc.close(next)
+            guard let target else { throw SysError("resolving", path: path + "/" + relative, errno: ELOOP) }
+            if target.hasPrefix("/") {
+                for directory in directories { Glibc.close(directory) }
+                directories = []
+            }
+            pending += target.split(separator: "/").reversed()
+        }
+        if let last = directories.popLast() { return last }
+        return try check(openat(fd, ".", HAKO_O_PATH | O_CLOEXEC), "open", path: path)
     }
 
     /// Opens a path inside the root, creating it (and missing parents as directories) when
@@ -72,7 +117,8 @@ struct SecureRoot {
 
     func close() { _ = Glibc.close(fd) }
 
-    /// The target of a symlink in a directory, or nil when the name is not a symlink.
+    /// The target of a symlink in a directory (or of an O_PATH descriptor of the link
+    /// itself, with an empty name), or nil when it is not a symlink.
     private func readLink(_ dir: Int32, _ name: String) -> String? {
         var buffer = [CChar](repeating: 0, count: Int(PATH_MAX))
         let n = readlinkat(dir, name, &buffer, buffer.count - 1)
