@@ -45,8 +45,7 @@ else
     echo "== building hako (release)"
     buildlog=$(mktemp /tmp/hako-bench-build.XXXXXX)
     # Two tries: a file edited during the build fails the first ("modified during the build").
-    if ! flock /tmp/hako-build.lock swift build -c release --static-swift-stdlib >"$buildlog" 2>&1 &&
-       ! flock /tmp/hako-build.lock swift build -c release --static-swift-stdlib >"$buildlog" 2>&1; then
+    if ! ./scripts/build-release.sh >"$buildlog" 2>&1 && ! ./scripts/build-release.sh >"$buildlog" 2>&1; then
         tail -30 "$buildlog" >&2
         rm -f "$buildlog"
         echo "error: the release build failed (HAKO=/path/to/hako benchmarks a built binary)" >&2
@@ -54,14 +53,14 @@ else
     fi
     tail -1 "$buildlog"
     rm -f "$buildlog"
-    HAKO_SRC=.build/release/hako
+    HAKO_SRC=.build/lean/release/hako
 fi
 
 # ---------------------------------------------------------------- work dir and cleanup
 WORK=$(mktemp -d /tmp/hako-bench.XXXXXX)
 P=hb$$                                   # container-id prefix: $P-<runtime>-<name>
 mkdir -p "$WORK/bin" "$WORK/root/hako" "$WORK/root/runc" "$WORK/root/crun" "$OUT"
-# A copy: another build may replace .build/release/hako while the benchmark runs.
+# A copy: another build may replace .build/lean/release/hako while the benchmark runs.
 cp "$HAKO_SRC" "$WORK/bin/hako"
 HAKO_BIN=$WORK/bin/hako
 

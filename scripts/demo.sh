@@ -8,8 +8,8 @@ if [ ! -x /bin/busybox ] || [ ! -f /usr/include/seccomp.h ] || [ ! -f /usr/inclu
     apt-get update -qq
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq busybox-static libseccomp-dev libsystemd-dev pkg-config >/dev/null
 fi
-swift build -c release --static-swift-stdlib >/dev/null
-hako="$PWD/.build/release/hako"
+./scripts/build-release.sh >/dev/null
+hako="$PWD/.build/lean/release/hako"
 
 bundle=/tmp/hako-demo
 rm -rf "$bundle"

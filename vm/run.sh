@@ -5,14 +5,14 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 vmdir="${VM_DIR:-../shared/vm}"
-swift build -c release --static-swift-stdlib >/dev/null
+./scripts/build-release.sh >/dev/null
 share=$(mktemp -d /tmp/hako-vm-share-XXXXXX)
 trap 'rm -rf "$share"' EXIT
-cp .build/release/hako vm/cgroup-v2-check.sh "$share/"
+cp .build/lean/release/hako vm/cgroup-v2-check.sh "$share/"
 cp /bin/busybox "$share/busybox"
 # One config per check, from hako's default spec (the guest has no python3).
 mkdir "$share/configs"
-.build/release/hako spec --bundle "$share" >/dev/null
+.build/lean/release/hako spec --bundle "$share" >/dev/null
 python3 - "$share" <<'PY'
 import json, sys
 share = sys.argv[1]

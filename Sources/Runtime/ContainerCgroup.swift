@@ -149,8 +149,9 @@ struct CgroupEntry {
 
     /// Forks the process that enters: straight into the cgroup2 directory (clone3 with
     /// CLONE_INTO_CGROUP) where the kernel allows it, else a plain fork. clone3 fails with
-    /// ENOSYS before Linux 5.7 and under seccomp profiles that refuse it (Docker's default
-    /// one, for hako inside a container).
+    /// ENOSYS before Linux 5.3 and under seccomp profiles that refuse it (Docker's default
+    /// one, for hako inside a container), and with E2BIG or EINVAL on 5.3 to 5.6, which lack
+    /// CLONE_INTO_CGROUP.
     /// - Returns: the pid (0 in the child), and whether the child is in the cgroup2
     ///   directory already; if not, `enter(cgroup2: true)` moves it.
     func fork() throws(SysError) -> (pid: pid_t, inCgroup2: Bool) {
@@ -158,7 +159,7 @@ struct CgroupEntry {
         do {
             return (try Processes.fork(intoCgroup: cgroup2FD), true)
         } catch {
-            guard error.errno == ENOSYS else { throw error }
+            guard [ENOSYS, E2BIG, EINVAL].contains(error.errno) else { throw error }
         }
         return (try Processes.fork(), false)
     }
