@@ -65,15 +65,13 @@ struct CgroupMount {
         let text = try Files.readText("/proc/self/mountinfo")
         var result: [(String, String, String)] = []
         for line in text.split(separator: "\n") {
-            // "... mountpoint opts ... - fstype source superopts"
-            let halves = line.split(separator: " - ", maxSplits: 1)
-            guard halves.count == 2 else { continue }
-            let before = halves[0].split(separator: " ")
-            let after = halves[1].split(separator: " ")
-            guard before.count > 4, after.count > 2 else { continue }
-            let type = String(after[0])
+            // "id parent dev root mountpoint opts [optional...] - fstype source superopts": a
+            // lone "-" ends the optional fields (spaces in paths are escaped as \040).
+            let fields = line.split(separator: " ")
+            guard let dash = fields.firstIndex(of: "-"), dash > 4, fields.count > dash + 3 else { continue }
+            let type = String(fields[dash + 1])
             if type == "cgroup" || type == "cgroup2" {
-                result.append((String(before[4]), type, String(after[2])))
+                result.append((String(fields[4]), type, String(fields[dash + 3])))
             }
         }
         return result
