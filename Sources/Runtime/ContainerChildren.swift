@@ -22,9 +22,9 @@ struct ContainerChildren {
 
     /// Joins and creates namespaces, then forks init into them and reports its pid.
     func runIntermediate(channel: Channel, initChannel: Channel) -> Never {
-        Descriptors.closeInherited(preserveFds: plan.options.preserveFds,
-                                   keep: [channel.fd, initChannel.fd, fifo, consoleSocket] + (cgroupEntry?.descriptors ?? []))
         do {
+            try Descriptors.closeInherited(preserveFds: plan.options.preserveFds,
+                                           keep: [channel.fd, initChannel.fd, fifo, consoleSocket] + (cgroupEntry?.descriptors ?? []))
             try prepareChild()
             // If main dies, so does the intermediate (init notices through its channel).
             try Processes.prctl(Prctl.setDeathSignal, UInt(SIGKILL), step: "prctl(PR_SET_PDEATHSIG)")

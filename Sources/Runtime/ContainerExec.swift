@@ -209,8 +209,8 @@ struct Execution {
     }
 
     func runIntermediate(channel: Channel, consoleSocket: Int32, cgroupEntry entry: CgroupEntry?) -> Never {
-        Descriptors.closeInherited(preserveFds: options.preserveFds, keep: [channel.fd, consoleSocket] + (entry?.descriptors ?? []))
         do {
+            try Descriptors.closeInherited(preserveFds: options.preserveFds, keep: [channel.fd, consoleSocket] + (entry?.descriptors ?? []))
             try Processes.prctl(Prctl.setDumpable, 0, step: "prctl(PR_SET_DUMPABLE)")
             try Processes.prctl(Prctl.setDeathSignal, UInt(SIGKILL), step: "prctl(PR_SET_PDEATHSIG)")
             // Forked into the cgroup2 directory, the process must not be in the container's

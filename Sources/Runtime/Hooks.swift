@@ -28,7 +28,7 @@ enum HookRunner {
         if pid == 0 {
             dup2(pipe[0], 0)
             // Only stdio: the caller's other descriptors are none of the hook's business.
-            Descriptors.closeInherited(preserveFds: 0, keep: [])
+            try? Descriptors.closeInherited(preserveFds: 0, keep: [])
             // Its own process group, so a timeout kills what it started too.
             setpgid(0, 0)
             _ = execute(hook.path, arguments: args, environment: env)

@@ -79,7 +79,9 @@ enum IDMapWriter {
         if child == 0 {
             dup2(pipe[1], 1)
             dup2(pipe[1], 2)
-            Descriptors.closeInherited(preserveFds: 0, keep: [])
+            // Best effort: the helper is the host's own program, and failing to run it for
+            // want of closing would only make the container fail.
+            try? Descriptors.closeInherited(preserveFds: 0, keep: [])
             _ = execute(path, arguments: arguments, environment: ["PATH=/usr/sbin:/usr/bin:/sbin:/bin"])
             let message = "exec \(path): \(String(cString: strerror(errno)))\n"
             _ = message.withCString { Glibc.write(2, $0, strlen($0)) }

@@ -2,10 +2,11 @@
 """Runs a command on which some system calls fail with ENOSYS, as on a kernel too old to have
 them or under a seccomp profile that refuses them (Docker's default one refuses clone3).
 
-usage: without-syscalls.py NUMBER[,NUMBER...] COMMAND [ARGUMENT...]
+usage: without-syscalls.py [--open PATH] NUMBER[,NUMBER...] COMMAND [ARGUMENT...]
 
-The numbers are those of the calls (clone3 is 435, openat2 437 on x86_64 and arm64). A seccomp
-filter is installed, which needs CAP_SYS_ADMIN or no_new_privs; this runs as root.
+The numbers are those of the calls (clone3 is 435, close_range 436, openat2 437 on x86_64 and
+arm64). A seccomp filter is installed, which needs CAP_SYS_ADMIN or no_new_privs; this runs as
+root. --open leaves PATH open, inherited by COMMAND, as an engine's stray descriptor would be.
 """
 import ctypes
 import os
@@ -23,9 +24,13 @@ def instruction(code, jt, jf, k):
 
 
 def main():
-    if len(sys.argv) < 3:
+    arguments = sys.argv[1:]
+    if arguments[:1] == ["--open"] and len(arguments) > 1:
+        os.set_inheritable(os.open(arguments[1], os.O_RDONLY), True)
+        arguments = arguments[2:]
+    if len(arguments) < 2:
         sys.exit(__doc__)
-    numbers = [int(n) for n in sys.argv[1].split(",")]
+    numbers = [int(n) for n in arguments[0].split(",")]
     # Load the call number; one comparison per refused call jumps past the "allow".
     program = instruction(BPF_LD_W_ABS, 0, 0, 0)
     for index, number in enumerate(numbers):
@@ -37,7 +42,7 @@ def main():
     libc = ctypes.CDLL(None, use_errno=True)
     if libc.prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, ctypes.c_char_p(fprog), 0, 0) != 0:
         sys.exit(f"without-syscalls: prctl(PR_SET_SECCOMP): {os.strerror(ctypes.get_errno())}")
-    os.execvp(sys.argv[2], sys.argv[2:])
+    os.execvp(arguments[1], arguments[1:])
 
 
 main()
