@@ -261,8 +261,20 @@ maxrss() { # RT VERB ARGS...: runs one command under /usr/bin/time, prints KiB
     sh -c "$pre /usr/bin/time -f %M -o $f $post $*" </dev/null >/dev/null
     tail -1 "$f"
 }
+# The same binary peaks up to 0.7 MiB apart depending on how its pages came into the page
+# cache (written by cp or dpkg, or read back from disk). So each runtime's binary is evicted
+# (dd iflag=nocache drops its cached pages) and read back by one --version first: all three
+# are then measured alike.
+evict() { # BINARY
+    local path
+    path=$(command -v "$1")
+    sync "$path"
+    dd if="$path" iflag=nocache count=0 status=none
+    "$path" --version >/dev/null
+}
 : > "$WORK/memory.tsv"
 for rt in "${RUNTIMES[@]}"; do
+    case $rt in hako) evict "$HAKO_BIN" ;; *) evict "$rt" ;; esac
     for i in $(seq "$MEM_RUNS"); do
         kib=$(maxrss "$rt" create --bundle "$WORK/b-$rt" "$P-$rt-mem")
         printf '%s\tcreate\t%s\n' "$rt" "$kib" >> "$WORK/memory.tsv"
