@@ -166,13 +166,22 @@ public enum Paths {
 
     /// Joins and normalises, resolving "." and ".." lexically and never climbing above "/".
     public static func clean(_ path: String) -> String {
-        var parts: [Substring] = []
-        for part in path.split(separator: "/", omittingEmptySubsequences: true) {
-            if part == "." { continue }
-            if part == ".." { _ = parts.popLast(); continue }
+        // On bytes, as the kernel splits paths: String's split walks grapheme clusters
+        // (slower, and "/" followed by a combining mark would not count as a separator).
+        let slash = UInt8(ascii: "/"), dot = UInt8(ascii: ".")
+        var parts: [ArraySlice<UInt8>] = []
+        for part in Array(path.utf8).split(separator: slash) {
+            if part.count == 1 && part.first == dot { continue }
+            if part.count == 2 && part.allSatisfy({ $0 == dot }) { _ = parts.popLast(); continue }
             parts.append(part)
         }
-        return "/" + parts.joined(separator: "/")
+        var cleaned: [UInt8] = []
+        cleaned.reserveCapacity(path.utf8.count + 1)
+        for part in parts {
+            cleaned.append(slash)
+            cleaned += part
+        }
+        return cleaned.isEmpty ? "/" : String(decoding: cleaned, as: UTF8.self)
     }
 
     /// Makes a path absolute against a base directory.

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import Cgroups
 import LinuxSys
 
 /// A `cgroup` entry of config.json's mounts: on a unified host a cgroup2 mount; on a v1
@@ -62,19 +63,9 @@ struct CgroupMount {
     private static let hostMounts = Result { () throws -> [(mountPoint: String, type: String, options: String)] in try readHostHierarchies() }
 
     private static func readHostHierarchies() throws -> [(mountPoint: String, type: String, options: String)] {
-        let text = try Files.readText("/proc/self/mountinfo")
-        var result: [(String, String, String)] = []
-        for line in text.split(separator: "\n") {
-            // "id parent dev root mountpoint opts [optional...] - fstype source superopts": a
-            // lone "-" ends the optional fields (spaces in paths are escaped as \040).
-            let fields = line.split(separator: " ")
-            guard let dash = fields.firstIndex(of: "-"), dash > 4, fields.count > dash + 3 else { continue }
-            let type = String(fields[dash + 1])
-            if type == "cgroup" || type == "cgroup2" {
-                result.append((String(fields[4]), type, String(fields[dash + 3])))
-            }
-        }
-        return result
+        CgroupHost.parseMountinfo(try Files.readText("/proc/self/mountinfo"))
+            .filter { $0.fsType == "cgroup" || $0.fsType == "cgroup2" }
+            .map { ($0.mountPoint, $0.fsType, $0.superOptions) }
     }
 
     func mount() throws {
