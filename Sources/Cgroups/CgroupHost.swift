@@ -88,16 +88,27 @@ public struct CgroupHost: Sendable, Equatable {
 
     private static let detected = Result { () throws(CgroupError) -> CgroupHost in try detect() }
 
+    /// This process's mounts, read from /proc/self/mountinfo the first time they are asked
+    /// for: by `current()`, and by a container's `cgroup` mount, which lists the host's
+    /// hierarchies (both in main, before it forks).
+    public static func hostMounts() throws(CgroupError) -> [MountEntry] {
+        try mounted.get()
+    }
+
+    private static let mounted = Result { () throws(CgroupError) -> [MountEntry] in
+        parseMountinfo(try readProc("/proc/self/mountinfo"))
+    }
+
     public static func detect(root: String = "/sys/fs/cgroup", mountinfo: String? = nil, selfCgroup: String? = nil) throws(CgroupError) -> CgroupHost {
         let root = Paths.clean(root)
-        let mountText = if let mountinfo { mountinfo } else { try readProc("/proc/self/mountinfo") }
+        let mounts = if let mountinfo { parseMountinfo(mountinfo) } else { try hostMounts() }
         let cgroupText = if let selfCgroup { selfCgroup } else { try readProc("/proc/self/cgroup") }
         let memberships = parseSelfCgroup(cgroupText)
 
         var hierarchies: [CgroupHierarchy] = []
         var unifiedMounts: [CgroupHierarchy] = []
         var seen = Set<[String]>()
-        for mount in parseMountinfo(mountText) {
+        for mount in mounts {
             let point = Paths.clean(mount.mountPoint)
             guard point == root || point.hasPrefix(root == "/" ? "/" : root + "/") else { continue }
             if mount.fsType == "cgroup2" {

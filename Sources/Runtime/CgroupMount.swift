@@ -29,12 +29,12 @@ struct CgroupMount {
 
     /// Mounts one hierarchy at `target`: a new cgroupfs in the container's namespace, or a
     /// bind of the container's directory of the host's hierarchy.
-    func mountHierarchy(_ hierarchy: (mountPoint: String, type: String, options: String), controllers: String,
+    func mountHierarchy(_ hierarchy: CgroupHost.MountEntry, controllers: String,
                         own: [String: String], at target: String, flags: UInt) throws {
         if ownNamespace {
             do {
-                try Mounts.mount(source: "cgroup", target: target, type: hierarchy.type, flags: flags,
-                                 data: hierarchy.type == "cgroup" ? controllers : nil)
+                try Mounts.mount(source: "cgroup", target: target, type: hierarchy.fsType, flags: flags,
+                                 data: hierarchy.fsType == "cgroup" ? controllers : nil)
                 return
             } catch {
                 // A user namespace may not mount cgroupfs even with its own cgroup namespace
@@ -42,30 +42,22 @@ struct CgroupMount {
                 guard error.errno == EPERM else { throw error }
             }
         }
-        let key = hierarchy.type == "cgroup2" ? "" : controllers
+        let key = hierarchy.fsType == "cgroup2" ? "" : controllers
         let path = own[key] ?? "/"
         try Mounts.mount(source: hierarchy.mountPoint + (path == "/" ? "" : path), target: target, type: nil,
                          flags: MountFlag.bind | MountFlag.recursive)
     }
 
-    /// The cgroup filesystems mounted on the host: mount point and super options. Read once
-    /// per process: main reads them before it forks (`prepare`), so that init, on the
-    /// critical path of every start, finds them read.
-    static func hostHierarchies() throws -> [(mountPoint: String, type: String, options: String)] {
-        try hostMounts.get()
+    /// The cgroup filesystems mounted on the host. Main reads mountinfo before it forks
+    /// (`prepare`, and for the cgroup layout), so that init, on the critical path of every
+    /// start, finds it read.
+    static func hostHierarchies() throws -> [CgroupHost.MountEntry] {
+        try CgroupHost.hostMounts().filter { $0.fsType == "cgroup" || $0.fsType == "cgroup2" }
     }
 
     /// Reads them ahead, in main.
     static func prepare() {
-        _ = try? hostMounts.get()
-    }
-
-    private static let hostMounts = Result { () throws -> [(mountPoint: String, type: String, options: String)] in try readHostHierarchies() }
-
-    private static func readHostHierarchies() throws -> [(mountPoint: String, type: String, options: String)] {
-        CgroupHost.parseMountinfo(try Files.readText("/proc/self/mountinfo"))
-            .filter { $0.fsType == "cgroup" || $0.fsType == "cgroup2" }
-            .map { ($0.mountPoint, $0.fsType, $0.superOptions) }
+        _ = try? CgroupHost.hostMounts()
     }
 
     func mount() throws {
@@ -74,7 +66,7 @@ struct CgroupMount {
         let target = try root.ensure(destination, as: .directory, noSymlinks: true)
         defer { close(target) }
         let own = try Self.ownCgroups()
-        if hierarchies.count == 1 && hierarchies[0].type == "cgroup2" && hierarchies[0].mountPoint == "/sys/fs/cgroup" {
+        if hierarchies.count == 1 && hierarchies[0].fsType == "cgroup2" && hierarchies[0].mountPoint == "/sys/fs/cgroup" {
             try mountHierarchy(hierarchies[0], controllers: "", own: own, at: procFD(target), flags: flags)
             if !ownNamespace && flags & MountFlag.readOnly != 0 {
                 let mounted = try root.open(destination)
@@ -89,7 +81,7 @@ struct CgroupMount {
             let sub = try root.ensure(destination + "/" + name, as: .directory, noSymlinks: true)
             defer { close(sub) }
             // Only the controller options; the rest (rw, relatime...) are mount flags.
-            let controllers = hierarchy.options.split(separator: ",").filter { $0 != "rw" && $0 != "ro" }.joined(separator: ",")
+            let controllers = hierarchy.superOptions.split(separator: ",").filter { $0 != "rw" && $0 != "ro" }.joined(separator: ",")
             try mountHierarchy(hierarchy, controllers: controllers, own: own, at: procFD(sub), flags: flags)
             if !ownNamespace && flags & MountFlag.readOnly != 0 {
                 let mounted = try root.open(destination + "/" + name)
