@@ -42,19 +42,24 @@ struct SecureRoot {
     /// of those descriptors (never below the root) instead of asking the kernel for a
     /// parent, so neither a symlink nor a directory moved during the walk can lead outside.
     /// A symlink's target is resolved as text against the root (absolute) or the directory
-    /// holding it, so a /proc "magic" link is never followed by its magic.
+    /// holding it, so a /proc "magic" link is never followed by its magic. Components are
+    /// split on "/" bytes, as the kernel splits them: split by Character, "/" followed by a
+    /// combining mark would stay inside a name that openat then resolved, symlinks and all.
     func walk(_ relative: Substring, noSymlinks: Bool) throws(SysError) -> Int32 {
+        let slash = UInt8(ascii: "/"), dot = UInt8(ascii: ".")
         var directories: [Int32] = []
         defer { for directory in directories { Glibc.close(directory) } }
-        var pending = Array(relative.split(separator: "/").reversed())
+        var pending = Array(Array(relative.utf8).split(separator: slash).reversed())
         var links = 0
         while let component = pending.popLast() {
-            if component == "." { continue }
-            if component == ".." {
+            if component.count == 1 && component.first == dot { continue }
+            if component.count == 2 && component.allSatisfy({ $0 == dot }) {
                 if let directory = directories.popLast() { Glibc.close(directory) }
                 continue
             }
-            let next = openat(directories.last ?? fd, String(component), HAKO_O_PATH | O_NOFOLLOW | O_CLOEXEC)
+            let next = (Array(component) + [0]).withUnsafeBufferPointer { name in
+                name.withMemoryRebound(to: CChar.self) { openat(directories.last ?? fd, $0.baseAddress!, HAKO_O_PATH | O_NOFOLLOW | O_CLOEXEC) }
+            }
             if next < 0 { throw SysError("open", path: path + "/" + relative, errno: errno) }
             var info = stat()
             guard fstat(next, &info) == 0 else {
@@ -67,14 +72,14 @@ struct SecureRoot {
                 continue
             }
             links += 1
-            let target = noSymlinks || links > 40 ? nil : readLink(next, "")
+            let target = noSymlinks || links > 40 ? nil : linkTarget(next, "")
             Glibc.close(next)
             guard let target else { throw SysError("resolving", path: path + "/" + relative, errno: ELOOP) }
-            if target.hasPrefix("/") {
+            if target.first == slash {
                 for directory in directories { Glibc.close(directory) }
                 directories = []
             }
-            pending += target.split(separator: "/").reversed()
+            pending += target.split(separator: slash).reversed()
         }
         if let last = directories.popLast() { return last }
         return try check(openat(fd, ".", HAKO_O_PATH | O_CLOEXEC), "open", path: path)
@@ -117,13 +122,18 @@ struct SecureRoot {
 
     func close() { _ = Glibc.close(fd) }
 
-    /// The target of a symlink in a directory (or of an O_PATH descriptor of the link
-    /// itself, with an empty name), or nil when it is not a symlink.
+    /// The target of a symlink in a directory, or nil when the name is not a symlink.
     private func readLink(_ dir: Int32, _ name: String) -> String? {
-        var buffer = [CChar](repeating: 0, count: Int(PATH_MAX))
-        let n = readlinkat(dir, name, &buffer, buffer.count - 1)
+        linkTarget(dir, name).map { String(decoding: $0, as: UTF8.self) }
+    }
+
+    /// The bytes of a symlink's target (of an O_PATH descriptor of the link itself, with an
+    /// empty name), or nil when it is not a symlink.
+    private func linkTarget(_ dir: Int32, _ name: String) -> [UInt8]? {
+        var buffer = [UInt8](repeating: 0, count: Int(PATH_MAX))
+        let n = buffer.withUnsafeMutableBytes { readlinkat(dir, name, $0.baseAddress!.assumingMemoryBound(to: CChar.self), $0.count - 1) }
         guard n > 0 else { return nil }
-        return String(decoding: buffer[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        return Array(buffer[0..<n])
     }
 }
 

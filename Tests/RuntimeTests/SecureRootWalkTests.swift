@@ -57,6 +57,24 @@ struct SecureRootWalkTests {
         }
     }
 
+    @Test("\"/\" before a combining mark still separates components, as in the kernel")
+    func combiningMarkAfterSlash() throws {
+        let root = try makeTree()
+        defer { _ = Glibc.system("rm -rf '\(root)'") }
+        // A host directory holding a name that starts with a combining mark, and a link in
+        // the rootfs to that host path: inside the root the link leads nowhere.
+        var template = Array("/tmp/hako-walk-host-XXXXXX".utf8CString)
+        let host = try #require(mkdtemp(&template).map { String(cString: $0) })
+        defer { _ = Glibc.system("rm -rf '\(host)'") }
+        close(open(host + "/\u{301}m", O_CREAT | O_WRONLY, 0o644))
+        symlink(host, root + "/esc")
+        let secure = try SecureRoot(path: root)
+        defer { secure.close() }
+        let kernel = identity { () throws(SysError) -> Int32 in try secure.open("esc/\u{301}m") }
+        #expect(kernel == "errno \(ENOENT)")
+        #expect(identity { () throws(SysError) -> Int32 in try secure.walk("esc/\u{301}m", noSymlinks: false) } == kernel)
+    }
+
     @Test("a symlink to / stays in the root")
     func rootSymlink() throws {
         let root = try makeTree()
