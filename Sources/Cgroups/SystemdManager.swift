@@ -250,8 +250,11 @@ public final class SystemdManager: CgroupManager {
 
     /// A failure because the unit's cgroup no longer exists: systemd removes a scope's
     /// cgroups once its last process exits, which can happen while hako reads them (a file
-    /// of a cgroup being removed reads as ENODEV).
+    /// of a cgroup being removed reads as ENODEV). It removes them one hierarchy at a time,
+    /// so a file is also gone when its own directory went before the unit's witness.
     private func isGone(_ error: CgroupError) -> Bool {
-        error.errno == ENODEV || (error.errno == ENOENT && !system.isDirectory(directory))
+        if error.errno == ENODEV { return true }
+        guard error.errno == ENOENT else { return false }
+        return !system.isDirectory(directory) || error.path.map { !system.isDirectory(Paths.parent($0)) } == true
     }
 }

@@ -427,6 +427,23 @@ struct SystemdManagerTests {
         #expect(!tree.exists(tree.root + "/system.slice/hako-c1.scope"))
     }
 
+    @Test("on a hybrid host systemd removes the unit hierarchy by hierarchy: a directory gone before the witness counts as gone")
+    func hierarchyRemovedFirst() throws {
+        let tree = try FakeTree(unified: "unified")
+        let systemd = FakeSystemd(tree: tree)
+        let manager = try make(tree, systemd)
+        try manager.setUp(pid: 4242, resources: LinuxResources())
+        let unit = "/system.slice/hako-c1.scope"
+        // The devices directory (whose cgroup.procs lists the processes) is gone; the
+        // witness (name=systemd's) is not yet.
+        try tree.system.removeDirectory(tree.root + "/devices" + unit)
+        #expect(tree.exists(tree.root + "/systemd" + unit))
+        #expect(try manager.pids() == [])
+        try manager.killAll(signal: SIGKILL)
+        try manager.remove()
+        #expect(!tree.exists(tree.root + "/systemd" + unit))
+    }
+
     @Test("annotation properties go last, so that they override the others")
     func annotationPropertiesLast() throws {
         let tree = try FakeTree(v2: ["memory", "pids"])
