@@ -131,6 +131,14 @@ public enum Files {
         }
     }
 
+    /// getcwd(3). glibc reports a directory outside the caller's root (the kernel's
+    /// "(unreachable)" prefix) as ENOENT.
+    public static func currentDirectory() throws(SysError) -> String {
+        guard let cwd = getcwd(nil, 0) else { throw SysError("getcwd", errno: errno) }
+        defer { free(cwd) }
+        return String(cString: cwd)
+    }
+
     /// Names in a directory, without "." and "..".
     public static func listDirectory(_ path: String) throws(SysError) -> [String] {
         guard let dir = opendir(path) else { throw SysError("opendir", path: path, errno: errno) }

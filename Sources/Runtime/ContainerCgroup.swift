@@ -149,18 +149,15 @@ struct CgroupEntry {
 
     /// Forks the process that enters: straight into the cgroup2 directory (clone3 with
     /// CLONE_INTO_CGROUP) where the kernel allows it, else a plain fork. clone3 fails with
-    /// ENOSYS before Linux 5.3 and under seccomp profiles that refuse it (Docker's default
-    /// one, for hako inside a container), and with E2BIG or EINVAL on 5.3 to 5.6, which lack
-    /// CLONE_INTO_CGROUP.
+    /// ENOSYS before Linux 5.3, with E2BIG or EINVAL on 5.3 to 5.6, which lack
+    /// CLONE_INTO_CGROUP, and with whatever errno a seccomp profile that refuses it picks
+    /// (ENOSYS in Docker's, for hako inside a container; EPERM in older ones): any failure
+    /// falls back, and a plain fork that fails too reports its own error.
     /// - Returns: the pid (0 in the child), and whether the child is in the cgroup2
     ///   directory already; if not, `enter(cgroup2: true)` moves it.
     func fork() throws(SysError) -> (pid: pid_t, inCgroup2: Bool) {
         guard cgroup2FD >= 0 else { return (try Processes.fork(), true) }
-        do {
-            return (try Processes.fork(intoCgroup: cgroup2FD), true)
-        } catch {
-            guard [ENOSYS, E2BIG, EINVAL].contains(error.errno) else { throw error }
-        }
+        if let pid = try? Processes.fork(intoCgroup: cgroup2FD) { return (pid, true) }
         return (try Processes.fork(), false)
     }
 

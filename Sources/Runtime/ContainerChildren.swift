@@ -97,6 +97,8 @@ struct ContainerChildren {
             try prepareChild()
             try channel.expect(.proceed)
             try cgroupEntry?.enter(cgroup2: joinCgroup2)
+            // Directories of the host: never open in the container (CVE-2024-21626).
+            cgroupEntry?.close()
             if plan.namespaces.creates.contains(.cgroup) {
                 try Namespaces.unshare(NamespacePlan.flags[.cgroup] ?? 0, step: "creating the cgroup namespace")
             }
@@ -110,9 +112,13 @@ struct ContainerChildren {
         }
     }
 
-    /// What init execs once `start` releases it.
+    /// What init does once `start` releases it.
     struct ExecPlan {
-        let executable: ProcessSetup.Executable
+        let setup: ProcessSetup
+        let prepared: ProcessSetup.Prepared
+        /// Whether `setup.finish` ran already: a filter with a notify listener is loaded
+        /// before init reports ready, while main can still pass the listener on.
+        let finished: Bool
         /// init's pid in the host's pid namespace, for the startContainer hooks' state.
         let hostPid: Int32
     }
@@ -125,8 +131,12 @@ struct ContainerChildren {
         var rootfs = RootfsBuilder(spec: spec, rootfs: plan.rootfs, bundle: plan.bundle,
                                    inUserNamespace: inUserNamespace)
         rootfs.idmappedTree = { try channel.requestIDMappedTree($0) }
-        let ownsMountNamespace = plan.namespaces.creates.contains(.mount)
-        if ownsMountNamespace {
+        // A mount namespace created or joined gets the rootfs set up in it, as runc does;
+        // without one the container shares the runtime's mount namespace, and with it the
+        // runtime's root: nothing is mounted, and root.path is not entered (runc's rule;
+        // makePlan refuses what would need mounts, masks and read-only paths).
+        let hasMountNamespace = plan.namespaces.has(.mount)
+        if hasMountNamespace {
             try rootfs.prepare()
         }
         if spec.hooks?.prestart?.isEmpty == false {
@@ -142,13 +152,8 @@ struct ContainerChildren {
                               bundle: plan.bundle, annotations: spec.annotations)
             try HookRunner.run(hooks, kind: "createContainer", state: state)
         }
-        if ownsMountNamespace {
+        if hasMountNamespace {
             try rootfs.pivot(noPivot: plan.options.noPivot)
-        } else {
-            try step("entering the rootfs") {
-                try check(chroot(plan.rootfs), "chroot", path: plan.rootfs)
-                try check(chdir("/"), "chdir", path: "/")
-            }
         }
         if plan.process.terminal == true {
             try step("setting up the console") { try Console.setUp(socket: consoleSocket, size: plan.process.consoleSize) }
@@ -164,7 +169,7 @@ struct ContainerChildren {
                 try Files.write("/proc/sys/" + key.replacingDots(), value, flags: O_WRONLY | O_TRUNC)
             }
         }
-        if ownsMountNamespace {
+        if hasMountNamespace {
             try rootfs.finalize()
         }
         if !plan.options.noNewKeyring {
@@ -183,8 +188,11 @@ struct ContainerChildren {
             try Scheduling.applyMemoryPolicy(policy)
         }
         let setup = ProcessSetup(process: plan.process, canSetGroups: ProcessSetup.setgroupsAllowed(inUserNamespace: inUserNamespace))
-        let executable = try setup.prepareForExec(seccomp: plan.seccomp, channel: channel, preserveFds: plan.options.preserveFds)
-        return ExecPlan(executable: executable, hostPid: hostPid)
+        let prepared = try setup.prepare(seccomp: plan.seccomp, preserveFds: plan.options.preserveFds, keep: [channel.fd, fifo])
+        if prepared.needsListenerPeer {
+            try setup.finish(prepared, channel: channel)
+        }
+        return ExecPlan(setup: setup, prepared: prepared, finished: prepared.needsListenerPeer, hostPid: hostPid)
     }
 
     /// init's pid as the host sees it: before pivot_root, /proc is still the host's procfs,
@@ -196,7 +204,9 @@ struct ContainerChildren {
         return Int32(String(decoding: buffer[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)) ?? 0
     }
 
-    /// Blocks on the start barrier, then becomes the container process.
+    /// Blocks on the start barrier, runs the startContainer hooks, and becomes the
+    /// container process: the seccomp filter is loaded after the hooks, so that a profile
+    /// written for the container cannot break them.
     func awaitStartAndExec(_ exec: ExecPlan) -> Never {
         var byte: UInt8 = 0
         while true {
@@ -210,9 +220,14 @@ struct ContainerChildren {
                               bundle: plan.bundle, annotations: spec.annotations)
             do { try HookRunner.run(hooks, kind: "startContainer", state: state) } catch { fail("starting the container", error) }
         }
+        close(fifo)
         _ = hako_reset_signal_handlers()
         _ = hako_sigunblock_all()
-        let error = execute(exec.executable.path, arguments: exec.executable.arguments, environment: exec.executable.environment)
+        if !exec.finished {
+            do { try exec.setup.finish(exec.prepared, channel: nil) } catch { fail("starting the container", error) }
+        }
+        let executable = exec.prepared.executable
+        let error = execute(executable.path, arguments: executable.arguments, environment: executable.environment)
         fail("starting the container process", error)
     }
 

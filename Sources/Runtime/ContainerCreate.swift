@@ -97,20 +97,23 @@ extension Container {
             throw RuntimeError("root.path: rootfs \(rootfs) does not exist or is not a directory")
         }
         let rootfsReal = try step("resolving the rootfs") { try realPath(rootfs) }
+        if rootfsReal == "/" && (spec.linux?.namespaces ?? []).contains(where: { $0.kind == .mount }) {
+            let through = rootfsReal == Paths.clean(rootfs) ? "" : " (through a symlink)"
+            throw RuntimeError("root.path: \(rootfs) resolves to the host's root /\(through); a container's rootfs must be a directory of its own")
+        }
         guard options.preserveFds >= 0 else { throw RuntimeError("--preserve-fds: must not be negative") }
         if options.systemdCgroup {
             // Checked here, before anything is made, rather than when the unit is.
             do { _ = try SystemdAnnotations.properties(spec.annotations) } catch { throw RuntimeError("\(error)") }
         }
         let namespaces = try NamespacePlan(spec.linux?.namespaces ?? [])
-        guard namespaces.has(.mount) else {
-            throw RuntimeError("linux.namespaces: a mount namespace is required to set up the rootfs")
+        try checkSharedMountNamespace(spec, namespaces: namespaces)
+        // A uts namespace of the container's own, new or joined by path, takes the names.
+        if let hostname = spec.hostname, !hostname.isEmpty, !namespaces.has(.uts) {
+            throw RuntimeError("hostname: setting the hostname needs the container's own uts namespace (it would change the host's)")
         }
-        if let hostname = spec.hostname, !hostname.isEmpty, !namespaces.creates.contains(.uts) {
-            throw RuntimeError("hostname: setting the hostname needs a new uts namespace")
-        }
-        if let domainname = spec.domainname, !domainname.isEmpty, !namespaces.creates.contains(.uts) {
-            throw RuntimeError("domainname: setting the domain name needs a new uts namespace")
+        if let domainname = spec.domainname, !domainname.isEmpty, !namespaces.has(.uts) {
+            throw RuntimeError("domainname: setting the domain name needs the container's own uts namespace (it would change the host's)")
         }
         if namespaces.creates.contains(.user) && (spec.linux?.uidMappings ?? []).isEmpty {
             throw RuntimeError("linux.uidMappings: a new user namespace needs uid and gid mappings")
@@ -133,6 +136,22 @@ extension Container {
         return CreatePlan(options: options, spec: spec, configBytes: configBytes, process: process, bundle: bundle, rootfs: rootfsReal,
                           stateDirectory: store.directory(of: options.id), namespaces: namespaces, seccomp: seccomp)
     }
+}
+
+/// Without a mount namespace in linux.namespaces, the container inherits the runtime's
+/// (runtime-spec: a namespace type not listed is inherited), and runc then sets up no rootfs:
+/// the process runs in the host's mount namespace and root. Whatever would have to mount in
+/// it would change the host, so it is refused rather than skipped.
+func checkSharedMountNamespace(_ spec: Spec, namespaces: NamespacePlan) throws {
+    guard !namespaces.has(.mount) else { return }
+    let reason = "needs the container's own mount namespace (without one, the container shares the host's)"
+    if !(spec.linux?.maskedPaths ?? []).isEmpty { throw RuntimeError("linux.maskedPaths: masking \(reason)") }
+    if !(spec.linux?.readonlyPaths ?? []).isEmpty { throw RuntimeError("linux.readonlyPaths: read-only paths \(reason)") }
+    if let mounts = spec.mounts, !mounts.isEmpty {
+        throw RuntimeError("mounts: mounting \(mounts[0].destination) \(reason)")
+    }
+    if spec.root?.readonly == true { throw RuntimeError("root.readonly: a read-only rootfs \(reason)") }
+    if !(spec.linux?.devices ?? []).isEmpty { throw RuntimeError("linux.devices: creating devices \(reason)") }
 }
 
 /// Sysctls are written from inside the container: only those that belong to one of its

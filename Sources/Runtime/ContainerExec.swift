@@ -222,6 +222,8 @@ struct Execution {
             if pid == 0 {
                 do {
                     try entry?.enter(cgroup2: !inCgroup2)
+                    // Directories of the host: never open in the container (CVE-2024-21626).
+                    entry?.close()
                     if cgroupNamespace >= 0 && hako_setns(cgroupNamespace, NamespacePlan.flags[.cgroup] ?? 0) != 0 {
                         throw RuntimeError("joining the container's cgroup namespace", SysError("setns", errno: errno))
                     }
@@ -249,9 +251,11 @@ struct Execution {
             if let score = process.oomScoreAdj {
                 try step("setting process.oomScoreAdj") { try Files.write("/proc/self/oom_score_adj", "\(score)", flags: O_WRONLY | O_TRUNC) }
             }
-            let executable = try setup.prepareForExec(seccomp: seccomp, channel: channel, preserveFds: options.preserveFds)
+            let prepared = try setup.prepare(seccomp: seccomp, preserveFds: options.preserveFds, keep: [channel.fd])
             _ = hako_reset_signal_handlers()
             _ = hako_sigunblock_all()
+            try setup.finish(prepared, channel: channel)
+            let executable = prepared.executable
             let error = execute(executable.path, arguments: executable.arguments, environment: executable.environment)
             fail(channel, RuntimeError("starting the process", error))
         } catch {

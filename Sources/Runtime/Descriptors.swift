@@ -38,23 +38,40 @@ enum Descriptors {
         }
     }
 
-    /// close_range(2), or, where it fails with ENOSYS (before Linux 5.9, or a seccomp profile
-    /// that refuses it) or EINVAL (CLOSE_RANGE_CLOEXEC came in 5.11), the same one
-    /// descriptor at a time from the list in /proc/self/fd.
+    /// close_range(2), or, where it fails, the same one descriptor at a time. It fails with
+    /// ENOSYS before Linux 5.9, EINVAL for CLOSE_RANGE_CLOEXEC before 5.11, and with whatever
+    /// errno a seccomp profile that refuses it picks (EPERM in most profiles older than it):
+    /// so any failure falls back, and the fallback's own error is the one reported.
     static func closeRange(_ first: UInt32, _ last: UInt32, onlyMarkCloseOnExec: Bool = false) throws(SysError) {
         let CLOSE_RANGE_CLOEXEC: UInt32 = 1 << 2
         if hako_close_range(first, last, onlyMarkCloseOnExec ? CLOSE_RANGE_CLOEXEC : 0) == 0 { return }
-        guard errno == ENOSYS || errno == EINVAL else { throw SysError("close_range", errno: errno) }
-        // The listing's own descriptor is closed by the time the loop runs (EBADF).
-        for name in try Files.listDirectory("/proc/self/fd") {
-            guard let fd = UInt32(name), fd >= first, fd <= last else { continue }
+        for fd in try openDescriptors(from: first, through: last) {
             if onlyMarkCloseOnExec {
-                if fcntl(Int32(fd), F_SETFD, FD_CLOEXEC) != 0 && errno != EBADF {
+                if fcntl(fd, F_SETFD, FD_CLOEXEC) != 0 && errno != EBADF {
                     throw SysError("fcntl(F_SETFD, FD_CLOEXEC)", errno: errno)
                 }
             } else {
-                close(Int32(fd))
+                close(fd)
             }
         }
+    }
+
+    /// The descriptors in first...last that may be open: those /proc/self/fd lists or,
+    /// where there is no /proc (a mount namespace joined by path may have none), every
+    /// number below the RLIMIT_NOFILE soft limit. That bound holds for descriptors hako
+    /// opened itself, under the limit it started with, so the caller must not have applied
+    /// the config's rlimits yet; an engine's descriptors were closed by the intermediate,
+    /// while the host's /proc was still there.
+    static func openDescriptors(from first: UInt32, through last: UInt32) throws(SysError) -> [Int32] {
+        if let names = try? Files.listDirectory("/proc/self/fd") {
+            // The listing's own descriptor is closed by the time the caller loops (EBADF).
+            return names.compactMap { UInt32($0) }.filter { $0 >= first && $0 <= last }.map { Int32($0) }
+        }
+        var limit = rlimit()
+        try check(getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit), "getrlimit(RLIMIT_NOFILE)")
+        // RLIM_INFINITY is all ones; no descriptor number exceeds Int32.max.
+        let end = min(UInt64(last), UInt64(Int32.max), UInt64(limit.rlim_cur) &- 1)
+        guard UInt64(first) <= end else { return [] }
+        return (UInt64(first)...end).map { Int32($0) }
     }
 }

@@ -29,29 +29,104 @@ struct ProcessSetup {
         let environment: [String]
     }
 
-    /// Every step from scheduling to the last one before execve(2), in runc's order, for
-    /// a container's init and for an exec'd process alike. Without no_new_privs, loading
-    /// a filter needs CAP_SYS_ADMIN, so seccomp goes before the capabilities are dropped;
-    /// with it, as late as possible, so fewer of hako's own calls go through the filter.
-    func prepareForExec(seccomp: SeccompProgram?, channel: Channel, preserveFds: Int) throws -> Executable {
+    /// A process set up up to its last step: what `finish` still has to do right before
+    /// execve(2), and what execve gets.
+    struct Prepared {
+        let executable: Executable
+        let capabilities: CapabilityMasks
+        /// process.execCPUAffinity.final, parsed.
+        let finalAffinity: Scheduling.Affinity?
+        let seccomp: SeccompProgram?
+        /// Whether the filter needs a peer to take its notify listener (SCMP_ACT_NOTIFY
+        /// rules): `finish` must then run while main still listens.
+        var needsListenerPeer: Bool { seccomp?.usesNotify == true }
+    }
+
+    /// Every step from scheduling up to the last ones before execve(2), for a container's
+    /// init and for an exec'd process alike; `finish` does the rest.
+    ///
+    /// Nothing here runs under the container's seccomp filter: a profile written for the
+    /// container (the runtime-tools generator's, an engine's from before Linux 5.9) may
+    /// refuse what hako itself needs, such as close_range, clone3 or openat2, with any errno.
+    ///
+    /// - Parameter keep: the descriptors that must stay open until execve (the channel to
+    ///   main, init's start barrier); none may be a directory, since the cwd is resolved
+    ///   while they are open.
+    func prepare(seccomp: SeccompProgram?, preserveFds: Int, keep: [Int32]) throws -> Prepared {
         try applyScheduling()
+        // CVE-2024-21626: a directory descriptor of the host still open while the cwd is
+        // resolved lets process.cwd (or exec --cwd) "/proc/self/fd/N" lead out of the
+        // container. Close every descriptor of hako's but `keep`, before the rlimits (the
+        // fallback without close_range and /proc counts on hako's own RLIMIT_NOFILE).
+        try step("closing hako's descriptors") {
+            try Descriptors.closeInherited(preserveFds: preserveFds, keep: keep)
+            try Descriptors.prepareForExec(preserveFds: preserveFds)
+        }
         try applyRlimits()
-        let noNewPrivileges = process.noNewPrivileges == true
-        if !noNewPrivileges, let seccomp { try SeccompLoading.load(seccomp, channel: channel) }
-        try applyIdentity()
-        try SecurityLabels.applyOnExec(apparmorProfile: process.apparmorProfile, selinuxLabel: process.selinuxLabel)
         let cwd = process.cwd.isEmpty ? "/" : process.cwd
-        try step("changing to process.cwd \(cwd)") { try check(chdir(cwd), "chdir", path: cwd) }
-        if noNewPrivileges {
+        // As runc: into the cwd while still root, so a directory only root may enter works
+        // for a process of another user too; if root may not (a user namespace whose root
+        // does not own it), again as the process's user.
+        let enteredAsRoot = try changeDirectory(cwd, retryingAsUserOnDenial: true)
+        let masks = try capabilityMasks()
+        try switchUser(masks)
+        if !enteredAsRoot { _ = try changeDirectory(cwd, retryingAsUserOnDenial: false) }
+        try verifyDirectory(cwd)
+        try SecurityLabels.applyOnExec(apparmorProfile: process.apparmorProfile, selinuxLabel: process.selinuxLabel)
+        if process.noNewPrivileges == true {
             try Processes.prctl(Prctl.setNoNewPrivileges, 1, step: "prctl(PR_SET_NO_NEW_PRIVS)")
         }
         let environment = environment()
         let path = try resolveExecutable(environment: environment)
-        try applyFinalAffinity()
-        if noNewPrivileges, let seccomp { try SeccompLoading.load(seccomp, channel: channel) }
-        try Descriptors.prepareForExec(preserveFds: preserveFds)
         umask(mode_t(process.user.umask ?? 0o022))
-        return Executable(path: path, arguments: process.args ?? [], environment: environment)
+        let executable = Executable(path: path, arguments: process.args ?? [], environment: environment)
+        let final = try process.execCPUAffinity?.final.flatMap { $0.isEmpty ? nil : try Scheduling.Affinity($0, field: "process.execCPUAffinity.final") }
+        return Prepared(executable: executable, capabilities: masks, finalAffinity: final, seccomp: seccomp)
+    }
+
+    /// The last steps, right before execve(2): the final CPU affinity, the capability sets
+    /// and the seccomp filter, in runc's order. With no_new_privs the filter is the very
+    /// last thing; without it, loading it needs CAP_SYS_ADMIN, so it goes right before the
+    /// capabilities are set, and only capset(2) and prctl(2) run under it.
+    func finish(_ prepared: Prepared, channel: Channel?) throws {
+        try prepared.finalAffinity?.apply()
+        let noNewPrivileges = process.noNewPrivileges == true
+        if !noNewPrivileges, let seccomp = prepared.seccomp {
+            // setresuid(2) to another user cleared the effective set; the permitted one
+            // still has what the switch kept.
+            try step("raising CAP_SYS_ADMIN to load linux.seccomp") {
+                let current = try Capabilities.get()
+                try Capabilities.set(effective: current.permitted, permitted: current.permitted, inheritable: current.inheritable)
+            }
+            try SeccompLoading.load(seccomp, channel: channel)
+        }
+        try applyCapabilities(prepared.capabilities)
+        if noNewPrivileges, let seccomp = prepared.seccomp { try SeccompLoading.load(seccomp, channel: channel) }
+    }
+
+    /// chdir(2) into the process's cwd.
+    /// - Returns: false when the caller's user was denied and `retryingAsUserOnDenial` is set.
+    func changeDirectory(_ cwd: String, retryingAsUserOnDenial: Bool) throws -> Bool {
+        if chdir(cwd) == 0 { return true }
+        let error = SysError("chdir", path: cwd, errno: errno)
+        if retryingAsUserOnDenial && (error.errno == EACCES || error.errno == EPERM) { return false }
+        throw RuntimeError("changing to process.cwd \(cwd)", error)
+    }
+
+    /// After the chdir: the working directory must be inside the container's root. A path
+    /// through a descriptor of the host (CVE-2024-21626) leaves the process in a directory
+    /// its root cannot reach, which getcwd(3) reports as ENOENT (the kernel's
+    /// "(unreachable)" prefix), as runc checks since that CVE.
+    func verifyDirectory(_ cwd: String) throws {
+        let current: String
+        do {
+            current = try Files.currentDirectory()
+        } catch {
+            throw RuntimeError("process.cwd \(cwd): the working directory is outside the container's root (possible breakout)", error)
+        }
+        guard current.hasPrefix("/") else {
+            throw RuntimeError("process.cwd \(cwd): the working directory \(current) is outside the container's root (possible breakout)")
+        }
     }
 
     /// Scheduler, I/O priority and the initial CPU affinity, while hako still has the
@@ -61,13 +136,6 @@ struct ProcessSetup {
         if let priority = process.ioPriority { try Scheduling.applyIOPriority(priority) }
         if let initial = process.execCPUAffinity?.initial, !initial.isEmpty {
             try Scheduling.applyAffinity(initial, field: "process.execCPUAffinity.initial")
-        }
-    }
-
-    /// The final CPU affinity, right before exec.
-    func applyFinalAffinity() throws {
-        if let final = process.execCPUAffinity?.final, !final.isEmpty {
-            try Scheduling.applyAffinity(final, field: "process.execCPUAffinity.final")
         }
     }
 
@@ -107,11 +175,9 @@ struct ProcessSetup {
             ambient: try mask(caps?.ambient, "ambient"))
     }
 
-    /// Drops the bounding set, switches to the configured user and groups keeping the
-    /// capabilities across the switch, then sets the effective, permitted, inheritable
-    /// and ambient sets.
-    func applyIdentity() throws {
-        let masks = try capabilityMasks()
+    /// Drops the bounding set and switches to the configured user and groups, keeping the
+    /// permitted capabilities across the switch for `finish`.
+    func switchUser(_ masks: CapabilityMasks) throws {
         try step("dropping bounding capabilities") { try Capabilities.limitBounding(to: masks.bounding) }
         let PR_SET_KEEPCAPS = Prctl.setKeepCaps
         try Processes.prctl(PR_SET_KEEPCAPS, 1, step: "prctl(PR_SET_KEEPCAPS)")
@@ -123,6 +189,10 @@ struct ProcessSetup {
         try check(hako_setresgid(user.gid, user.gid, user.gid), "setresgid \(user.gid)")
         try check(hako_setresuid(user.uid, user.uid, user.uid), "setresuid \(user.uid)")
         try Processes.prctl(PR_SET_KEEPCAPS, 0, step: "prctl(PR_SET_KEEPCAPS)")
+    }
+
+    /// Sets the effective, permitted, inheritable and ambient sets.
+    func applyCapabilities(_ masks: CapabilityMasks) throws {
         try step("setting capabilities") {
             try Capabilities.set(effective: masks.effective, permitted: masks.permitted, inheritable: masks.inheritable)
             // The kernel allows only ambient capabilities that are both permitted and

@@ -218,7 +218,7 @@ struct RootfsBuilder {
         defer { root.close() }
         for path in spec.linux?.readonlyPaths ?? [] {
             try step("making \(path) read-only") {
-                guard let fd = try? root.open(path) else { return }
+                guard let fd = try openExisting(path, in: root) else { return }
                 defer { close(fd) }
                 try Mounts.mount(source: procFD(fd), target: procFD(fd), type: nil, flags: MountFlag.bind | MountFlag.recursive)
                 let mounted = try root.open(path)
@@ -228,7 +228,7 @@ struct RootfsBuilder {
         }
         for path in spec.linux?.maskedPaths ?? [] {
             try step("masking \(path)") {
-                guard let fd = try? root.open(path) else { return }
+                guard let fd = try openExisting(path, in: root) else { return }
                 defer { close(fd) }
                 if Files.isDirectory(procFD(fd)) {
                     try Mounts.mount(source: "tmpfs", target: procFD(fd), type: "tmpfs", flags: MountFlag.readOnly)
@@ -241,6 +241,17 @@ struct RootfsBuilder {
             try step("making the rootfs read-only") {
                 try remountBind("/", flags: MountFlag.readOnly, cleared: 0)
             }
+        }
+    }
+
+    /// A masked or read-only path, or nil when the rootfs has no such path, which is no
+    /// error (runc's rule: the default lists name files not every kernel has). Any other
+    /// failure is one: a mask must never go missing without a word.
+    func openExisting(_ path: String, in root: SecureRoot) throws -> Int32? {
+        do {
+            return try root.open(path)
+        } catch where error.errno == ENOENT {
+            return nil
         }
     }
 

@@ -50,11 +50,29 @@ enum Scheduling {
 
     /// Sets the CPU affinity from a list such as "0-3,7".
     static func applyAffinity(_ list: String, field: String) throws {
-        let cpus = try parseList(list, field: field)
-        var mask = [UInt8](repeating: 0, count: max(8, ((cpus.max() ?? 0) / 64 + 1) * 8))
-        for cpu in cpus { mask[cpu / 8] |= 1 << UInt8(cpu % 8) }
-        if hako_sched_setaffinity_self(mask, mask.count) != 0 {
-            throw RuntimeError("setting \(field) \"\(list)\"", SysError("sched_setaffinity", errno: errno))
+        try Affinity(list, field: field).apply()
+    }
+
+    /// A CPU list parsed into sched_setaffinity(2)'s mask, so that a list the config gets
+    /// wrong fails before the moment it is applied.
+    struct Affinity {
+        let list: String
+        let field: String
+        let mask: [UInt8]
+
+        init(_ list: String, field: String) throws {
+            let cpus = try Scheduling.parseList(list, field: field)
+            var mask = [UInt8](repeating: 0, count: max(8, ((cpus.max() ?? 0) / 64 + 1) * 8))
+            for cpu in cpus { mask[cpu / 8] |= 1 << UInt8(cpu % 8) }
+            self.list = list
+            self.field = field
+            self.mask = mask
+        }
+
+        func apply() throws {
+            if hako_sched_setaffinity_self(mask, mask.count) != 0 {
+                throw RuntimeError("setting \(field) \"\(list)\"", SysError("sched_setaffinity", errno: errno))
+            }
         }
     }
 

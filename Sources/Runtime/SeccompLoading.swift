@@ -6,7 +6,9 @@ import Seccomp
 /// Loading a compiled filter in a child of main, and handing main the notify listener fd
 /// when the profile has SCMP_ACT_NOTIFY rules (main passes it on to listenerPath).
 enum SeccompLoading {
-    static func load(_ program: SeccompProgram, channel: Channel) throws {
+    /// - Parameter channel: the channel to main, which forwards the listener; nil once
+    ///   main is gone (init after `start`), which only a filter without notify rules allows.
+    static func load(_ program: SeccompProgram, channel: Channel?) throws {
         let listener: Int32?
         do {
             listener = try program.load()
@@ -15,6 +17,7 @@ enum SeccompLoading {
         }
         guard let listener else { return }
         defer { close(listener) }
+        guard let channel else { throw RuntimeError("loading linux.seccomp: no one to take the notify listener") }
         try channel.send(.seccompListener, attaching: listener)
         try channel.expect(.seccompListenerSent)
     }

@@ -18,10 +18,11 @@ public enum Signals {
     static var realtimeMin: Int32 { __libc_current_sigrtmin() }
     static var realtimeMax: Int32 { __libc_current_sigrtmax() }
 
-    /// Parses a signal given by name (with or without "SIG") or number.
+    /// Parses a signal given by name (with or without "SIG") or number. 0 is no signal, only
+    /// the check that the process exists, which kill(1) and runc accept as a liveness probe.
     public static func parse(_ text: String) throws(RuntimeError) -> Int32 {
         if let number = Int32(text) {
-            guard number > 0 && number <= realtimeMax else { throw RuntimeError("invalid signal \"\(text)\"") }
+            guard number >= 0 && number <= realtimeMax else { throw RuntimeError("invalid signal \"\(text)\"") }
             return number
         }
         var name = text.uppercased()

@@ -69,8 +69,33 @@ enum RuncLog {
     /// (where engines look for it).
     static func fail(_ message: String, logger: Logger, hasLogFile: Bool) {
         if hasLogFile { logger.error("\(message)") }
-        let line = "hako: \(message)\n"
+        let line = "hako: \(TerminalText.escaped(message))\n"
         _ = line.withCString { write(2, $0, strlen($0)) }
+    }
+}
+
+/// Text for a terminal: an error is one line, and what it quotes (an id, a path, a child's
+/// message) can neither break it nor send escape sequences to the caller's terminal.
+enum TerminalText {
+    /// Control characters (C0, DEL and C1) as escapes: "\n", "\t", "\r", else "\xNN" or
+    /// "\u{NN}"; everything else as it is.
+    static func escaped(_ text: String) -> String {
+        var out = ""
+        for scalar in text.unicodeScalars {
+            switch scalar.value {
+            case 0x0a: out += "\\n"
+            case 0x09: out += "\\t"
+            case 0x0d: out += "\\r"
+            case 0..<0x20, 0x7f:
+                let hex = String(scalar.value, radix: 16)
+                out += "\\x" + (hex.count < 2 ? "0" : "") + hex
+            case 0x80..<0xa0:
+                out += "\\u{" + String(scalar.value, radix: 16) + "}"
+            default:
+                out.unicodeScalars.append(scalar)
+            }
+        }
+        return out
     }
 }
 
