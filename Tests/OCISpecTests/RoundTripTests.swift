@@ -4,7 +4,7 @@ import Testing
 
 @Suite("Round trip")
 struct RoundTripTests {
-    static let configFixtures = ["runc-spec", "runc-spec-rootless", "full", "podman", "config-1.3"]
+    static let configFixtures = ["runc-spec", "runc-spec-rootless", "full", "podman", "config-1.3", "runtime-tools-generate"]
 
     @Test("decode, encode, decode gives an equal Spec", arguments: configFixtures)
     func specRoundTrip(name: String) throws {

@@ -1,0 +1,299 @@
+import Foundation
+import LinuxSys
+import OCISpec
+import Testing
+
+/// Configs hako did not write: the OCI runtime-tools generator's default config (kept as
+/// `oci-runtime-tool generate` printed it, in Tests/OCISpecTests/Fixtures), whose seccomp
+/// profile is a 2016-era allow list with EPERM for everything else, and namespace layouts
+/// that engines and the runtime-tools suite use.
+@Suite("configs from other tools", .enabled(if: Runner.isRoot, "needs root"))
+struct ForeignConfigTests {
+    /// The generator's config, with the test's command and its leftover marker.
+    static func generatedSpec(args: [String], id: String) throws -> Spec {
+        let path = Runner.packageRoot + "/Tests/OCISpecTests/Fixtures/runtime-tools-generate.json"
+        var spec = try Spec.decode(Data(contentsOf: URL(fileURLWithPath: path)))
+        spec.process?.args = args
+        let env = spec.process?.env ?? []
+        spec.process?.env = env + ["HAKO_TEST_MARKER=\(id)"]
+        return spec
+    }
+
+    static func bundle(args: [String]) throws -> TestBundle {
+        let bundle = try TestBundle(args: args)
+        bundle.spec = try generatedSpec(args: args, id: bundle.id)
+        return bundle
+    }
+
+    @Test("the fixture's profile refuses what hako's own setup uses, with EPERM")
+    func fixtureIsOld() throws {
+        let spec = try Self.generatedSpec(args: ["true"], id: "x")
+        let seccomp = try #require(spec.linux?.seccomp)
+        #expect(seccomp.defaultAction == "SCMP_ACT_ERRNO")
+        #expect(seccomp.defaultErrnoRet == nil)
+        let allowed = Set(seccomp.syscalls?.flatMap(\.names) ?? [])
+        for name in ["close_range", "clone3", "openat2", "pidfd_open", "pidfd_send_signal", "faccessat2", "epoll_pwait2",
+                     "mount_setattr", "open_tree", "move_mount", "setns", "unshare", "mount", "pivot_root"] {
+            #expect(!allowed.contains(name), "\(name)")
+        }
+    }
+
+    @Test("run under the generator's seccomp profile, with and without noNewPrivileges", arguments: [false, true])
+    func runUnderOldProfile(noNewPrivileges: Bool) throws {
+        let bundle = try Self.bundle(args: ["sh", "-c", "echo hello from $(hostname); ls /proc/self/fd | wc -l"])
+        bundle.spec.process?.noNewPrivileges = noNewPrivileges
+        let result = try bundle.run()
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.hasPrefix("hello from mrsdalloway\n"), "\(result.stdout)")
+        bundle.expectNothingLeft()
+    }
+
+    @Test("startContainer hooks run before the container's filter is loaded")
+    func hookBeforeFilter() throws {
+        let bundle = try Self.bundle(args: ["true"])
+        // The hook fails if it finds itself under a filter (Seccomp: 2 in its status).
+        bundle.spec.hooks = Hooks(startContainer: [Hook(path: "/bin/sh", args: ["sh", "-c", "grep -q 'Seccomp:\t0' /proc/self/status"])])
+        let result = try bundle.run()
+        #expect(result.status == 0, "\(result.stderr)")
+        bundle.expectNothingLeft()
+    }
+
+    @Test("exec, and exec with a terminal, under the generator's seccomp profile")
+    func execUnderOldProfile() throws {
+        let bundle = try Self.bundle(args: ["sleep", "600"])
+        #expect(try bundle.run(["--detach"]).status == 0)
+        defer {
+            _ = try? bundle.hako(["delete", "--force", bundle.id])
+            bundle.expectNothingLeft()
+        }
+        let exec = try bundle.hako(["exec", bundle.id, "sh", "-c", "echo exec-ok; grep Seccomp: /proc/self/status"])
+        #expect(exec.status == 0, "\(exec.stderr)")
+        #expect(exec.stdout.contains("exec-ok"))
+        #expect(exec.stdout.contains("Seccomp:\t2"), "the exec'd process runs under the filter: \(exec.stdout)")
+
+        let console = try ConsoleSocket()
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: Runner.binary)
+        process.arguments = ["--root", bundle.root, "exec", "--tty", "--console-socket", console.path, bundle.id, "sh", "-c", "tty; echo done"]
+        process.standardInput = FileHandle(forReadingAtPath: "/dev/null")
+        try process.run()
+        let (master, _) = try console.receiveMaster()
+        defer { close(master) }
+        let output = readUntil(master, marker: "done")
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+        #expect(output.contains("/dev/pts/"), "\(output)")
+    }
+
+    @Test("run with a terminal under the generator's seccomp profile")
+    func terminalUnderOldProfile() throws {
+        let bundle = try Self.bundle(args: ["sh", "-c", "tty"])
+        bundle.spec.process?.terminal = true
+        let result = try bundle.run()
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("/dev/pts/0"), "\(result.stdout)")
+        bundle.expectNothingLeft()
+    }
+
+    @Test("a user namespace under the generator's seccomp profile, run and exec")
+    func userNamespaceUnderOldProfile() throws {
+        let bundle = try Self.bundle(args: ["sleep", "600"])
+        bundle.spec.linux?.namespaces?.append(LinuxNamespace(type: "user"))
+        bundle.spec.linux?.uidMappings = [LinuxIDMapping(containerID: 0, hostID: 200_000, size: 65536)]
+        bundle.spec.linux?.gidMappings = [LinuxIDMapping(containerID: 0, hostID: 200_000, size: 65536)]
+        try FileManager.default.setAttributes([.ownerAccountID: 200_000, .groupOwnerAccountID: 200_000], ofItemAtPath: bundle.rootfs)
+        #expect(try bundle.run(["--detach"]).status == 0)
+        defer {
+            _ = try? bundle.hako(["delete", "--force", bundle.id])
+            bundle.expectNothingLeft()
+        }
+        let exec = try bundle.hako(["exec", bundle.id, "cat", "/proc/self/uid_map"])
+        #expect(exec.status == 0, "\(exec.stderr)")
+        #expect(exec.stdout.contains("200000"), "\(exec.stdout)")
+    }
+
+    // MARK: namespaces
+
+    /// A process in new namespaces of the given kinds, as the runtime-tools suite makes
+    /// one with unshare(1); killed (with its child) when the test ends.
+    final class NamespaceHolder {
+        let process = Process()
+        var childPid: Int32 = 0
+
+        init(_ flags: [String]) throws {
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/unshare")
+            process.arguments = flags + ["--fork", "sleep", "600"]
+            try process.run()
+            // unshare forks sleep into the new namespaces: wait for the child.
+            for _ in 0..<200 {
+                if let text = try? String(contentsOfFile: "/proc/\(process.processIdentifier)/task/\(process.processIdentifier)/children", encoding: .utf8),
+                   let pid = Int32(text.split(separator: " ").first ?? "") {
+                    childPid = pid
+                    break
+                }
+                usleep(10_000)
+            }
+        }
+
+        func path(_ ns: String) -> String { "/proc/\(childPid)/ns/\(ns)" }
+
+        deinit {
+            if childPid > 0 { kill(childPid, SIGKILL) }
+            process.terminate()
+            process.waitUntilExit()
+        }
+    }
+
+    @Test("a mount namespace joined by path: the container runs in it, rootfs and all")
+    func joinMountNamespace() throws {
+        let holder = try NamespaceHolder(["--mount"])
+        #expect(holder.childPid > 0)
+        let bundle = try Self.bundle(args: ["sleep", "600"])
+        let namespaces = bundle.spec.linux?.namespaces ?? []
+        bundle.spec.linux?.namespaces = namespaces.map {
+            $0.type == "mount" ? LinuxNamespace(type: "mount", path: holder.path("mnt")) : $0
+        }
+        #expect(try bundle.run(["--detach"]).status == 0)
+        defer {
+            _ = try? bundle.hako(["delete", "--force", bundle.id])
+            bundle.expectNothingLeft()
+        }
+        let pid = try #require(bundle.state()?["pid"] as? Int)
+        #expect(Namespaces.inode("/proc/\(pid)/ns/mnt") == Namespaces.inode(holder.path("mnt")))
+        let exec = try bundle.hako(["exec", bundle.id, "sh", "-c", "ls /bin/busybox && grep -c ' /proc ' /proc/self/mountinfo"])
+        #expect(exec.status == 0, "\(exec.stderr)")
+        #expect(exec.stdout == "/bin/busybox\n1\n", "\(exec.stdout)")
+    }
+
+    @Test("a uts namespace joined by path takes the config's hostname")
+    func joinUtsNamespaceWithHostname() throws {
+        let holder = try NamespaceHolder(["--uts"])
+        let bundle = try Self.bundle(args: ["hostname"])
+        let namespaces = bundle.spec.linux?.namespaces ?? []
+        bundle.spec.linux?.namespaces = namespaces.map {
+            $0.type == "uts" ? LinuxNamespace(type: "uts", path: holder.path("uts")) : $0
+        }
+        let result = try bundle.run()
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout == "mrsdalloway\n")
+        // Set in the joined namespace, not somewhere of hako's own.
+        let seen = try Runner.run(["--target", "\(holder.childPid)", "--uts", "hostname"], executable: "/usr/bin/nsenter")
+        #expect(seen.stdout == "mrsdalloway\n", "\(seen.stdout) \(seen.stderr)")
+        bundle.expectNothingLeft()
+    }
+
+    @Test("hostname without a uts namespace of the container's own is refused")
+    func hostnameWithoutUtsNamespace() throws {
+        let bundle = try Self.bundle(args: ["true"])
+        bundle.spec.linux?.namespaces?.removeAll { $0.type == "uts" }
+        let result = try bundle.run()
+        #expect(result.status != 0)
+        #expect(result.stderr.contains("hostname: setting the hostname needs the container's own uts namespace"), "\(result.stderr)")
+        bundle.expectNothingLeft()
+    }
+
+    @Test("no mount namespace: the container shares the runtime's mount namespace and root")
+    func noMountNamespace() throws {
+        let marker = try Scratch.directory("shared-root")
+        defer { try? FileManager.default.removeItem(atPath: marker) }
+        try "on the host\n".write(toFile: marker + "/file", atomically: true, encoding: .utf8)
+        let bundle = try Self.bundle(args: ["/bin/busybox", "sh", "-c", "cat \(marker)/file; readlink /proc/self/ns/mnt"])
+        bundle.spec.linux?.namespaces?.removeAll { $0.type == "mount" }
+        bundle.spec.mounts = []
+        let result = try bundle.run()
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.hasPrefix("on the host\n"), "\(result.stdout)")
+        let hostMountNamespace = Namespaces.inode("/proc/self/ns/mnt").map { "mnt:[\($0)]\n" } ?? "?"
+        #expect(result.stdout.hasSuffix(hostMountNamespace), "\(result.stdout)")
+        bundle.expectNothingLeft()
+    }
+
+    @Test("no mount namespace: mounts, masks, read-only paths and devices are refused by name",
+          arguments: ["mounts", "linux.maskedPaths", "linux.readonlyPaths", "root.readonly"])
+    func noMountNamespaceRefusals(field: String) throws {
+        let bundle = try Self.bundle(args: ["true"])
+        bundle.spec.linux?.namespaces?.removeAll { $0.type == "mount" }
+        if field != "mounts" { bundle.spec.mounts = [] }
+        switch field {
+        case "linux.maskedPaths": bundle.spec.linux?.maskedPaths = ["/proc/kcore"]
+        case "linux.readonlyPaths": bundle.spec.linux?.readonlyPaths = ["/proc/sys"]
+        case "root.readonly": bundle.spec.root?.readonly = true
+        default: break
+        }
+        let result = try bundle.run()
+        #expect(result.status != 0)
+        #expect(result.stderr.contains("\(field): "), "\(result.stderr)")
+        #expect(result.stderr.contains("needs the container's own mount namespace"), "\(result.stderr)")
+        bundle.expectNothingLeft()
+    }
+
+    // MARK: smaller findings
+
+    @Test("kill with signal 0 probes a live container and fails on a stopped one")
+    func killZero() throws {
+        let bundle = try TestBundle(args: ["sleep", "600"])
+        #expect(try bundle.run(["--detach"]).status == 0)
+        let live = try bundle.hako(["kill", bundle.id, "0"])
+        #expect(live.status == 0, "\(live.stderr)")
+        #expect((try bundle.state())?["status"] as? String == "running")
+        #expect(try bundle.hako(["kill", bundle.id, "KILL"]).status == 0)
+        #expect(try eventually { (try bundle.state())?["status"] as? String == "stopped" })
+        let stopped = try bundle.hako(["kill", bundle.id, "0"])
+        #expect(stopped.status != 0)
+        #expect(try bundle.hako(["delete", bundle.id]).status == 0)
+        bundle.expectNothingLeft()
+    }
+
+    @Test("control characters in an id are escaped: the error is one line without terminal escapes",
+          arguments: ["bad\nid", "bad\u{1b}[31mred", "tab\there"])
+    func controlCharactersEscaped(id: String) throws {
+        let root = try Scratch.directory("root")
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        for command in [["state", id], ["kill", id, "0"], ["delete", id]] {
+            let result = try Runner.run(["--root", root] + command)
+            #expect(result.status != 0)
+            #expect(result.stderr.hasPrefix("hako: "))
+            #expect(result.stderr.filter { $0 == "\n" }.count == 1 && result.stderr.hasSuffix("\n"), "\(command): \(result.stderr.debugDescription)")
+            #expect(!result.stderr.contains("\u{1b}"), "\(command): \(result.stderr.debugDescription)")
+        }
+        let bundle = try TestBundle(args: ["true"])
+        let create = try Runner.run(["--root", root, "create", "--bundle", bundle.path, id])
+        #expect(create.status != 0)
+        #expect(create.stderr.filter { $0 == "\n" }.count == 1 && !create.stderr.contains("\u{1b}"), "\(create.stderr.debugDescription)")
+    }
+
+    @Test("root.path that resolves to the host's / is refused by name")
+    func rootSymlinkToSlash() throws {
+        let bundle = try TestBundle(args: ["true"])
+        try FileManager.default.createSymbolicLink(atPath: bundle.path + "/hostroot", withDestinationPath: "/")
+        bundle.spec.root?.path = "hostroot"
+        let result = try bundle.run()
+        #expect(result.status != 0)
+        #expect(result.stderr.contains("root.path: \(bundle.path)/hostroot resolves to the host's root / (through a symlink)"), "\(result.stderr)")
+        bundle.expectNothingLeft()
+    }
+
+    @Test("a masked or read-only path that fails for another reason than ENOENT fails the container by name",
+          arguments: [true, false])
+    func maskFailureIsAnError(masked: Bool) throws {
+        let bundle = try TestBundle(args: ["true"])
+        // A path through a regular file: ENOTDIR, not "no such file".
+        if masked {
+            bundle.spec.linux?.maskedPaths = ["/proc/kcore", "/etc/passwd/inside"]
+        } else {
+            bundle.spec.linux?.readonlyPaths = ["/etc/passwd/inside"]
+        }
+        let result = try bundle.run()
+        #expect(result.status != 0)
+        let verb = masked ? "masking" : "making"
+        #expect(result.stderr.contains("\(verb) /etc/passwd/inside"), "\(result.stderr)")
+        #expect(result.stderr.contains("Not a directory"), "\(result.stderr)")
+        bundle.expectNothingLeft()
+        // A path the rootfs does not have is no error (the default lists name such files).
+        bundle.spec.linux?.maskedPaths = ["/proc/no-such-file", "/no/such/dir"]
+        bundle.spec.linux?.readonlyPaths = ["/no-such-dir"]
+        let missing = try bundle.run()
+        #expect(missing.status == 0, "\(missing.stderr)")
+        bundle.expectNothingLeft()
+    }
+}
