@@ -132,9 +132,8 @@ struct ContainerChildren {
                                    inUserNamespace: inUserNamespace)
         rootfs.idmappedTree = { try channel.requestIDMappedTree($0) }
         // A mount namespace created or joined gets the rootfs set up in it, as runc does;
-        // without one the container shares the runtime's mount namespace, and with it the
-        // runtime's root: nothing is mounted, and root.path is not entered (runc's rule;
-        // makePlan refuses what would need mounts, masks and read-only paths).
+        // without one the container shares the runtime's: nothing is mounted in it, and the
+        // process is jailed in root.path (see checkSharedMountNamespace).
         let hasMountNamespace = plan.namespaces.has(.mount)
         if hasMountNamespace {
             try rootfs.prepare()
@@ -154,6 +153,8 @@ struct ContainerChildren {
         }
         if hasMountNamespace {
             try rootfs.pivot(noPivot: plan.options.noPivot)
+        } else {
+            try RootfsBuilder.jail(in: plan.rootfs)
         }
         if plan.process.terminal == true {
             try step("setting up the console") { try Console.setUp(socket: consoleSocket, size: plan.process.consoleSize) }

@@ -53,6 +53,9 @@ extension Container {
         let plan = try makePlan(options: options, spec: spec, configBytes: spec == loaded.spec ? loaded.bytes : nil,
                                 bundle: bundle, store: store)
 
+        if !plan.namespaces.has(.mount), let mounts = spec.mounts, !mounts.isEmpty {
+            logger.warning("mounts: \(mounts.count) not mounted: the container has no mount namespace of its own, and they would change the host's")
+        }
         let lock = try store.claim(options.id)
         defer { lock.release() }
         var creation = Creation(plan: plan, logger: logger, lockFD: lock.fd)
@@ -139,17 +142,17 @@ extension Container {
 }
 
 /// Without a mount namespace in linux.namespaces, the container inherits the runtime's
-/// (runtime-spec: a namespace type not listed is inherited), and runc then sets up no rootfs:
-/// the process runs in the host's mount namespace and root. Whatever would have to mount in
-/// it would change the host, so it is refused rather than skipped.
+/// (runtime-spec: a namespace type not listed is inherited). Nothing is mounted there, since
+/// every mount would land in the host's namespace (runc 1.1 mounted them there; runc 1.2 and
+/// later skip the rootfs altogether), and the process is jailed in root.path with chroot(2),
+/// as runc 1.1 does, so that root.path stays the container's root. What protects the host
+/// and needs mounts (masked and read-only paths, a read-only root) or device nodes is refused
+/// rather than silently missing; `mounts` are reported as not mounted.
 func checkSharedMountNamespace(_ spec: Spec, namespaces: NamespacePlan) throws {
     guard !namespaces.has(.mount) else { return }
     let reason = "needs the container's own mount namespace (without one, the container shares the host's)"
     if !(spec.linux?.maskedPaths ?? []).isEmpty { throw RuntimeError("linux.maskedPaths: masking \(reason)") }
     if !(spec.linux?.readonlyPaths ?? []).isEmpty { throw RuntimeError("linux.readonlyPaths: read-only paths \(reason)") }
-    if let mounts = spec.mounts, !mounts.isEmpty {
-        throw RuntimeError("mounts: mounting \(mounts[0].destination) \(reason)")
-    }
     if spec.root?.readonly == true { throw RuntimeError("root.readonly: a read-only rootfs \(reason)") }
     if !(spec.linux?.devices ?? []).isEmpty { throw RuntimeError("linux.devices: creating devices \(reason)") }
 }

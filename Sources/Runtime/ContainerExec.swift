@@ -72,7 +72,11 @@ extension Container {
         let pidfd = try openInit()
         defer { close(pidfd) }
         do {
-            return try Execution(container: self, options: options, namespaces: plan, seccomp: seccomp, paused: paused).run()
+            // Without a mount namespace of its own the container's root is init's chroot,
+            // which joining namespaces does not give: the process enters it as init did.
+            let sharesMountNamespace = !(try state.config.linux?.namespaces ?? []).contains { $0.kind == .mount }
+            let root = sharesMountNamespace ? "/proc/\(state.pid)/root" : nil
+            return try Execution(container: self, options: options, namespaces: plan, seccomp: seccomp, paused: paused, chrootTo: root).run()
         } catch {
             throw RuntimeError("exec in container \"\(id)\"", error)
         }
@@ -89,6 +93,8 @@ struct Execution {
     let seccomp: SeccompProgram?
     /// The container is paused (with --ignore-paused): the process freezes on joining.
     let paused: Bool
+    /// init's root, for a container that has no mount namespace of its own (chroot).
+    let chrootTo: String?
 
     var lowestPrivateFD: Int32 { 3 + Int32(options.preserveFds) }
 
@@ -218,6 +224,12 @@ struct Execution {
             // caller's); it joins that namespace itself.
             let cgroup2 = entry?.cgroup2FD ?? -1
             let cgroupNamespace = try namespaces.joinAll(except: cgroup2 >= 0 ? .cgroup : nil)
+            if let chrootTo {
+                try step("entering the container's root \(chrootTo)") {
+                    try check(chroot(chrootTo), "chroot", path: chrootTo)
+                    try check(chdir("/"), "chdir", path: "/")
+                }
+            }
             let (pid, inCgroup2) = try entry?.fork() ?? (try Processes.fork(), true)
             if pid == 0 {
                 do {

@@ -244,6 +244,15 @@ struct RootfsBuilder {
         }
     }
 
+    /// Without a mount namespace of the container's own: chroot(2) into the rootfs, the
+    /// only way to make it the process's root without mounting in the host's namespace.
+    static func jail(in rootfs: String) throws {
+        try step("entering the rootfs \(rootfs) (no mount namespace: chroot)") {
+            try check(chroot(rootfs), "chroot", path: rootfs)
+            try check(chdir("/"), "chdir", path: "/")
+        }
+    }
+
     /// A masked or read-only path, or nil when the rootfs has no such path, which is no
     /// error (runc's rule: the default lists name files not every kernel has). Any other
     /// failure is one: a mask must never go missing without a word.

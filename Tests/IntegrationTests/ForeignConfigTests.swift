@@ -192,33 +192,40 @@ struct ForeignConfigTests {
         bundle.expectNothingLeft()
     }
 
-    @Test("no mount namespace: the container shares the runtime's mount namespace and root")
+    @Test("no mount namespace: the container shares the runtime's mount namespace, jailed in root.path, nothing mounted")
     func noMountNamespace() throws {
-        let marker = try Scratch.directory("shared-root")
-        defer { try? FileManager.default.removeItem(atPath: marker) }
-        try "on the host\n".write(toFile: marker + "/file", atomically: true, encoding: .utf8)
-        let bundle = try Self.bundle(args: ["/bin/busybox", "sh", "-c", "cat \(marker)/file; readlink /proc/self/ns/mnt"])
+        let bundle = try Self.bundle(args: ["sleep", "600"])
         bundle.spec.linux?.namespaces?.removeAll { $0.type == "mount" }
-        bundle.spec.mounts = []
-        let result = try bundle.run()
-        #expect(result.status == 0, "\(result.stderr)")
-        #expect(result.stdout.hasPrefix("on the host\n"), "\(result.stdout)")
-        let hostMountNamespace = Namespaces.inode("/proc/self/ns/mnt").map { "mnt:[\($0)]\n" } ?? "?"
-        #expect(result.stdout.hasSuffix(hostMountNamespace), "\(result.stdout)")
-        bundle.expectNothingLeft()
+        try "in the rootfs\n".write(toFile: bundle.rootfs + "/marker", atomically: true, encoding: .utf8)
+        let run = try bundle.run(["--detach"])
+        #expect(run.status == 0, "\(run.stderr)")
+        // The generator's config mounts proc, /dev and more: said, not done.
+        #expect(run.stderr.contains("not mounted: the container has no mount namespace of its own"), "\(run.stderr)")
+        defer {
+            _ = try? bundle.hako(["delete", "--force", bundle.id])
+            bundle.expectNothingLeft()
+        }
+        let pid = try #require(bundle.state()?["pid"] as? Int)
+        #expect(Namespaces.inode("/proc/\(pid)/ns/mnt") == Namespaces.inode("/proc/self/ns/mnt"))
+        let root = try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/root")
+        #expect(root == URL(fileURLWithPath: bundle.rootfs).resolvingSymlinksInPath().path, "\(root)")
+        #expect(bundle.leftoverMounts().isEmpty, "\(bundle.leftoverMounts())")
+        // exec'd processes share init's root too.
+        let exec = try bundle.hako(["exec", bundle.id, "sh", "-c", "cat /marker; ls /proc | wc -l"])
+        #expect(exec.status == 0, "\(exec.stderr)")
+        #expect(exec.stdout == "in the rootfs\n0\n", "\(exec.stdout)")
     }
 
-    @Test("no mount namespace: mounts, masks, read-only paths and devices are refused by name",
-          arguments: ["mounts", "linux.maskedPaths", "linux.readonlyPaths", "root.readonly"])
+    @Test("no mount namespace: masks, read-only paths, a read-only root and devices are refused by name",
+          arguments: ["linux.maskedPaths", "linux.readonlyPaths", "root.readonly", "linux.devices"])
     func noMountNamespaceRefusals(field: String) throws {
         let bundle = try Self.bundle(args: ["true"])
         bundle.spec.linux?.namespaces?.removeAll { $0.type == "mount" }
-        if field != "mounts" { bundle.spec.mounts = [] }
         switch field {
         case "linux.maskedPaths": bundle.spec.linux?.maskedPaths = ["/proc/kcore"]
         case "linux.readonlyPaths": bundle.spec.linux?.readonlyPaths = ["/proc/sys"]
         case "root.readonly": bundle.spec.root?.readonly = true
-        default: break
+        default: bundle.spec.linux?.devices = [LinuxDevice(path: "/dev/fuse", type: "c", major: 10, minor: 229)]
         }
         let result = try bundle.run()
         #expect(result.status != 0)
