@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Runs a command on which some system calls fail with ENOSYS, as on a kernel too old to have
-them or under a seccomp profile that refuses them (Docker's default one refuses clone3).
+them or under a seccomp profile that refuses them (Docker's default one refuses clone3), or
+with another errno, as older profiles refuse them (EPERM).
 
-usage: without-syscalls.py [--open PATH] NUMBER[,NUMBER...] COMMAND [ARGUMENT...]
+usage: without-syscalls.py [--open PATH] [--errno N] NUMBER[,NUMBER...] COMMAND [ARGUMENT...]
 
 The numbers are those of the calls (clone3 is 435, close_range 436, openat2 437 on x86_64 and
 arm64). A seccomp filter is installed, which needs CAP_SYS_ADMIN or no_new_privs; this runs as
@@ -25,8 +26,12 @@ def instruction(code, jt, jf, k):
 
 def main():
     arguments = sys.argv[1:]
-    if arguments[:1] == ["--open"] and len(arguments) > 1:
-        os.set_inheritable(os.open(arguments[1], os.O_RDONLY), True)
+    errno = ENOSYS
+    while arguments[:1] in (["--open"], ["--errno"]) and len(arguments) > 1:
+        if arguments[0] == "--open":
+            os.set_inheritable(os.open(arguments[1], os.O_RDONLY), True)
+        else:
+            errno = int(arguments[1])
         arguments = arguments[2:]
     if len(arguments) < 2:
         sys.exit(__doc__)
@@ -36,7 +41,7 @@ def main():
     for index, number in enumerate(numbers):
         program += instruction(BPF_JEQ_K, len(numbers) - index, 0, number)
     program += instruction(BPF_RET_K, 0, 0, SECCOMP_RET_ALLOW)
-    program += instruction(BPF_RET_K, 0, 0, SECCOMP_RET_ERRNO | ENOSYS)
+    program += instruction(BPF_RET_K, 0, 0, SECCOMP_RET_ERRNO | errno)
     buffer = ctypes.create_string_buffer(program, len(program))
     fprog = struct.pack("HxxxxxxP", len(program) // 8, ctypes.addressof(buffer))
     libc = ctypes.CDLL(None, use_errno=True)
