@@ -131,6 +131,14 @@ public enum Files {
         }
     }
 
+    /// The bytes written to a pipe or FIFO and not yet read (FIONREAD).
+    public static func unreadBytes(_ fd: Int32, path: String? = nil) throws(SysError) -> Int {
+        var count: Int32 = 0
+        let FIONREAD: UInt = 0x541B
+        try check(hako_ioctl_ptr(fd, FIONREAD, &count), "ioctl(FIONREAD)", path: path)
+        return Int(count)
+    }
+
     /// getcwd(3). glibc reports a directory outside the caller's root (the kernel's
     /// "(unreachable)" prefix) as ENOENT.
     public static func currentDirectory() throws(SysError) -> String {

@@ -4,6 +4,37 @@ import Glibc
 import LinuxSys
 
 extension Container {
+    /// Waits until init has exec'd the container process (or died) after `start` wrote to
+    /// the barrier: init holds the FIFO open read-write and close-on-exec, so once init has
+    /// read the byte, a reader of ours sees end of file (POLLHUP) when init's descriptor goes,
+    /// that is at execve(2). Bounded: a slow startContainer hook or a frozen init make start
+    /// go on with a warning rather than hang.
+    func awaitExec(fifoPath: String, releasedThrough writer: Int32, warn: (String) -> Void) {
+        // Each startContainer hook may take its timeout (30 s counted for one without).
+        let hookTime = (state.hooks?.startContainer ?? []).reduce(0) { $0 + ($1.timeout ?? 30) }
+        let deadline = Clock.monotonicMilliseconds() + Int64(10 + hookTime) * 1000
+        let reader = open(fifoPath, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
+        guard reader >= 0 else { return }
+        defer { close(reader) }
+        // First the byte must have been taken by init, or ours would be read back.
+        while (try? Files.unreadBytes(reader, path: fifoPath)) ?? 0 > 0 {
+            if Clock.monotonicMilliseconds() > deadline || !initIsAlive { return }
+            usleep(200)
+        }
+        var entry = pollfd(fd: reader, events: Int16(POLLIN), revents: 0)
+        while true {
+            let left = deadline - Clock.monotonicMilliseconds()
+            if left <= 0 {
+                warn("poststart hooks: init (pid \(state.pid)) has not exec'd the container process yet; running them anyway")
+                return
+            }
+            let ready = poll(&entry, 1, Int32(min(left, 1000)))
+            if ready > 0 && entry.revents & Int16(POLLHUP) != 0 { return }
+            if ready < 0 && errno != EINTR { return }
+            if !initIsAlive { return }
+        }
+    }
+
     /// Releases init from the start barrier so it execs the container process, then
     /// runs the poststart hooks (a failing one is logged, as runtime-spec asks).
     ///
@@ -26,15 +57,24 @@ extension Container {
             if errno == ENXIO { throw RuntimeError("cannot start container \"\(id)\": its init process is gone") }
             throw RuntimeError("opening the start barrier", SysError("open", path: fifoPath, errno: errno))
         }
-        defer { close(fd) }
+        var writer = fd
+        defer { if writer >= 0 { close(writer) } }
         do {
             try Files.writeAll(fd, [0x30], path: fifoPath)
         } catch {
             throw RuntimeError("releasing the start barrier", error)
         }
+        let poststart = state.hooks?.poststart ?? []
+        if !poststart.isEmpty {
+            // runtime-spec: poststart hooks run after the process is executed. Only then is
+            // init's end of the barrier gone (close-on-exec).
+            close(writer)
+            writer = -1
+            awaitExec(fifoPath: fifoPath, releasedThrough: fd, warn: warn)
+        }
         unlink(fifoPath)
         do {
-            try HookRunner.run(state.hooks?.poststart ?? [], kind: "poststart", state: hookState(status: .running))
+            try HookRunner.run(poststart, kind: "poststart", state: hookState(status: .running))
         } catch {
             warn("\(error)")
         }

@@ -34,6 +34,9 @@ struct ProcessSetup {
     struct Prepared {
         let executable: Executable
         let capabilities: CapabilityMasks
+        /// CAP_SYS_ADMIN kept effective beyond the process's own sets for loading the filter
+        /// without no_new_privs (0 when not needed), which `finish` drops after loading.
+        let heldForFilter: UInt64
         /// process.execCPUAffinity.final, parsed.
         let finalAffinity: Scheduling.Affinity?
         let seccomp: SeccompProgram?
@@ -72,6 +75,16 @@ struct ProcessSetup {
         try switchUser(masks)
         if !enteredAsRoot { _ = try changeDirectory(cwd, retryingAsUserOnDenial: false) }
         try verifyDirectory(cwd)
+        // The capability sets now, so that sets the kernel refuses fail `create`, not the
+        // later `start`. Without no_new_privs, loading the filter in `finish` needs
+        // CAP_SYS_ADMIN: it is kept (if the switch left it permitted) and dropped there,
+        // which cannot fail.
+        let CAP_SYS_ADMIN: UInt64 = 1 << 21
+        var held: UInt64 = 0
+        if seccomp != nil && process.noNewPrivileges != true {
+            held = try Capabilities.get().permitted & CAP_SYS_ADMIN & ~(masks.effective & masks.permitted)
+        }
+        try applyCapabilities(masks, holding: held)
         try SecurityLabels.applyOnExec(apparmorProfile: process.apparmorProfile, selinuxLabel: process.selinuxLabel)
         if process.noNewPrivileges == true {
             try Processes.prctl(Prctl.setNoNewPrivileges, 1, step: "prctl(PR_SET_NO_NEW_PRIVS)")
@@ -81,27 +94,23 @@ struct ProcessSetup {
         umask(mode_t(process.user.umask ?? 0o022))
         let executable = Executable(path: path, arguments: process.args ?? [], environment: environment)
         let final = try process.execCPUAffinity?.final.flatMap { $0.isEmpty ? nil : try Scheduling.Affinity($0, field: "process.execCPUAffinity.final") }
-        return Prepared(executable: executable, capabilities: masks, finalAffinity: final, seccomp: seccomp)
+        return Prepared(executable: executable, capabilities: masks, heldForFilter: held, finalAffinity: final, seccomp: seccomp)
     }
 
-    /// The last steps, right before execve(2): the final CPU affinity, the capability sets
-    /// and the seccomp filter, in runc's order. With no_new_privs the filter is the very
-    /// last thing; without it, loading it needs CAP_SYS_ADMIN, so it goes right before the
-    /// capabilities are set, and only capset(2) and prctl(2) run under it.
+    /// The last steps, right before execve(2): the final CPU affinity and the seccomp filter,
+    /// in runc's order. With no_new_privs the filter is the very last call; without it, it
+    /// is loaded with the CAP_SYS_ADMIN `prepare` held for it, which is then dropped, so
+    /// only capset(2) runs under it.
     func finish(_ prepared: Prepared, channel: Channel?) throws {
         try prepared.finalAffinity?.apply()
-        let noNewPrivileges = process.noNewPrivileges == true
-        if !noNewPrivileges, let seccomp = prepared.seccomp {
-            // setresuid(2) to another user cleared the effective set; the permitted one
-            // still has what the switch kept.
-            try step("raising CAP_SYS_ADMIN to load linux.seccomp") {
-                let current = try Capabilities.get()
-                try Capabilities.set(effective: current.permitted, permitted: current.permitted, inheritable: current.inheritable)
+        guard let seccomp = prepared.seccomp else { return }
+        try SeccompLoading.load(seccomp, channel: channel)
+        if prepared.heldForFilter != 0 {
+            let masks = prepared.capabilities
+            try step("dropping CAP_SYS_ADMIN after loading linux.seccomp") {
+                try Capabilities.set(effective: masks.effective, permitted: masks.permitted, inheritable: masks.inheritable)
             }
-            try SeccompLoading.load(seccomp, channel: channel)
         }
-        try applyCapabilities(prepared.capabilities)
-        if noNewPrivileges, let seccomp = prepared.seccomp { try SeccompLoading.load(seccomp, channel: channel) }
     }
 
     /// chdir(2) into the process's cwd.
@@ -192,9 +201,10 @@ struct ProcessSetup {
     }
 
     /// Sets the effective, permitted, inheritable and ambient sets.
-    func applyCapabilities(_ masks: CapabilityMasks) throws {
+    /// - Parameter holding: capabilities kept effective and permitted on top of the sets.
+    func applyCapabilities(_ masks: CapabilityMasks, holding: UInt64) throws {
         try step("setting capabilities") {
-            try Capabilities.set(effective: masks.effective, permitted: masks.permitted, inheritable: masks.inheritable)
+            try Capabilities.set(effective: masks.effective | holding, permitted: masks.permitted | holding, inheritable: masks.inheritable)
             // The kernel allows only ambient capabilities that are both permitted and
             // inheritable; runc's default spec lists ambient ones it leaves out of the
             // inheritable set, and runc skips those too.

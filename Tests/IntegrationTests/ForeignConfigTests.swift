@@ -269,6 +269,38 @@ struct ForeignConfigTests {
         #expect(create.stderr.filter { $0 == "\n" }.count == 1 && !create.stderr.contains("\u{1b}"), "\(create.stderr.debugDescription)")
     }
 
+    @Test("capability sets the kernel refuses fail create, not the later start")
+    func refusedCapabilitiesFailCreate() throws {
+        let bundle = try TestBundle(args: ["true"])
+        // An inheritable capability outside the bounding set: capset(2) refuses it (EPERM).
+        bundle.spec.process?.capabilities = LinuxCapabilities(bounding: [], effective: [], inheritable: ["CAP_CHOWN"], permitted: [], ambient: [])
+        let result = try bundle.create()
+        #expect(result.status != 0)
+        #expect(result.stderr.contains("setting capabilities: capset: Operation not permitted"), "\(result.stderr)")
+        bundle.expectNothingLeft()
+    }
+
+    @Test("poststart hooks run once the container process has been executed")
+    func poststartAfterExec() throws {
+        let bundle = try TestBundle(args: ["sleep", "600"])
+        let out = bundle.path + "/poststart-comm"
+        // The hook reads the name of the process whose pid the state gives it: "sleep" once
+        // init has exec'd, hako's name before.
+        let script = "pid=$(sed -E 's/.*\"pid\":([0-9]+).*/\\1/'); cat /proc/$pid/comm > \(out)"
+        // A slow startContainer hook keeps init from exec'ing for a while after `start`.
+        bundle.spec.hooks = Hooks(startContainer: [Hook(path: "/bin/usleep", args: ["usleep", "300000"])],
+                                  poststart: [Hook(path: "/bin/sh", args: ["sh", "-c", script])])
+        for _ in 0..<3 {
+            #expect(try bundle.create().status == 0)
+            let start = try bundle.hako(["start", bundle.id])
+            #expect(start.status == 0, "\(start.stderr)")
+            #expect((try? String(contentsOfFile: out, encoding: .utf8)) == "sleep\n")
+            #expect(try bundle.hako(["delete", "--force", bundle.id]).status == 0)
+            try? FileManager.default.removeItem(atPath: out)
+        }
+        bundle.expectNothingLeft()
+    }
+
     @Test("root.path that resolves to the host's / is refused by name")
     func rootSymlinkToSlash() throws {
         let bundle = try TestBundle(args: ["true"])
