@@ -32,6 +32,28 @@ final class ConsoleSocket {
     }
 }
 
+/// `hako exec --tty` with a console socket of its own, as an engine runs it: what the
+/// process wrote on its terminal up to `marker` (nil when no terminal arrived: hako failed
+/// first), the terminal's name, and hako's exit status.
+func execOnTerminal(_ bundle: TestBundle, _ options: [String] = [], command: [String], marker: String) throws
+    -> (output: String?, name: String?, status: Int32) {
+    let console = try ConsoleSocket()
+    let exec = Process()
+    exec.executableURL = URL(fileURLWithPath: Runner.binary)
+    exec.arguments = ["--root", bundle.root, "exec", "--tty", "--console-socket", console.path] + options + [bundle.id] + command
+    exec.standardInput = FileHandle(forReadingAtPath: "/dev/null")
+    exec.standardError = FileHandle(forWritingAtPath: "/dev/null")
+    try exec.run()
+    var output: String?, name: String?
+    if let (master, received) = try? console.receiveMaster(timeoutMilliseconds: 5_000) {
+        output = readUntil(master, marker: marker)
+        name = received
+        close(master)
+    }
+    exec.waitUntilExit()
+    return (output, name, exec.terminationStatus)
+}
+
 /// Reads from a descriptor until `marker` appears, end of file, or the timeout.
 func readUntil(_ fd: Int32, marker: String, timeout: TimeInterval = 10) -> String {
     var text = ""

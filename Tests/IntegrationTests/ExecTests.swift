@@ -121,18 +121,10 @@ struct ExecTests {
     @Test("--tty sends a pty master to the console socket")
     func tty() throws {
         let bundle = try runningContainer()
-        let console = try ConsoleSocket()
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: Runner.binary)
-        process.arguments = ["--root", bundle.root, "exec", "--tty", "--console-socket", console.path, bundle.id, "sh", "-c", "tty; echo done"]
-        process.standardInput = FileHandle(forReadingAtPath: "/dev/null")
-        try process.run()
-        let (master, name) = try console.receiveMaster()
-        defer { close(master) }
-        let output = readUntil(master, marker: "done")
-        #expect(output.contains(name))
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0)
+        let exec = try execOnTerminal(bundle, command: ["sh", "-c", "tty; echo done"], marker: "done")
+        let name = try #require(exec.name)
+        #expect(exec.output?.contains(name) == true, "\(exec.output ?? "")")
+        #expect(exec.status == 0)
         _ = try bundle.hako(["delete", "--force", bundle.id])
     }
 }

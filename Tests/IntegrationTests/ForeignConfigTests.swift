@@ -62,27 +62,15 @@ struct ForeignConfigTests {
     func execUnderOldProfile() throws {
         let bundle = try Self.bundle(args: ["sleep", "600"])
         #expect(try bundle.run(["--detach"]).status == 0)
-        defer {
-            _ = try? bundle.hako(["delete", "--force", bundle.id])
-            bundle.expectNothingLeft()
-        }
+        defer { bundle.deleteExpectingNothingLeft() }
         let exec = try bundle.hako(["exec", bundle.id, "sh", "-c", "echo exec-ok; grep Seccomp: /proc/self/status"])
         #expect(exec.status == 0, "\(exec.stderr)")
         #expect(exec.stdout.contains("exec-ok"))
         #expect(exec.stdout.contains("Seccomp:\t2"), "the exec'd process runs under the filter: \(exec.stdout)")
 
-        let console = try ConsoleSocket()
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: Runner.binary)
-        process.arguments = ["--root", bundle.root, "exec", "--tty", "--console-socket", console.path, bundle.id, "sh", "-c", "tty; echo done"]
-        process.standardInput = FileHandle(forReadingAtPath: "/dev/null")
-        try process.run()
-        let (master, _) = try console.receiveMaster()
-        defer { close(master) }
-        let output = readUntil(master, marker: "done")
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0)
-        #expect(output.contains("/dev/pts/"), "\(output)")
+        let onTerminal = try execOnTerminal(bundle, command: ["sh", "-c", "tty; echo done"], marker: "done")
+        #expect(onTerminal.status == 0)
+        #expect(onTerminal.output?.contains("/dev/pts/") == true, "\(onTerminal.output ?? "")")
     }
 
     @Test("run with a terminal under the generator's seccomp profile")
@@ -103,10 +91,7 @@ struct ForeignConfigTests {
         bundle.spec.linux?.gidMappings = [LinuxIDMapping(containerID: 0, hostID: 200_000, size: 65536)]
         try FileManager.default.setAttributes([.ownerAccountID: 200_000, .groupOwnerAccountID: 200_000], ofItemAtPath: bundle.rootfs)
         #expect(try bundle.run(["--detach"]).status == 0)
-        defer {
-            _ = try? bundle.hako(["delete", "--force", bundle.id])
-            bundle.expectNothingLeft()
-        }
+        defer { bundle.deleteExpectingNothingLeft() }
         let exec = try bundle.hako(["exec", bundle.id, "cat", "/proc/self/uid_map"])
         #expect(exec.status == 0, "\(exec.stderr)")
         #expect(exec.stdout.contains("200000"), "\(exec.stdout)")
@@ -154,10 +139,7 @@ struct ForeignConfigTests {
             $0.type == "mount" ? LinuxNamespace(type: "mount", path: holder.path("mnt")) : $0
         }
         #expect(try bundle.run(["--detach"]).status == 0)
-        defer {
-            _ = try? bundle.hako(["delete", "--force", bundle.id])
-            bundle.expectNothingLeft()
-        }
+        defer { bundle.deleteExpectingNothingLeft() }
         let pid = try #require(bundle.state()?["pid"] as? Int)
         #expect(Namespaces.inode("/proc/\(pid)/ns/mnt") == Namespaces.inode(holder.path("mnt")))
         let exec = try bundle.hako(["exec", bundle.id, "sh", "-c", "ls /bin/busybox && grep -c ' /proc ' /proc/self/mountinfo"])
@@ -201,10 +183,7 @@ struct ForeignConfigTests {
         #expect(run.status == 0, "\(run.stderr)")
         // The generator's config mounts proc, /dev and more: said, not done.
         #expect(run.stderr.contains("not mounted: the container has no mount namespace of its own"), "\(run.stderr)")
-        defer {
-            _ = try? bundle.hako(["delete", "--force", bundle.id])
-            bundle.expectNothingLeft()
-        }
+        defer { bundle.deleteExpectingNothingLeft() }
         let pid = try #require(bundle.state()?["pid"] as? Int)
         #expect(Namespaces.inode("/proc/\(pid)/ns/mnt") == Namespaces.inode("/proc/self/ns/mnt"))
         let root = try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/root")

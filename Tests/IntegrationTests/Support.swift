@@ -195,6 +195,12 @@ final class TestBundle {
         return candidates.filter { FileManager.default.fileExists(atPath: $0) }
     }
 
+    /// `delete --force`, then expects nothing left: how a test ends its detached container.
+    func deleteExpectingNothingLeft(sourceLocation: SourceLocation = #_sourceLocation) {
+        _ = try? hako(["delete", "--force", id])
+        expectNothingLeft(sourceLocation: sourceLocation)
+    }
+
     /// Expects that nothing of this container remains: no state, process, mount or cgroup.
     func expectNothingLeft(sourceLocation: SourceLocation = #_sourceLocation) {
         // The compiled-seccomp cache stays by design: it is no container's.
