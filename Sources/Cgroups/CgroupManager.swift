@@ -44,6 +44,22 @@ public protocol CgroupManager: AnyObject {
 }
 
 extension CgroupManager {
+    /// Looks at the cgroup a new container is about to use, before anything is made. An
+    /// existing frozen one is refused, as runc refuses it: a process that enters it freezes
+    /// before it can report back, and the runtime would wait on it for ever. An existing
+    /// one with processes in it is allowed (two containers may share a cgroupsPath) and
+    /// returned as a warning, in runc's words.
+    public func checkBeforeCreating() throws(CgroupError) -> String? {
+        if (try? isFrozen) == true {
+            throw CgroupError("creating the container's cgroup", path: paths["freezer"] ?? paths[""],
+                              reason: "container's cgroup unexpectedly frozen (thaw it, or give another linux.cgroupsPath)")
+        }
+        if let pids = try? self.pids(), !pids.isEmpty {
+            return "container's cgroup is not empty: \(pids.count) process(es) in it already"
+        }
+        return nil
+    }
+
     public func setUp(pid: Int32, resources: LinuxResources) throws(CgroupError) {
         try prepare(resources: resources)
         do {

@@ -72,6 +72,7 @@ enum ContainerCgroup {
             ? try Cgroups.systemdManager(host: host, cgroupsPath: path, containerID: id, annotations: spec.annotations)
             : try Cgroups.manager(host: host, cgroupsPath: path, containerID: id)
         do throws(CgroupError) {
+            if let warning = try manager.checkBeforeCreating() { warn(warning) }
             if let pid {
                 try manager.setUp(pid: pid, resources: resources(for: spec))
             } else {

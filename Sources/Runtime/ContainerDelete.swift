@@ -25,24 +25,53 @@ extension Container {
         if state.cgroupPaths?.isEmpty == false {
             try step("removing the cgroup") {
                 let cgroup = try self.cgroup()
-                // Without a pid namespace, processes may outlive init: they go with the cgroup.
-                if try !cgroup.pids().isEmpty { try killEverything(cgroup) }
+                if try !cgroup.pids().isEmpty {
+                    if try createdPidNamespace() {
+                        // Its processes died with init, which took its pid namespace along:
+                        // what is left belongs to another container sharing the cgroupsPath
+                        // (runc lets two share one), which keeps the cgroup.
+                        if !awaitEmpty(cgroup, timeoutMicroseconds: 1_000_000) {
+                            warn("the cgroup of container \"\(id)\" still holds processes of another container; it is left in place")
+                            return
+                        }
+                    } else {
+                        // Without a pid namespace, processes may outlive init: they go with the cgroup.
+                        try killEverything(cgroup)
+                    }
+                }
                 try cgroup.remove()
             }
         }
         if let intelRdt = state.intelRdt { IntelRdt.remove(intelRdt) }
-        do {
-            try HookRunner.run(state.hooks?.poststop ?? [], kind: "poststop", state: hookState(status: .stopped))
-        } catch {
-            warn("\(error)")
-        }
+        HookRunner.runEach(state.hooks?.poststop ?? [], kind: "poststop", state: hookState(status: .stopped), warn: warn)
         try step("removing the state directory") { try store.remove(id) }
     }
 
     /// SIGKILL to every process of the cgroup; a frozen cgroup is thawed so they can die.
     func killEverything(_ cgroup: any CgroupManager) throws {
         try signalEverything(cgroup)
-        try awaitEmpty(cgroup)
+        guard awaitEmpty(cgroup, timeoutMicroseconds: 5_000_000) else {
+            throw RuntimeError("processes of container \"\(id)\" survived SIGKILL")
+        }
+    }
+
+    /// Whether the container's config created a pid namespace for it (one joined by path
+    /// may hold other containers' processes). Read from the saved config, which costs a
+    /// decode: only asked when processes remain after init.
+    func createdPidNamespace() throws -> Bool {
+        try state.config.linux?.namespaces?.contains { $0.kind == .pid && ($0.path ?? "").isEmpty } ?? false
+    }
+
+    /// Whether init, alive, is pid 1 of a pid namespace of its own: the last NSpid field of
+    /// /proc/PID/status is its pid in its innermost namespace. Killing it then kills every
+    /// process of that namespace, and nothing of the container can outlive it.
+    var initLeadsPidNamespace: Bool {
+        guard let status = try? Files.readText("/proc/\(state.pid)/status") else { return false }
+        for line in status.split(separator: "\n") where line.hasPrefix("NSpid:") {
+            let fields = line.split(whereSeparator: { $0 == " " || $0 == "\t" })
+            return fields.count > 2 && fields.last == "1"
+        }
+        return false
     }
 
     /// SIGKILL to every process of the cgroup; a frozen one is thawed so that they can die.
@@ -52,17 +81,18 @@ extension Container {
     }
 
     /// Waits until the cgroup holds no process: dying processes take a moment to leave it,
-    /// so the first checks come soon (from 0.25 ms, doubling up to 10 ms), for up to ~5 s.
-    func awaitEmpty(_ cgroup: any CgroupManager) throws {
+    /// so the first checks come soon (from 0.25 ms, doubling up to 10 ms).
+    /// - Returns: false if processes remain after the timeout.
+    func awaitEmpty(_ cgroup: any CgroupManager, timeoutMicroseconds: UInt32) -> Bool {
         var delay: UInt32 = 250
         var waited: UInt32 = 0
-        while waited < 5_000_000 {
-            if try cgroup.pids().isEmpty { return }
+        while waited < timeoutMicroseconds {
+            if (try? cgroup.pids().isEmpty) ?? true { return true }
             usleep(delay)
             waited += delay
             delay = min(delay * 2, 10_000)
         }
-        throw RuntimeError("processes of container \"\(id)\" survived SIGKILL")
+        return false
     }
 
     /// Kills init and everything else of the container, and waits until they are gone:
@@ -71,7 +101,12 @@ extension Container {
         if let pidfd = try? openInit() {
             defer { close(pidfd) }
             var cgroup: (any CgroupManager)?
-            if state.cgroupPaths?.isEmpty == false {
+            if state.cgroupPaths?.isEmpty == false && initLeadsPidNamespace {
+                // Its namespace dies with init; the cgroup may be another container's too.
+                _ = try? Processes.signal(pidfd: pidfd, SIGKILL)
+                let manager = try self.cgroup()
+                if (try? manager.isFrozen) == true { try manager.thaw() }
+            } else if state.cgroupPaths?.isEmpty == false {
                 let manager = try self.cgroup()
                 try signalEverything(manager)
                 cgroup = manager
@@ -82,7 +117,9 @@ extension Container {
             guard try Processes.awaitExit(pidfd: pidfd, timeoutMilliseconds: 10_000) else {
                 throw RuntimeError("container \"\(id)\": init (pid \(state.pid)) did not die after SIGKILL")
             }
-            if let cgroup { try awaitEmpty(cgroup) }
+            if let cgroup, !awaitEmpty(cgroup, timeoutMicroseconds: 5_000_000) {
+                throw RuntimeError("processes of container \"\(id)\" survived SIGKILL")
+            }
         }
     }
 }

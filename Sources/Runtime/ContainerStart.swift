@@ -73,11 +73,7 @@ extension Container {
             awaitExec(fifoPath: fifoPath, releasedThrough: fd, warn: warn)
         }
         unlink(fifoPath)
-        do {
-            try HookRunner.run(poststart, kind: "poststart", state: hookState(status: .running))
-        } catch {
-            warn("\(error)")
-        }
+        HookRunner.runEach(poststart, kind: "poststart", state: hookState(status: .running), warn: warn)
         if let notify {
             do {
                 try NotifySocket.forwardReady(from: notify, initPid: state.pid, isAlive: { initIsAlive })

@@ -19,6 +19,27 @@ enum HookRunner {
         }
     }
 
+    /// Runs every hook even when one fails, reporting each failure through `warn`:
+    /// runtime-spec's rule for poststart and poststop hooks, whose failure is logged while
+    /// "the remaining hooks and lifecycle continue as if the hook had succeeded".
+    static func runEach(_ hooks: [Hook], kind: String, state: State, warn: (String) -> Void) {
+        guard !hooks.isEmpty else { return }
+        let input: [UInt8]
+        do {
+            input = Array(try JSONEncoder().encode(state))
+        } catch {
+            warn("encoding the state for the \(kind) hooks: \(error)")
+            return
+        }
+        for (index, hook) in hooks.enumerated() {
+            do {
+                try step("running \(kind) hook #\(index) (\(hook.path))") { try runOne(hook, input: input) }
+            } catch {
+                warn("\(error)")
+            }
+        }
+    }
+
     static func runOne(_ hook: Hook, input: [UInt8]) throws {
         var pipe: [Int32] = [-1, -1]
         try check(hako_pipe2(&pipe, O_CLOEXEC), "pipe2")

@@ -115,6 +115,50 @@ struct CgroupTests {
         bundle.expectNothingLeft()
     }
 
+    @Test("a pre-existing frozen cgroup is refused by run and create, not waited on; the cgroup is left as it was")
+    func frozenCgroupRefused() throws {
+        let bundle = try TestBundle(args: ["true"])
+        let freezer = "/sys/fs/cgroup/freezer/\(bundle.id)"
+        try FileManager.default.createDirectory(atPath: freezer, withIntermediateDirectories: false)
+        defer { rmdir(freezer) }
+        try "FROZEN".write(toFile: freezer + "/freezer.state", atomically: false, encoding: .utf8)
+        for command in [["run"], ["create"]] {
+            try bundle.writeConfig()
+            let result = try bundle.hako(command + ["--bundle", bundle.path, bundle.id], timeout: 20)
+            #expect(result.status == 1)
+            #expect(result.stderr.contains("container's cgroup unexpectedly frozen"), "\(result.stderr)")
+            #expect(try bundle.state() == nil)
+            #expect(bundle.leftoverProcesses().isEmpty)
+        }
+        #expect(try cgroupFile("freezer", bundle, "freezer.state") == "FROZEN")
+    }
+
+    @Test("two containers may share a cgroupsPath: the second is warned, and deleting one leaves the other's processes alone")
+    func sharedCgroup() throws {
+        let first = try TestBundle(args: ["sleep", "600"])
+        first.spec.linux?.cgroupsPath = "/hako-shared-\(first.id)"
+        let second = try TestBundle(args: ["sleep", "600"])
+        second.spec.linux?.cgroupsPath = first.spec.linux?.cgroupsPath
+        #expect(try first.run(["--detach"]).status == 0)
+        let run = try second.run(["--detach"])
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(run.stderr.contains("container's cgroup is not empty"), "\(run.stderr)")
+        let firstPid = try #require(try first.state()?["pid"] as? Int)
+
+        // The second goes, by --force and stopped alike; the first keeps running in the cgroup.
+        let deleted = try second.hako(["delete", "--force", second.id])
+        #expect(deleted.status == 0, "\(deleted.stderr)")
+        #expect((try first.state())?["status"] as? String == "running")
+        #expect(kill(pid_t(firstPid), 0) == 0)
+        #expect(FileManager.default.fileExists(atPath: "/sys/fs/cgroup/pids" + (first.spec.linux?.cgroupsPath ?? "")))
+
+        // The last one out removes the cgroup.
+        #expect(try first.hako(["delete", "--force", first.id]).status == 0)
+        #expect(!FileManager.default.fileExists(atPath: "/sys/fs/cgroup/pids" + (first.spec.linux?.cgroupsPath ?? "")))
+        first.expectNothingLeft()
+        second.expectNothingLeft()
+    }
+
     @Test("ps lists the container's processes as JSON pids or ps lines")
     func ps() throws {
         let bundle = try TestBundle(args: ["sh", "-c", "sleep 100 & sleep 100 & wait"])

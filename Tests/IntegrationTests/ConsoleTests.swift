@@ -45,12 +45,15 @@ func execOnTerminal(_ bundle: TestBundle, _ options: [String] = [], command: [St
     exec.standardError = FileHandle(forWritingAtPath: "/dev/null")
     try exec.run()
     var output: String?, name: String?
-    if let (master, received) = try? console.receiveMaster(timeoutMilliseconds: 5_000) {
+    var master: Int32 = -1
+    if let (fd, received) = try? console.receiveMaster(timeoutMilliseconds: 5_000) {
+        master = fd
         output = readUntil(master, marker: marker)
         name = received
-        close(master)
     }
+    // Closed only once the process is gone: a hangup would kill it (status 129).
     exec.waitUntilExit()
+    if master >= 0 { close(master) }
     return (output, name, exec.terminationStatus)
 }
 

@@ -279,14 +279,18 @@ struct SetupTests {
         bundle.expectNothingLeft()
     }
 
-    @Test("a failing poststart or poststop hook warns and the lifecycle goes on")
+    @Test("a failing poststart or poststop hook warns, and the hooks after it and the lifecycle go on")
     func failingPostHooks() throws {
         let bundle = try TestBundle(args: ["true"])
-        bundle.spec.hooks = Hooks(poststart: [Hook(path: "/bin/false")], poststop: [Hook(path: "/bin/false")])
+        let out = bundle.path + "/after"
+        let after = { (kind: String) in Hook(path: "/bin/sh", args: ["sh", "-c", "echo \(kind) >> \(out)"]) }
+        bundle.spec.hooks = Hooks(poststart: [Hook(path: "/bin/false"), after("poststart")],
+                                  poststop: [Hook(path: "/bin/false"), after("poststop")])
         let result = try bundle.run()
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stderr.contains("poststart hook #0"))
         #expect(result.stderr.contains("poststop hook #0"))
+        #expect((try? String(contentsOfFile: out, encoding: .utf8)) == "poststart\npoststop\n")
         bundle.expectNothingLeft()
     }
 

@@ -197,7 +197,8 @@ final class TestBundle {
 
     /// `delete --force`, then expects nothing left: how a test ends its detached container.
     func deleteExpectingNothingLeft(sourceLocation: SourceLocation = #_sourceLocation) {
-        _ = try? hako(["delete", "--force", id])
+        let deleted = try? hako(["delete", "--force", id])
+        #expect(deleted?.status == 0, "delete --force: \(deleted?.stderr ?? "")", sourceLocation: sourceLocation)
         expectNothingLeft(sourceLocation: sourceLocation)
     }
 
