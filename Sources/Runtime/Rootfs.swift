@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import CLinux
+import Cgroups
 import LinuxSys
 import OCISpec
 
@@ -192,6 +193,7 @@ struct RootfsBuilder {
     func pivot(noPivot: Bool) throws {
         guard chdir(rootfs) == 0 else { throw RuntimeError("chdir", SysError("chdir", path: rootfs, errno: errno)) }
         if noPivot {
+            try hideFullProcAndSysfs()
             try step("moving the rootfs to /") {
                 try Mounts.mount(source: rootfs, target: "/", type: nil, flags: MountFlag.move)
             }
@@ -207,6 +209,32 @@ struct RootfsBuilder {
         try check(chdir("/"), "chdir", path: "/")
         if let name = spec.linux?.rootfsPropagation, !name.isEmpty, let flag = MountOptions.propagationOptions[name] {
             try step("setting / \(name)") { try Mounts.mount(source: nil, target: "/", type: nil, flags: flag) }
+        }
+    }
+
+    /// --no-pivot keeps the host's mounts in the container's mount namespace, under the
+    /// chroot. The kernel lets a process mount a new procfs or sysfs only where one is
+    /// already fully visible in its mount namespace (mount_too_revealing), so a whole host
+    /// /proc left there would let the container mount a fresh proc without the masks (with
+    /// a user namespace of its own, unshare -mrpf). Every such mount outside the rootfs is
+    /// detached first, or covered by an empty tmpfs where it cannot be (runc does the same).
+    func hideFullProcAndSysfs() throws {
+        let mounts = CgroupHost.parseMountinfo(try step("reading the mount table") { try Files.readText("/proc/self/mountinfo") })
+        // Deepest first: a mount listed after another may sit on top of it.
+        for entry in mounts.reversed() where entry.root == "/" && (entry.fsType == "proc" || entry.fsType == "sysfs") {
+            let point = entry.mountPoint
+            if point == rootfs || point.hasPrefix(rootfs + "/") { continue }
+            try step("hiding the host's \(entry.fsType) at \(point) (--no-pivot)") {
+                do throws(SysError) {
+                    try Mounts.unmount(point, flags: Int32(MNT_DETACH))
+                } catch where error.errno == EINVAL || error.errno == EPERM {
+                    try Mounts.mount(source: "tmpfs", target: point, type: "tmpfs", flags: 0)
+                } catch where error.errno == ENOENT {
+                    // Gone with a parent detached before it.
+                } catch {
+                    throw error
+                }
+            }
         }
     }
 

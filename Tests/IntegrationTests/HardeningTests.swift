@@ -51,6 +51,20 @@ struct HardeningTests {
         #expect(result.stdout == "/tmp\n/etc/passwd\n")
     }
 
+    @Test("--no-pivot leaves no host procfs or sysfs in the container's mount namespace: a fresh proc cannot be mounted")
+    func noPivotHidesHostProc() throws {
+        // As runc's own test: a user namespace of its own gives the process CAP_SYS_ADMIN
+        // there, and the kernel allows a new proc only where a full one is visible.
+        let bundle = try TestBundle(args: ["unshare", "-mrpf", "sh", "-c", "mount -t proc none /proc && echo MOUNTED"])
+        bundle.spec.process?.capabilities?.bounding?.append("CAP_SETFCAP")
+        bundle.spec.process?.capabilities?.permitted?.append("CAP_SETFCAP")
+        let result = try bundle.run(["--no-pivot"])
+        #expect(result.status != 0)
+        #expect(!result.stdout.contains("MOUNTED"))
+        #expect(result.stderr.contains("permission denied"), "\(result.stderr)")
+        bundle.expectNothingLeft()
+    }
+
     @Test("a rootfs whose /proc is a symlink is refused")
     func procSymlinkRefused() throws {
         let bundle = try TestBundle(args: ["true"])
