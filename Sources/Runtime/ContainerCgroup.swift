@@ -27,16 +27,12 @@ enum ContainerCgroup {
     ]
 
     /// linux.resources as written to the cgroup: the config's device rules, then the
-    /// devices of linux.devices (which the container must be able to use), then the defaults.
+    /// defaults. A node of linux.devices is created but not allowed by that alone, as with
+    /// runc: the config's rules decide (engines add an allow rule for each device they pass),
+    /// so a deny-all list keeps /dev/kmsg closed even when the node exists.
     static func resources(for spec: Spec) -> LinuxResources {
         var resources = spec.linux?.resources ?? LinuxResources()
-        var rules = resources.devices ?? []
-        for device in spec.linux?.devices ?? [] where device.type != "p" {
-            rules.append(LinuxDeviceCgroup(allow: true, type: device.type == "u" ? "c" : device.type,
-                                           major: device.major, minor: device.minor, access: "rwm"))
-        }
-        rules += defaultAllowedDevices
-        resources.devices = rules
+        resources.devices = (resources.devices ?? []) + defaultAllowedDevices
         return resources
     }
 

@@ -61,6 +61,24 @@ struct CgroupTests {
         bundle.expectNothingLeft()
     }
 
+    @Test("a node of linux.devices is created but not allowed by that alone: a deny-all list keeps it closed, across update too")
+    func devicesAreNotImplicitlyAllowed() throws {
+        let bundle = try TestBundle(args: ["sleep", "600"])
+        bundle.spec.linux?.resources = LinuxResources(devices: [LinuxDeviceCgroup(allow: false, access: "rwm")])
+        bundle.spec.linux?.devices = [LinuxDevice(path: "/dev/kmsg", type: "c", major: 1, minor: 11)]
+        #expect(try bundle.run(["--detach"]).status == 0)
+        defer { bundle.deleteExpectingNothingLeft() }
+        for round in ["after run", "after update"] {
+            let write = try bundle.hako(["exec", bundle.id, "sh", "-c", "ls /dev/kmsg && echo hako > /dev/kmsg"])
+            #expect(write.status != 0, "\(round)")
+            #expect(write.stdout == "/dev/kmsg\n", "\(round): the node exists: \(write.stdout)")
+            #expect(write.stderr.contains("Operation not permitted"), "\(round): \(write.stderr)")
+            let read = try bundle.hako(["exec", bundle.id, "head", "-n", "1", "/dev/kmsg"])
+            #expect(read.status != 0 && read.stderr.contains("Operation not permitted"), "\(round): \(read.stderr)")
+            if round == "after run" { #expect(try bundle.hako(["update", "--pids-limit", "42", bundle.id]).status == 0) }
+        }
+    }
+
     @Test("a pids limit stops forks inside the container")
     func pidsLimitFelt() throws {
         let bundle = try TestBundle(args: ["sh", "-c", "for i in 1 2 3 4 5 6 7 8; do sleep 5 & done; echo forked"])
