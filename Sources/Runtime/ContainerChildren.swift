@@ -206,8 +206,7 @@ struct ContainerChildren {
     }
 
     /// Blocks on the start barrier, runs the startContainer hooks, and becomes the
-    /// container process: the seccomp filter is loaded after the hooks, so that a profile
-    /// written for the container cannot break them.
+    /// container process.
     func awaitStartAndExec(_ exec: ExecPlan) -> Never {
         var byte: UInt8 = 0
         while true {
@@ -219,7 +218,15 @@ struct ContainerChildren {
         if let hooks = spec.hooks?.startContainer, !hooks.isEmpty {
             let state = State(ociVersion: spec.ociVersion, id: plan.options.id, status: .running, pid: Int(exec.hostPid),
                               bundle: plan.bundle, annotations: spec.annotations)
-            do { try HookRunner.run(hooks, kind: "startContainer", state: state) } catch { fail("starting the container", error) }
+            // The hooks run under the container's seccomp filter, as with runc (its own test
+            // expects a hook killed by the filter to fail the start): each hook's process
+            // loads it, so init's own steps up to execve stay outside it.
+            let filterHook: (() throws -> Void)? = exec.finished ? nil : { try exec.setup.finish(exec.prepared, channel: nil) }
+            do {
+                try HookRunner.run(hooks, kind: "startContainer", state: state, inChild: filterHook)
+            } catch {
+                fail("starting the container", error)
+            }
         }
         close(fifo)
         _ = hako_reset_signal_handlers()

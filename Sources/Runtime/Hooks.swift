@@ -9,14 +9,23 @@ import OCISpec
 /// Runs OCI hooks: each is executed with its args and env, the container's state JSON
 /// on stdin, and killed when its timeout passes.
 enum HookRunner {
-    static func run(_ hooks: [Hook], kind: String, state: State) throws {
+    /// Runs the hooks in order; the first that fails fails the caller.
+    /// - Parameter inChild: run in each hook's process after the fork, before execve: init
+    ///   loads the container's seccomp filter there for startContainer hooks, which run
+    ///   under it as with runc, while init's own steps do not.
+    static func run(_ hooks: [Hook], kind: String, state: State, inChild: (() throws -> Void)? = nil) throws {
         guard !hooks.isEmpty else { return }
         let input = Array(try JSONEncoder().encode(state))
         for (index, hook) in hooks.enumerated() {
-            try step("running \(kind) hook #\(index) (\(hook.path))") {
-                try runOne(hook, input: input)
+            try step(stepName(kind, index, hook)) {
+                try runOne(hook, input: input, inChild: inChild)
             }
         }
+    }
+
+    /// runc's words, which scripts and engines look for.
+    static func stepName(_ kind: String, _ index: Int, _ hook: Hook) -> String {
+        "error running hook: \(kind) hook #\(index) (\(hook.path))"
     }
 
     /// Runs every hook even when one fails, reporting each failure through `warn`:
@@ -33,14 +42,14 @@ enum HookRunner {
         }
         for (index, hook) in hooks.enumerated() {
             do {
-                try step("running \(kind) hook #\(index) (\(hook.path))") { try runOne(hook, input: input) }
+                try step(stepName(kind, index, hook)) { try runOne(hook, input: input) }
             } catch {
                 warn("\(error)")
             }
         }
     }
 
-    static func runOne(_ hook: Hook, input: [UInt8]) throws {
+    static func runOne(_ hook: Hook, input: [UInt8], inChild: (() throws -> Void)? = nil) throws {
         var pipe: [Int32] = [-1, -1]
         try check(hako_pipe2(&pipe, O_CLOEXEC), "pipe2")
         let args = hook.args ?? [hook.path]
@@ -52,6 +61,13 @@ enum HookRunner {
             try? Descriptors.closeInherited(preserveFds: 0, keep: [])
             // Its own process group, so a timeout kills what it started too.
             setpgid(0, 0)
+            do {
+                try inChild?()
+            } catch {
+                let message = "hako: preparing hook \(hook.path): \(error)\n"
+                _ = message.withCString { Glibc.write(2, $0, strlen($0)) }
+                _exit(127)
+            }
             _ = execute(hook.path, arguments: args, environment: env)
             let message = "hako: exec \(hook.path): \(String(cString: strerror(errno)))\n"
             _ = message.withCString { Glibc.write(2, $0, strlen($0)) }
@@ -74,7 +90,7 @@ enum HookRunner {
         switch status {
         case .exited(0): return
         case .exited(let code): throw RuntimeError("exited with status \(code)")
-        case .signaled(let signal): throw RuntimeError("killed by signal \(signal)")
+        case .signaled(let signal): throw RuntimeError("killed by signal \(signal) (\(Signals.describe(signal)))")
         }
     }
 }

@@ -18,6 +18,13 @@ public enum Signals {
     static var realtimeMin: Int32 { __libc_current_sigrtmin() }
     static var realtimeMax: Int32 { __libc_current_sigrtmax() }
 
+    /// A signal in words as Go (and so runc) prints it: strsignal(3)'s text with a
+    /// lower-case first letter, "bad system call" for SIGSYS.
+    public static func describe(_ signal: Int32) -> String {
+        guard let text = strsignal(signal).map({ String(cString: $0) }), let first = text.first else { return "signal \(signal)" }
+        return first.lowercased() + text.dropFirst()
+    }
+
     /// Parses a signal given by name (with or without "SIG") or number. 0 is no signal, only
     /// the check that the process exists, which kill(1) and runc accept as a liveness probe.
     public static func parse(_ text: String) throws(RuntimeError) -> Int32 {

@@ -48,13 +48,29 @@ struct ForeignConfigTests {
         bundle.expectNothingLeft()
     }
 
-    @Test("startContainer hooks run before the container's filter is loaded")
-    func hookBeforeFilter() throws {
+    @Test("startContainer hooks run under the container's filter, which their own process loads: they work under the generator's profile")
+    func hookUnderFilter() throws {
         let bundle = try Self.bundle(args: ["true"])
-        // The hook fails if it finds itself under a filter (Seccomp: 2 in its status).
-        bundle.spec.hooks = Hooks(startContainer: [Hook(path: "/bin/sh", args: ["sh", "-c", "grep -q 'Seccomp:\t0' /proc/self/status"])])
+        // The hook fails unless it finds itself under a filter (Seccomp: 2 in its status).
+        bundle.spec.hooks = Hooks(startContainer: [Hook(path: "/bin/sh", args: ["sh", "-c", "grep -q 'Seccomp:\t2' /proc/self/status"])])
+        for noNewPrivileges in [false, true] {
+            bundle.spec.process?.noNewPrivileges = noNewPrivileges
+            let result = try bundle.run()
+            #expect(result.status == 0, "\(result.stderr)")
+        }
+        bundle.expectNothingLeft()
+    }
+
+    @Test("a startContainer hook killed by the container's filter fails the start, in runc's words")
+    func hookKilledByFilter() throws {
+        let bundle = try TestBundle(args: ["true"])
+        bundle.spec.linux?.seccomp = LinuxSeccomp(defaultAction: "SCMP_ACT_ALLOW", architectures: ["SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_X32"],
+                                                  syscalls: [LinuxSyscall(names: ["mkdir", "mkdirat"], action: "SCMP_ACT_KILL")])
+        bundle.spec.hooks = Hooks(startContainer: [Hook(path: "/bin/sh", args: ["sh", "-c", "mkdir /dev/shm/foo"])])
         let result = try bundle.run()
-        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.status != 0)
+        #expect(result.stderr.contains("error running hook"), "\(result.stderr)")
+        #expect(result.stderr.contains("bad system call"), "\(result.stderr)")
         bundle.expectNothingLeft()
     }
 
