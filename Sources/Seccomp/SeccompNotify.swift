@@ -74,7 +74,7 @@ public struct SeccompNotifyMessage: Sendable, Equatable {
         do {
             socket = try Sockets.connect(path: path)
         } catch {
-            throw SeccompError("connecting to the seccomp listener", error)
+            throw SeccompError("failed to connect with seccomp agent", error)
         }
         defer { close(socket) }
         try send(over: socket, listenerFD: listenerFD)

@@ -165,6 +165,18 @@ struct SeccompContainerTests {
         bundle.expectNothingLeft()
     }
 
+    @Test("SCMP_ACT_NOTIFY with no agent at listenerPath fails create in runc's words and leaves nothing")
+    func notifyWithoutAgent() throws {
+        let bundle = try TestBundle(args: ["true"])
+        var seccomp = profile([LinuxSyscall(names: ["mkdir", "mkdirat"], action: "SCMP_ACT_NOTIFY")])
+        seccomp.listenerPath = bundle.path + "/no-agent.sock"
+        bundle.spec.linux?.seccomp = seccomp
+        let result = try bundle.run()
+        #expect(result.status != 0)
+        #expect(result.stderr.contains("failed to connect with seccomp agent"), "\(result.stderr)")
+        bundle.expectNothingLeft()
+    }
+
     @Test("a bad profile fails create with its JSON path and leaves nothing")
     func badProfile() throws {
         let bundle = try TestBundle(args: ["true"])

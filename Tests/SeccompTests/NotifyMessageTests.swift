@@ -81,7 +81,7 @@ struct NotifyMessageTests {
         do {
             try message.send(toListenerAt: "/nonexistent/agent.sock", listenerFD: 0)
         } catch {
-            #expect(error.description == "connecting to the seccomp listener: connect /nonexistent/agent.sock: no such file or directory")
+            #expect(error.description == "failed to connect with seccomp agent: connect /nonexistent/agent.sock: no such file or directory")
         }
     }
 }
