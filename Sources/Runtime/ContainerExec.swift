@@ -180,7 +180,7 @@ struct Execution {
         for (controller, directory) in paths where directory.hasPrefix("/") {
             guard let sub = options.subCgroups[controller] ?? options.subCgroups[""] else { continue }
             let target = Paths.clean(directory + "/" + sub)
-            guard target.hasPrefix(directory + "/") else { throw RuntimeError("--cgroup \(sub): not inside the container's cgroup") }
+            guard target.hasPrefix(directory + "/") else { throw RuntimeError("--cgroup \(sub) is not a sub cgroup path") }
             guard Files.isDirectory(target) else { throw RuntimeError("--cgroup \(sub): no such sub-cgroup \(target)") }
             try Files.write(target + "/cgroup.procs", "\(pid)", flags: O_WRONLY)
         }

@@ -16,17 +16,11 @@ struct Events: HakoCommand {
     @Option(name: .long, help: "Interval between stats events (5s, 500ms, 1m).") var interval: String = "5s"
     @Argument(help: "The container id.") var id: String
 
-    struct Event<Data: Encodable>: Encodable {
-        var type: String
-        var id: String
-        var data: Data?
-    }
-
     func execute(logger: Logger) throws {
         let period = try Self.milliseconds(interval)
         let container = try Container.load(id: id, store: global.store)
         if stats {
-            try emit(Event(type: "stats", id: id, data: try container.stats()))
+            try emit("stats", data: try container.stats())
             return
         }
         // OOM kills are looked for every 100 ms; stats go out every `interval`.
@@ -36,12 +30,12 @@ struct Events: HakoCommand {
             // Read before the OOM count, so a kill that stopped the container is still reported.
             let stopped = container.status == .stopped
             if let count = container.oomKillCount(), count > ooms {
-                for _ in ooms..<count { try emit(Event<String>(type: "oom", id: id, data: nil)) }
+                for _ in ooms..<count { emit("oom") }
                 ooms = count
             }
             if stopped { return }
             if sinceStats >= period {
-                if let data = try? container.stats() { try emit(Event(type: "stats", id: id, data: data)) }
+                if let data = try? container.stats() { try emit("stats", data: data) }
                 sinceStats = 0
             }
             usleep(100_000)
@@ -49,9 +43,15 @@ struct Events: HakoCommand {
         }
     }
 
-    func emit<T: Encodable>(_ event: T) throws {
-        let data = try JSONEncoder().encode(event)
-        print(String(decoding: data, as: UTF8.self))
+    /// One event line, in runc's key order: type, id, data.
+    func emit(_ type: String) {
+        print(RuncJSON.event(type: type, id: id, data: nil))
+        fflush(nil)
+    }
+
+    func emit<T: Encodable>(_ type: String, data: T) throws {
+        let encoded = String(decoding: try JSONEncoder().encode(data), as: UTF8.self)
+        print(RuncJSON.event(type: type, id: id, data: encoded))
         fflush(nil)
     }
 

@@ -64,7 +64,18 @@ struct ExecRequest: Equatable {
     var id: String
     var command: [String] = []
 
+    /// Exits with the process's status, or 255 when hako itself fails (runc's convention).
     func run(globals: Globals, logger: Logger) throws {
+        do {
+            try runProcess(globals: globals, logger: logger)
+        } catch let exit as ExitCode {
+            throw exit
+        } catch {
+            throw CommandFailure(cause: error, status: 255)
+        }
+    }
+
+    func runProcess(globals: Globals, logger: Logger) throws {
         if preserveFds < 0 { throw RuntimeError("--preserve-fds: must not be negative") }
         let container = try Container.load(id: id, store: globals.store)
         let spec = try processSpec(base: try container.state.config.process)

@@ -60,11 +60,21 @@ struct Globals: Equatable {
             try body(logger)
         } catch let exit as ExitCode {
             throw exit
+        } catch let failure as CommandFailure {
+            RuncLog.fail("\(failure.cause)", logger: logger, hasLogFile: log?.isEmpty == false)
+            throw ExitCode(failure.status)
         } catch {
             RuncLog.fail("\(error)", logger: logger, hasLogFile: log?.isEmpty == false)
             throw ExitCode(1)
         }
     }
+}
+
+/// A failure of hako's own that exits with another status than 1: `exec` exits 255, as
+/// runc does, so that a caller tells it from the exit status of the process it ran.
+struct CommandFailure: Error {
+    let cause: any Error
+    let status: Int32
 }
 
 enum LogFormat: String, ExpressibleByArgument, CaseIterable {

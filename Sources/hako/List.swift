@@ -24,7 +24,7 @@ struct List: HakoCommand {
         }
         switch format {
         case .json:
-            try Output.json(reports)
+            print(RuncJSON.states(reports))
         case .table:
             let rows = [["ID", "PID", "STATUS", "BUNDLE", "CREATED", "OWNER"]]
                 + reports.map { [$0.id, "\($0.pid)", $0.status.rawValue, $0.bundle, $0.created, $0.owner] }

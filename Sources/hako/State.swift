@@ -14,15 +14,15 @@ struct StateCommand: HakoCommand {
     }
 
     static func perform(id: String, store: StateStore) throws {
-        try Output.json(try Container.load(id: id, store: store).report)
+        print(RuncJSON.state(try Container.load(id: id, store: store).report, indented: true))
     }
 }
 
 enum Output {
-    /// Prints a value as indented JSON, as runc does.
+    /// Prints a value as indented JSON, keys sorted so that the same value prints the same
+    /// way every time (`features`, `info`; `state` and `list` keep runc's order: RuncJSON).
     static func json<T: Encodable>(_ value: T) throws {
         let encoder = JSONEncoder()
-        // Sorted keys: the same state prints the same way every time.
         encoder.outputFormatting = [.prettyPrinted, .withoutEscapingSlashes, .sortedKeys]
         let data = try encoder.encode(value)
         print(String(decoding: data, as: UTF8.self))

@@ -12,21 +12,23 @@ struct Update: HakoCommand {
         discussion: "--resources takes a linux.resources JSON object (a file, or - for stdin); the flags then change single values.")
 
     @OptionGroup var global: GlobalOptions
+    // Values that may be negative (-1: unlimited, as runc takes them) are parsed
+    // unconditionally: otherwise "-1" reads as an option name.
     @Option(name: [.short, .long], help: "linux.resources JSON: a file, or - for stdin.") var resources: String?
-    @Option(name: .long, help: "Memory limit (bytes, or with k/m/g).") var memory: String?
-    @Option(name: .customLong("memory-reservation"), help: "Memory soft limit.") var memoryReservation: String?
-    @Option(name: .customLong("memory-swap"), help: "Memory plus swap limit; -1 for unlimited.") var memorySwap: String?
-    @Option(name: .customLong("kernel-memory"), help: "Kernel memory limit (v1 only; ignored by recent kernels).") var kernelMemory: String?
-    @Option(name: .customLong("kernel-memory-tcp"), help: "Kernel TCP buffer limit (v1 only).") var kernelMemoryTCP: String?
+    @Option(name: .long, parsing: .unconditional, help: "Memory limit (bytes, or with k/m/g).") var memory: String?
+    @Option(name: .customLong("memory-reservation"), parsing: .unconditional, help: "Memory soft limit.") var memoryReservation: String?
+    @Option(name: .customLong("memory-swap"), parsing: .unconditional, help: "Memory plus swap limit; -1 for unlimited.") var memorySwap: String?
+    @Option(name: .customLong("kernel-memory"), parsing: .unconditional, help: "Kernel memory limit (v1 only; ignored by recent kernels).") var kernelMemory: String?
+    @Option(name: .customLong("kernel-memory-tcp"), parsing: .unconditional, help: "Kernel TCP buffer limit (v1 only).") var kernelMemoryTCP: String?
     @Option(name: .customLong("cpu-shares"), help: "CPU shares (relative weight).") var cpuShares: UInt64?
-    @Option(name: .customLong("cpu-quota"), help: "CPU CFS quota in microseconds per period; -1 for none.") var cpuQuota: Int64?
+    @Option(name: .customLong("cpu-quota"), parsing: .unconditional, help: "CPU CFS quota in microseconds per period; -1 for none.") var cpuQuota: Int64?
     @Option(name: .customLong("cpu-period"), help: "CPU CFS period in microseconds.") var cpuPeriod: UInt64?
     @Option(name: .customLong("cpu-burst"), help: "CPU CFS burst in microseconds.") var cpuBurst: UInt64?
     @Option(name: .customLong("cpu-rt-period"), help: "Real-time period in microseconds.") var cpuRtPeriod: UInt64?
-    @Option(name: .customLong("cpu-rt-runtime"), help: "Real-time runtime in microseconds.") var cpuRtRuntime: Int64?
+    @Option(name: .customLong("cpu-rt-runtime"), parsing: .unconditional, help: "Real-time runtime in microseconds.") var cpuRtRuntime: Int64?
     @Option(name: .customLong("cpuset-cpus"), help: "CPUs the container may use (0-3,5).") var cpusetCpus: String?
     @Option(name: .customLong("cpuset-mems"), help: "Memory nodes the container may use.") var cpusetMems: String?
-    @Option(name: .customLong("pids-limit"), help: "Maximum number of tasks; -1 for unlimited.") var pidsLimit: Int64?
+    @Option(name: .customLong("pids-limit"), parsing: .unconditional, help: "Maximum number of tasks; -1 for unlimited.") var pidsLimit: Int64?
     @Option(name: .customLong("blkio-weight"), help: "Block IO weight (10-1000).") var blkioWeight: UInt16?
     @Option(name: .customLong("l3-cache-schema"), help: "Intel RDT L3 cache schema.") var l3CacheSchema: String?
     @Option(name: .customLong("mem-bw-schema"), help: "Intel RDT memory bandwidth schema.") var memBwSchema: String?

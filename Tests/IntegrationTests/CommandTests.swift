@@ -67,6 +67,42 @@ struct CommandTests {
         #expect(text.stdout.contains("kernel:"))
     }
 
+    @Test("state, list --format json and events print runc's keys in runc's order")
+    func runcKeyOrder() throws {
+        let bundle = try TestBundle(args: ["sleep", "600"])
+        bundle.spec.annotations = ["org.example/b": "2", "org.example/a": "1"]
+        #expect(try bundle.run(["--detach"]).status == 0)
+        defer { bundle.deleteExpectingNothingLeft() }
+        func keys(_ text: Substring) -> [String] {
+            // Top-level keys in the order they appear (the values hold no quotes here).
+            let pattern = try! Regex(#"\"([A-Za-z]+)\":"#)
+            return text.matches(of: pattern).map { String(text[$0.range].dropFirst().dropLast(2)) }
+        }
+        let order = ["ociVersion", "id", "pid", "status", "bundle", "rootfs", "created", "annotations", "owner"]
+        let state = try bundle.hako(["state", bundle.id]).stdout
+        #expect(keys(state[...]) == order, "\(state)")
+        #expect(state.hasPrefix("{\n  \"ociVersion\": \""), "Go's indentation: \(state)")
+        let list = try bundle.hako(["list", "--format", "json"]).stdout
+        #expect(keys(list[...]) == order, "\(list)")
+        #expect(list.split(separator: "\n").count == 1)
+        let event = try bundle.hako(["events", "--stats", bundle.id]).stdout
+        #expect(event.hasPrefix("{\"type\":\"stats\",\"id\":\"\(bundle.id)\",\"data\":{"), "\(event.prefix(80))")
+    }
+
+    @Test("update takes -1 (unlimited) for the limits runc takes it for")
+    func updateMinusOne() throws {
+        let bundle = try TestBundle(args: ["sleep", "600"])
+        bundle.spec.linux?.resources = LinuxResources(memory: LinuxMemory(limit: 64 << 20, swap: 128 << 20), pids: LinuxPids(limit: 20))
+        #expect(try bundle.run(["--detach"]).status == 0)
+        defer { bundle.deleteExpectingNothingLeft() }
+        let update = try bundle.hako(["update", "--memory-swap", "-1", "--memory", "-1", "--pids-limit", "-1", "--cpu-quota", "-1", bundle.id])
+        #expect(update.status == 0, "\(update.stderr)")
+        let pidsMax = try String(contentsOfFile: "/sys/fs/cgroup/pids/\(bundle.id)/pids.max", encoding: .utf8)
+        #expect(pidsMax == "max\n")
+        let memory = try String(contentsOfFile: "/sys/fs/cgroup/memory/\(bundle.id)/memory.limit_in_bytes", encoding: .utf8)
+        #expect(UInt64(memory.trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0 > 1 << 40, "\(memory)")
+    }
+
     @Test("--version names hako and the spec version")
     func version() throws {
         let result = try Runner.run(["--version"])
