@@ -72,6 +72,7 @@ struct ProcessSetup {
         // does not own it), again as the process's user.
         let enteredAsRoot = try changeDirectory(cwd, retryingAsUserOnDenial: true)
         let masks = try capabilityMasks()
+        try giveStdioToUser()
         try switchUser(masks)
         if !enteredAsRoot { _ = try changeDirectory(cwd, retryingAsUserOnDenial: false) }
         try verifyDirectory(cwd)
@@ -109,6 +110,25 @@ struct ProcessSetup {
             let masks = prepared.capabilities
             try step("dropping CAP_SYS_ADMIN after loading linux.seccomp") {
                 try Capabilities.set(effective: masks.effective, permitted: masks.permitted, inheritable: masks.inheritable)
+            }
+        }
+    }
+
+    /// runc's rule, which images rely on: the process's stdio (its terminal, an engine's
+    /// pipes) belongs to the process's user, so that reopening /dev/stdout or /proc/self/fd/1
+    /// works for a user other than root. Only the owner changes (the group stays, tty's 5 on
+    /// a terminal); /dev/null is left alone, and so is a descriptor the user namespace cannot
+    /// change (EINVAL, EPERM) or a read-only /dev (EROFS).
+    func giveStdioToUser() throws {
+        let uid = process.user.uid
+        var null = stat()
+        let nullDevice = stat("/dev/null", &null) == 0 ? null.st_rdev : nil
+        for fd in Int32(0)...2 {
+            var st = stat()
+            guard fstat(fd, &st) == 0, st.st_uid != uid else { continue }
+            if (st.st_mode & S_IFMT) == S_IFCHR, let nullDevice, st.st_rdev == nullDevice { continue }
+            if fchown(fd, uid, st.st_gid) != 0 && ![EINVAL, EPERM, EROFS].contains(errno) {
+                throw RuntimeError("giving stdio to process.user.uid \(uid)", SysError("fchown", path: "fd \(fd)", errno: errno))
             }
         }
     }

@@ -103,6 +103,27 @@ struct ConsoleTests {
         bundle.expectNothingLeft()
     }
 
+    @Test("the terminal belongs to the process's user, with devpts's tty group: run and exec -t, root and uid 1000",
+          arguments: [UInt32(0), UInt32(1000)])
+    func terminalOwner(uid: UInt32) throws {
+        let bundle = try TestBundle(args: ["sh", "-c", "stat -c %u:%g $(tty)"])
+        bundle.spec.process?.terminal = true
+        bundle.spec.process?.user = User(uid: uid, gid: uid == 0 ? 0 : 100)
+        let run = try bundle.run()
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(run.stdout.contains("\(uid):5"), "\(run.stdout)")
+        bundle.expectNothingLeft()
+
+        bundle.spec.process?.terminal = false
+        bundle.spec.process?.args = ["sleep", "600"]
+        try bundle.writeConfig()
+        #expect(try bundle.run(["--detach"]).status == 0)
+        defer { bundle.deleteExpectingNothingLeft() }
+        let exec = try execOnTerminal(bundle, command: ["sh", "-c", "stat -c %u:%g $(tty); echo done"], marker: "done")
+        #expect(exec.status == 0)
+        #expect(exec.output?.contains("\(uid):5") == true, "\(exec.output ?? "")")
+    }
+
     @Test("run in the foreground relays the terminal itself: output, input and exit status")
     func runRelaysTerminal() throws {
         let bundle = try TestBundle(args: ["sh", "-c", "tty; read line; echo got:$line; exit 3"])
