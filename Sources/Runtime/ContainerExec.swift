@@ -11,6 +11,8 @@ import Seccomp
 public struct ExecOptions: Sendable {
     public var process: ProcessSpec
     public var consoleSocket: String?
+    /// A connected console socket instead of a path (hako relaying the terminal itself).
+    public var consoleSocketFD: Int32?
     public var pidFile: String?
     public var preserveFds: Int
     /// Exec into a paused container too.
@@ -48,10 +50,11 @@ extension Container {
         default: break
         }
         if options.process.args?.isEmpty ?? true { throw RuntimeError("process.args: no program to run") }
-        if options.process.terminal == true && options.consoleSocket == nil {
+        let hasConsoleSocket = options.consoleSocket != nil || options.consoleSocketFD != nil
+        if options.process.terminal == true && !hasConsoleSocket {
             throw RuntimeError("--tty: a terminal needs --console-socket")
         }
-        if options.process.terminal != true && options.consoleSocket != nil {
+        if options.process.terminal != true && hasConsoleSocket {
             throw RuntimeError("--console-socket: given, but no terminal was asked for (--tty)")
         }
         try SecurityLabels.check(apparmorProfile: options.process.apparmorProfile, selinuxLabel: options.process.selinuxLabel, mountLabel: nil)
@@ -100,7 +103,9 @@ struct Execution {
 
     func run() throws -> pid_t {
         var consoleSocket: Int32 = -1
-        if let path = options.consoleSocket {
+        if let fd = options.consoleSocketFD {
+            consoleSocket = try Descriptors.moveAbove(try check(fcntl(fd, F_DUPFD_CLOEXEC, 0), "dup the console socket"), minimum: lowestPrivateFD)
+        } else if let path = options.consoleSocket {
             do {
                 consoleSocket = try Descriptors.moveAbove(try Sockets.connect(path: Paths.absolute(path, base: currentDirectory())), minimum: lowestPrivateFD)
             } catch {

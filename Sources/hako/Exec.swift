@@ -87,10 +87,19 @@ struct ExecRequest: Equatable {
             for controller in controllers { options.subCgroups[controller] = path }
         }
         if !detach { try Supervision.becomeSubreaper() }
+        // In the foreground with a terminal and no console socket, hako relays the pty
+        // itself, as `run` does (and runc's exec).
+        var relay: TerminalRelay?
+        if spec.terminal == true && consoleSocket == nil && !detach {
+            let terminal = try TerminalRelay()
+            options.consoleSocketFD = terminal.containerEnd
+            relay = terminal
+        }
         let pid = try container.exec(options, logger: logger)
         if detach { return }
         Supervision.blockSignals()
-        let status = try Supervision.waitForwardingSignals(to: pid)
+        try relay?.receiveMaster()
+        let status = try relay?.relay(until: pid) ?? Supervision.waitForwardingSignals(to: pid)
         throw ExitCode(status.shellCode)
     }
 

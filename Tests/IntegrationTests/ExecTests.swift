@@ -127,6 +127,19 @@ struct ExecTests {
         #expect(try bundle.hako(["delete", "--force", bundle.id]).status == 0)
     }
 
+    @Test("--tty without --console-socket relays the terminal itself, stdin not being one; fds 0-2 are the pty")
+    func ttyRelayed() throws {
+        let bundle = try runningContainer()
+        defer { bundle.deleteExpectingNothingLeft() }
+        let exec = try bundle.hako(["exec", "-t", bundle.id, "sh", "-c", "for f in /proc/self/fd/0 /proc/self/fd/1 /proc/self/fd/2; do readlink $f; done; read line; echo got:$line; exit 3"],
+                                   stdin: "hello\n")
+        #expect(exec.status == 3, "\(exec.stderr)")
+        // The pty echoes the input line among them.
+        let ptys = exec.stdout.replacingOccurrences(of: "\r", with: "").split(separator: "\n").filter { $0.hasPrefix("/dev/pts/") }
+        #expect(ptys.count == 3 && Set(ptys).count == 1, "\(exec.stdout.debugDescription)")
+        #expect(exec.stdout.contains("got:hello"), "\(exec.stdout)")
+    }
+
     @Test("--tty sends a pty master to the console socket")
     func tty() throws {
         let bundle = try runningContainer()
