@@ -65,6 +65,28 @@ struct HardeningTests {
         bundle.expectNothingLeft()
     }
 
+    @Test("a cwd only root may enter works for a process of another user, as with runc (run and exec --user)")
+    func cwdEnteredBeforeUserSwitch() throws {
+        let bundle = try TestBundle(args: ["sh", "-c", "pwd; ls . 2>&1 | head -1"])
+        try FileManager.default.createDirectory(atPath: bundle.rootfs + "/secret", withIntermediateDirectories: false,
+                                                attributes: [.posixPermissions: 0o700])
+        bundle.spec.process?.user = User(uid: 1000, gid: 1000)
+        bundle.spec.process?.cwd = "/secret"
+        let run = try bundle.run()
+        #expect(run.status == 0, "\(run.stderr)")
+        // In it, but without the right to list it: the process is user 1000.
+        #expect(run.stdout.hasPrefix("/secret\n"), "\(run.stdout)")
+        #expect(run.stdout.contains("Permission denied"), "\(run.stdout)")
+        bundle.spec.process?.user = User(uid: 0, gid: 0)
+        bundle.spec.process?.cwd = "/"
+        bundle.spec.process?.args = ["sleep", "600"]
+        #expect(try bundle.run(["--detach"]).status == 0)
+        defer { bundle.deleteExpectingNothingLeft() }
+        let exec = try bundle.hako(["exec", "--user", "1000:1000", "--cwd", "/secret", bundle.id, "pwd"])
+        #expect(exec.status == 0, "\(exec.stderr)")
+        #expect(exec.stdout == "/secret\n")
+    }
+
     @Test("a rootfs whose /proc is a symlink is refused")
     func procSymlinkRefused() throws {
         let bundle = try TestBundle(args: ["true"])
