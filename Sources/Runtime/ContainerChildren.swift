@@ -147,6 +147,11 @@ struct ContainerChildren {
             try channel.expect(.hooksDone)
         }
         if let hooks = spec.hooks?.createContainer, !hooks.isEmpty {
+            // In the container's namespaces, before pivot_root, with the rootfs as working
+            // directory, as runc runs them: GPU toolkits' hooks write into "./lib" and such.
+            if hasMountNamespace {
+                try step("entering the rootfs for the createContainer hooks") { try check(chdir(plan.rootfs), "chdir", path: plan.rootfs) }
+            }
             let state = State(ociVersion: spec.ociVersion, id: plan.options.id, status: .creating, pid: Int(hostPid),
                               bundle: plan.bundle, annotations: spec.annotations)
             try HookRunner.run(hooks, kind: "createContainer", state: state)

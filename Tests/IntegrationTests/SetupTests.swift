@@ -1,4 +1,5 @@
 import Foundation
+import LinuxSys
 import OCISpec
 import Testing
 
@@ -267,6 +268,21 @@ struct SetupTests {
             #expect(state["id"] as? String == bundle.id, "\(name)")
             #expect(state["bundle"] as? String == bundle.path, "\(name)")
         }
+    }
+
+    @Test("createContainer hooks run in the container's mount namespace with the rootfs as working directory, as runc runs them")
+    func createContainerHookCwd() throws {
+        let bundle = try TestBundle(args: ["cat", "/hook-wrote"])
+        // As a GPU toolkit's hook: a file made relative to the cwd, then bound over it.
+        bundle.spec.hooks = Hooks(createContainer: [Hook(path: "/bin/sh", args: ["sh", "-c",
+            "pwd > ./hook-wrote; readlink /proc/self/ns/mnt >> ./hook-wrote; touch ./bound && mount --bind ./hook-wrote ./bound"])])
+        bundle.spec.process?.args = ["sh", "-c", "cat /bound"]
+        let result = try bundle.run()
+        #expect(result.status == 0, "\(result.stderr)")
+        let lines = result.stdout.split(separator: "\n").map(String.init)
+        #expect(lines.first == URL(fileURLWithPath: bundle.rootfs).resolvingSymlinksInPath().path, "\(result.stdout)")
+        #expect(lines.count == 2 && lines[1] != "mnt:[\(Namespaces.inode("/proc/self/ns/mnt") ?? 0)]", "\(result.stdout)")
+        bundle.expectNothingLeft()
     }
 
     @Test("a hook that outlives its timeout is killed and fails create")
