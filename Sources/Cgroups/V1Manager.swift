@@ -168,7 +168,7 @@ public final class V1Manager: CgroupManager {
     public func apply(resources r: LinuxResources) throws(CgroupError) {
         warnings = []
         if !(r.unified ?? [:]).isEmpty {
-            throw CgroupError.field("linux.resources.unified", "requires cgroup v2")
+            throw CgroupError.field("linux.resources.unified", "invalid configuration: unified resources require cgroup v2")
         }
         try validateCommon(r)
         for need in r.requirements(cgroupV2: false) where dir(need.controller) == nil {

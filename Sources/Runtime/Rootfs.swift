@@ -129,7 +129,7 @@ struct RootfsBuilder {
     func mountFilesystem(type: String?, source: String, destination: String, options: MountOptions, in root: SecureRoot) throws -> Bool {
         // procfs and sysfs are where an attacker's symlink does most harm: refuse any.
         let strict = type == "proc" || type == "sysfs"
-        let target = try root.ensure(destination, as: .directory, noSymlinks: strict)
+        let target = try mountTarget(destination, in: root, strict: strict)
         defer { close(target) }
         if strict { try refuseOvermount(target, destination: destination) }
         let flags = options.flags & ~MountFlag.remount
@@ -301,12 +301,23 @@ struct RootfsBuilder {
         try Mounts.mount(source: nil, target: target, type: nil, flags: MountFlag.bind | MountFlag.remount | flags | locked)
     }
 
+    /// The destination of a mount, made if missing. procfs and sysfs (`strict`) must land
+    /// on a directory reached without a symlink, which could point the mount anywhere.
+    func mountTarget(_ destination: String, in root: SecureRoot, strict: Bool) throws -> Int32 {
+        do {
+            return try root.ensure(destination, as: .directory, noSymlinks: strict)
+        } catch {
+            guard strict && error.errno == ELOOP else { throw error }
+            throw RuntimeError("\(destination) must be mounted on ordinary directory, not through a symlink")
+        }
+    }
+
     /// A mount of procfs or sysfs must land on a plain directory of the rootfs.
     func refuseOvermount(_ fd: Int32, destination: String) throws {
         var st = stat()
         guard fstat(fd, &st) == 0 else { throw SysError("fstat", path: destination, errno: errno) }
         if (st.st_mode & S_IFMT) != S_IFDIR {
-            throw RuntimeError("\(destination) is not a directory")
+            throw RuntimeError("\(destination) must be mounted on ordinary directory, not on a file")
         }
     }
 }

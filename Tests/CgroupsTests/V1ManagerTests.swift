@@ -279,7 +279,7 @@ struct V1ManagerTests {
         (LinuxResources(network: LinuxNetwork(classID: 1)), "linux.resources.network.classID: the net_cls controller is not available"),
         (LinuxResources(network: LinuxNetwork(priorities: [LinuxInterfacePriority(name: "lo", priority: 1)])), "linux.resources.network.priorities: the net_prio controller is not available"),
         (LinuxResources(rdma: ["mlx": LinuxRdma(hcaHandles: 1)]), "linux.resources.rdma: the rdma controller is not available"),
-        (LinuxResources(unified: ["memory.high": "1"]), "linux.resources.unified: requires cgroup v2"),
+        (LinuxResources(unified: ["memory.high": "1"]), "linux.resources.unified: invalid configuration: unified resources require cgroup v2"),
     ])
     func missingControllers(resources: LinuxResources, message: String) throws {
         let tree = try FakeTree(v1: [["pids"], ["devices"]])
