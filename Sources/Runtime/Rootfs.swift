@@ -33,8 +33,11 @@ struct RootfsBuilder {
         }
         let root = try SecureRoot(path: rootfs)
         defer { root.close() }
+        var readOnlyLater: [String] = []
         for (index, mount) in (spec.mounts ?? []).enumerated() {
-            try step("mounts[\(index)] (\(mount.destination))") { try self.mount(mount, index: index, in: root) }
+            let delay = Self.delaysReadOnly(mount)
+            try step("mounts[\(index)] (\(mount.destination))") { try self.mount(mount, index: index, in: root, readOnlyLater: delay) }
+            if delay { readOnlyLater.append(Paths.clean(mount.destination)) }
         }
         if needsDevSetup {
             try DeviceBuilder(root: root, inUserNamespace: inUserNamespace).createDefaults()
@@ -44,6 +47,23 @@ struct RootfsBuilder {
         if let cwd = spec.process?.cwd, !cwd.isEmpty {
             try step("creating process.cwd \(cwd)") { close(try root.ensure(cwd, as: .directory)) }
         }
+        // Innermost first, so each is still writable while what lies on it is done.
+        for destination in readOnlyLater.reversed() {
+            try step("making \(destination) read-only") {
+                let mounted = try root.open(destination)
+                defer { close(mounted) }
+                try remountBind(procFD(mounted), flags: MountFlag.readOnly, cleared: 0)
+            }
+        }
+    }
+
+    /// A read-only tmpfs, or a read-only /dev, is mounted writable and made read-only once
+    /// the mounts inside it and the /dev nodes are made (runc's rule: a "ro" tmpfs on /dev
+    /// would otherwise refuse /dev/pts and every device node).
+    static func delaysReadOnly(_ mount: Mount) -> Bool {
+        let options = mount.options ?? []
+        guard options.contains("ro"), !options.contains("bind"), !options.contains("rbind"), mount.type != "bind" else { return false }
+        return mount.type == "tmpfs" || Paths.clean(mount.destination) == "/dev"
     }
 
     /// runc's rule: hako populates /dev unless the config bind-mounts it from somewhere.
@@ -88,8 +108,10 @@ struct RootfsBuilder {
     }
 
     /// Mounts one entry of config.json's mounts list.
-    func mount(_ mount: Mount, index: Int, in root: SecureRoot) throws {
+    /// - Parameter readOnlyLater: mount it writable; `prepare` makes it read-only at the end.
+    func mount(_ mount: Mount, index: Int, in root: SecureRoot, readOnlyLater: Bool = false) throws {
         var options = try MountOptions(parsing: mount.options ?? [])
+        if readOnlyLater { options.flags &= ~MountFlag.readOnly }
         var type = mount.type
         if type == "bind" { options.flags |= MountFlag.bind; type = nil }
         if type == "cgroup" || type == "cgroup2" {

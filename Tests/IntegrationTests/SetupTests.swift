@@ -219,6 +219,27 @@ struct SetupTests {
         #expect(out.contains("prw-r--r--"))
     }
 
+    @Test("a read-only /dev tmpfs and a read-only tmpfs elsewhere: the mounts and nodes inside are made first, read-only comes last")
+    func readOnlyTmpfsMounts() throws {
+        let bundle = try TestBundle(args: ["sh", "-c", "grep -E '^tmpfs /(dev|mnt) ' /proc/mounts; ls /dev/null /dev/pts/ptmx /mnt/inner; touch /dev/x 2>&1 | head -1"])
+        let mounts = bundle.spec.mounts ?? []
+        bundle.spec.mounts = mounts.map { mount in
+            guard mount.destination == "/dev" else { return mount }
+            var readOnly = mount
+            readOnly.options = (mount.options ?? []) + ["ro"]
+            return readOnly
+        } + [Mount(destination: "/mnt", type: "tmpfs", source: "tmpfs", options: ["ro", "nodev", "nosuid", "mode=755"]),
+             Mount(destination: "/mnt/inner", type: "tmpfs", source: "tmpfs", options: ["size=64k"])]
+        let result = try bundle.run()
+        #expect(result.status == 0, "\(result.stderr)")
+        let lines = result.stdout.split(separator: "\n")
+        let tmpfsLines = lines.filter { $0.hasPrefix("tmpfs /dev ") || $0.hasPrefix("tmpfs /mnt ") }
+        #expect(tmpfsLines.count == 2 && tmpfsLines.allSatisfy { $0.contains(" ro,") }, "\(result.stdout)")
+        #expect(result.stdout.contains("/dev/null") && result.stdout.contains("/dev/pts/ptmx"), "\(result.stdout)")
+        #expect(result.stdout.contains("Read-only file system"), "\(result.stdout)")
+        bundle.expectNothingLeft()
+    }
+
     @Test("--no-pivot runs the container with chroot")
     func noPivot() throws {
         let bundle = try TestBundle(args: ["sh", "-c", "ls /bin/busybox"])
