@@ -22,10 +22,11 @@ enum SyncMessage: Equatable {
     /// init -> main: the seccomp notify listener fd is attached; send it to listenerPath.
     case seccompListener
     case seccompListenerSent
-    /// init -> main: make the idmapped tree of mounts[N] (init's user namespace cannot).
-    case idmappedMount(Int)
-    /// main -> init: the detached, idmapped tree is attached to this message.
-    case idmappedMountReady
+    /// init -> main: make a detached tree of mounts[N]'s bind source: idmapped, or a plain
+    /// clone of a source init's user namespace may not reach (IDMappedMounts.swift).
+    case mountTree(Int)
+    /// main -> init: the detached tree is attached to this message.
+    case mountTreeReady
     /// init -> main: setup is complete; init waits at the start barrier.
     case ready
     /// any child -> main: a step failed.
@@ -38,7 +39,7 @@ enum HookKind: String, Codable {
 }
 
 extension SyncMessage {
-    /// Tag byte, then: initPid a little-endian Int32, idmappedMount an Int64, runHooks one
+    /// Tag byte, then: initPid a little-endian Int32, mountTree an Int64, runHooks one
     /// byte (0 prestart, 1 createRuntime), failure the message in UTF-8; the rest nothing.
     var encoded: [UInt8] {
         switch self {
@@ -50,8 +51,8 @@ extension SyncMessage {
         case .hooksDone: return [5]
         case .seccompListener: return [6]
         case .seccompListenerSent: return [7]
-        case .idmappedMount(let index): return [8] + Self.bytes(of: Int64(index).littleEndian)
-        case .idmappedMountReady: return [9]
+        case .mountTree(let index): return [8] + Self.bytes(of: Int64(index).littleEndian)
+        case .mountTreeReady: return [9]
         case .ready: return [10]
         case .failure(let failure): return [11] + Array(failure.message.utf8)
         }
@@ -70,8 +71,8 @@ extension SyncMessage {
         case (5, 0): self = .hooksDone
         case (6, 0): self = .seccompListener
         case (7, 0): self = .seccompListenerSent
-        case (8, 8): self = .idmappedMount(Int(Int64(littleEndian: Self.value(payload))))
-        case (9, 0): self = .idmappedMountReady
+        case (8, 8): self = .mountTree(Int(Int64(littleEndian: Self.value(payload))))
+        case (9, 0): self = .mountTreeReady
         case (10, 0): self = .ready
         case (11, _): self = .failure(ChildFailure(message: String(decoding: payload, as: UTF8.self)))
         default: return nil

@@ -15,6 +15,8 @@ struct ContainerChildren {
     let consoleSocket: Int32
     /// How init enters the cgroup main made already; nil when main moves it in.
     var cgroupEntry: CgroupEntry?
+    /// Whether main is root of the host; set in main, before the fork.
+    let mainIsRoot = geteuid() == 0
 
     var spec: Spec { plan.spec }
 
@@ -130,7 +132,8 @@ struct ContainerChildren {
         let inUserNamespace = plan.namespaces.has(.user)
         var rootfs = RootfsBuilder(spec: spec, rootfs: plan.rootfs, bundle: plan.bundle,
                                    inUserNamespace: inUserNamespace)
-        rootfs.idmappedTree = { try channel.requestIDMappedTree($0) }
+        rootfs.mountTree = { try channel.requestMountTree($0) }
+        rootfs.bindsThroughMain = inUserNamespace && mainIsRoot
         // A mount namespace created or joined gets the rootfs set up in it, as runc does;
         // without one the container shares the runtime's: nothing is mounted in it, and the
         // process is jailed in root.path (see checkSharedMountNamespace).

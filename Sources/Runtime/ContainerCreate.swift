@@ -327,10 +327,10 @@ struct Creation {
             switch message {
             case .ready?:
                 return
-            case .idmappedMount(let index)?:
+            case .mountTree(let index)?:
                 let tree = try IDMappedMounts.makeTree(forMount: index, spec: plan.spec, bundle: plan.bundle)
                 defer { close(tree) }
-                try channel.send(.idmappedMountReady, attaching: tree)
+                try channel.send(.mountTreeReady, attaching: tree)
             case .seccompListener?:
                 try forwardSeccompListener(fd)
                 try channel.send(.seccompListenerSent)

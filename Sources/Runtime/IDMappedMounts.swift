@@ -16,9 +16,12 @@ import OCISpec
 /// Who does what: an idmapped mount needs CAP_SYS_ADMIN in the user namespace of the
 /// filesystem (the host's), which init lacks once it is in the container's user namespace,
 /// and the mappings' host ids only mean something from the host's user namespace. So init
-/// asks main (`idmappedMount(index)`); main, in the host's namespaces, clones the source with
+/// asks main (`mountTree(index)`); main, in the host's namespaces, clones the source with
 /// open_tree(2), idmaps the clone with mount_setattr(2) and sends the detached tree back over
 /// the channel; init attaches it with move_mount(2) inside the container's mount namespace.
+/// Every bind mount of a container with a new user namespace takes the same road (a plain
+/// clone), as runc opens bind sources before entering the namespace: the container's root
+/// may not reach a source under a host directory of mode 0700.
 struct IDMapRequest: Equatable {
     enum Mappings: Equatable {
         /// Mappings to give a new user namespace made only for this mount.
@@ -85,10 +88,12 @@ enum IDMappedMounts {
         guard mounts.indices.contains(index) else { throw RuntimeError("init asked for an idmapped mounts[\(index)], which does not exist") }
         let mount = mounts[index]
         return try step("mounts[\(index)] (\(mount.destination))") {
-            guard let request = try IDMapRequest.resolve(mount, index: index, spec: spec) else {
-                throw RuntimeError("init asked to idmap a mount that is not idmapped")
-            }
             let source = Paths.absolute(mount.source ?? "", base: bundle)
+            guard let request = try IDMapRequest.resolve(mount, index: index, spec: spec) else {
+                guard mount.isBind else { throw RuntimeError("init asked for the tree of a mount that is no bind mount") }
+                guard Files.exists(source) else { throw RuntimeError("bind source \(source) does not exist") }
+                return try Mounts.cloneTree(source, recursive: (mount.options ?? []).contains("rbind"))
+            }
             let userNamespace: Int32
             switch request.mappings {
             case .namespace(let path):
@@ -120,22 +125,22 @@ enum IDMappedMounts {
 }
 
 extension Channel {
-    /// init: asks main for the idmapped tree of mounts[index] and returns its descriptor.
-    func requestIDMappedTree(_ index: Int) throws -> Int32 {
-        try send(.idmappedMount(index))
+    /// init: asks main for the detached tree of mounts[index] and returns its descriptor.
+    func requestMountTree(_ index: Int) throws -> Int32 {
+        try send(.mountTree(index))
         let (message, fd) = try receiveWithDescriptor()
         switch message {
-        case .idmappedMountReady?:
-            guard let fd else { throw RuntimeError("\(peer) sent no descriptor for the idmapped mount") }
+        case .mountTreeReady?:
+            guard let fd else { throw RuntimeError("\(peer) sent no descriptor for the mount") }
             return fd
         case .failure(let failure)?:
             if let fd { _ = Glibc.close(fd) }
             throw failure
         case nil:
-            throw RuntimeError("\(peer) exited while making the idmapped mount")
+            throw RuntimeError("\(peer) exited while making the mount's tree")
         case let other?:
             if let fd { _ = Glibc.close(fd) }
-            throw RuntimeError("\(peer) sent \(other) while idmappedMountReady was expected")
+            throw RuntimeError("\(peer) sent \(other) while mountTreeReady was expected")
         }
     }
 }
@@ -182,5 +187,12 @@ enum UserNamespaceHelper {
         try Files.write("/proc/\(pid)/uid_map", text(uidMappings), flags: O_WRONLY)
         try Files.write("/proc/\(pid)/gid_map", text(gidMappings), flags: O_WRONLY)
         return try Files.open("/proc/\(pid)/ns/user", O_RDONLY)
+    }
+}
+
+extension Mount {
+    /// Whether this config mount is a bind mount (type "bind", or a "bind"/"rbind" option).
+    var isBind: Bool {
+        type == "bind" || (options ?? []).contains { $0 == "bind" || $0 == "rbind" }
     }
 }

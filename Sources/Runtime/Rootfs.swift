@@ -14,8 +14,12 @@ struct RootfsBuilder {
     let bundle: String
     /// Whether the process is in a user namespace it created (mknod and some mounts are refused there).
     let inUserNamespace: Bool
-    /// Asks main for the detached, idmapped tree of mounts[N] (IDMappedMounts.swift).
-    var idmappedTree: ((Int) throws -> Int32)?
+    /// Asks main for the detached tree of mounts[N]'s bind source (IDMappedMounts.swift).
+    var mountTree: ((Int) throws -> Int32)?
+    /// Whether bind sources come from main as detached trees: in a new user namespace,
+    /// when main is root of the host (a rootless main could not clone them, and its
+    /// sources are its own anyway).
+    var bindsThroughMain = false
 
     // MARK: before the switch of root
 
@@ -123,18 +127,23 @@ struct RootfsBuilder {
         var source = mount.source ?? ""
         if options.isBind {
             source = Paths.absolute(source, base: bundle)
-            let kind: SecureRoot.Kind = Files.isDirectory(source) ? .directory : .file
-            if !Files.exists(source) {
-                throw RuntimeError("bind source \(source) does not exist")
-            }
-            let target = try root.ensure(destination, as: kind)
-            defer { close(target) }
-            if try IDMapRequest.resolve(mount, index: index, spec: spec) != nil {
-                guard let idmappedTree else { throw RuntimeError("idmapped mounts are made by main, which is not reachable here") }
-                let tree = try idmappedTree(index)
+            let idmapped = try IDMapRequest.resolve(mount, index: index, spec: spec) != nil
+            if bindsThroughMain || idmapped {
+                guard let mountTree else { throw RuntimeError("bind sources are cloned by main, which is not reachable here") }
+                let tree = try mountTree(index)
                 defer { close(tree) }
+                var st = stat()
+                try check(fstat(tree, &st), "fstat", path: source)
+                let target = try root.ensure(destination, as: (st.st_mode & S_IFMT) == S_IFDIR ? .directory : .file)
+                defer { close(target) }
                 try IDMappedMounts.attach(tree, onto: target, destination: destination)
             } else {
+                let kind: SecureRoot.Kind = Files.isDirectory(source) ? .directory : .file
+                if !Files.exists(source) {
+                    throw RuntimeError("bind source \(source) does not exist")
+                }
+                let target = try root.ensure(destination, as: kind)
+                defer { close(target) }
                 try Mounts.mount(source: source, target: procFD(target), type: nil, flags: MountFlag.bind | (options.flags & MountFlag.recursive))
             }
         } else {

@@ -49,6 +49,32 @@ struct IdmapTests {
         #expect(try owner(dir + "/new") == "1000:1000")
     }
 
+    @Test("with a user namespace, bind sources its root cannot reach (under a 0700 host directory) are mounted all the same, run and exec")
+    func inaccessibleBindSources() throws {
+        var sources: [String] = []
+        for n in 1...2 {
+            let parent = try Scratch.directory("inaccessible")
+            try FileManager.default.createDirectory(atPath: parent + "/dir", withIntermediateDirectories: false)
+            FileManager.default.createFile(atPath: parent + "/dir/foo\(n).txt", contents: nil)
+            try FileManager.default.setAttributes([.posixPermissions: 0o700], ofItemAtPath: parent)
+            sources.append(parent)
+        }
+        defer { for parent in sources { try? FileManager.default.removeItem(atPath: parent) } }
+        let bundle = try TestBundle(args: ["sleep", "600"])
+        bundle.spec.linux?.namespaces?.append(LinuxNamespace(type: "user"))
+        bundle.spec.linux?.uidMappings = [LinuxIDMapping(containerID: 0, hostID: 100000, size: 65536)]
+        bundle.spec.linux?.gidMappings = [LinuxIDMapping(containerID: 0, hostID: 100000, size: 65536)]
+        chownTree(bundle.rootfs, to: 100000)
+        for (n, parent) in sources.enumerated() {
+            bundle.spec.mounts?.append(Mount(destination: "/tmp/mount-\(n + 1)", type: "bind", source: parent + "/dir", options: ["bind"]))
+        }
+        #expect(try bundle.run(["--detach"]).status == 0)
+        defer { bundle.deleteExpectingNothingLeft() }
+        let exec = try bundle.hako(["exec", bundle.id, "ls", "/tmp/mount-1/foo1.txt", "/tmp/mount-2/foo2.txt"])
+        #expect(exec.status == 0, "\(exec.stderr)")
+        #expect(exec.stdout == "/tmp/mount-1/foo1.txt\n/tmp/mount-2/foo2.txt\n")
+    }
+
     @Test("idmap without mappings uses the container's user namespace mappings")
     func containerMappings() throws {
         let dir = try hostDirectory(["byroot": 0, "by100000": 100000])

@@ -5,8 +5,8 @@ import Testing
 struct SyncMessageTests {
     @Test("every message survives the wire", arguments: [
         SyncMessage.mappingRequest, .mappingDone, .initPid(123_456), .initPid(-1), .proceed, .runHooks(.prestart),
-        .runHooks(.createRuntime), .hooksDone, .seccompListener, .seccompListenerSent, .idmappedMount(7),
-        .idmappedMountReady, .ready, .failure(ChildFailure(message: "mounting /proc: épée: permission denied")),
+        .runHooks(.createRuntime), .hooksDone, .seccompListener, .seccompListenerSent, .mountTree(7),
+        .mountTreeReady, .ready, .failure(ChildFailure(message: "mounting /proc: épée: permission denied")),
         .failure(ChildFailure(message: "")),
     ])
     func roundTrip(message: SyncMessage) {
