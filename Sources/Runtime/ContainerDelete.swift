@@ -25,7 +25,9 @@ extension Container {
         if state.cgroupPaths?.isEmpty == false {
             try step("removing the cgroup") {
                 let cgroup = try self.cgroup()
-                if try !cgroup.pids().isEmpty {
+                // A cgroup half removed (a delete killed midway, systemd dropping a unit)
+                // lists nothing readable: what is left of it is removed below.
+                if !((try? cgroup.pids()) ?? []).isEmpty {
                     if try createdPidNamespace() {
                         // Its processes died with init, which took its pid namespace along:
                         // what is left belongs to another container sharing the cgroupsPath

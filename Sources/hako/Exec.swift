@@ -96,6 +96,7 @@ struct ExecRequest: Equatable {
             relay = terminal
         }
         let pid = try container.exec(options, logger: logger)
+        logger.debug("exec'd process started", metadata: ["id": "\(id)", "pid": "\(pid)"])
         if detach { return }
         Supervision.blockSignals()
         try relay?.receiveMaster()

@@ -31,7 +31,8 @@ struct Hako: ParsableCommand {
         // A hook or console peer that goes away must not kill hako with SIGPIPE.
         signal(SIGPIPE, SIG_IGN)
         let arguments = Array(CommandLine.arguments.dropFirst())
-        if arguments == ["-v"] || arguments == ["--version"] {
+        // Also after global options: engines and test harnesses put --root first.
+        if let last = arguments.last, last == "-v" || last == "--version", areGlobalOptions(arguments.dropLast()) {
             // Engines ask for it often (containerd and podman at start-up); no parser needed.
             print("hako version \(version)\nspec: \(OCISpec.Spec.supportedVersion)")
             return
@@ -62,7 +63,42 @@ struct Hako: ParsableCommand {
             }
             return
         }
+        if let name = commandName(arguments), name != "help", !commands.contains(where: { $0.name == name }) {
+            // The parser would print the top-level help for "hako foo -h" and exit 0.
+            _ = "hako: unknown command \"\(TerminalText.escaped(name))\"\n".withCString { Glibc.write(2, $0, strlen($0)) }
+            Glibc.exit(1)
+        }
         main(arguments)
+    }
+
+    /// The first argument that is neither a global option nor its value: the command's name.
+    static func commandName(_ arguments: [String]) -> String? {
+        var index = 0
+        while index < arguments.count {
+            let argument = arguments[index]
+            if FastCommandLine.globalOptions[argument] != nil { index += 2; continue }
+            if argument.hasPrefix("-") { index += 1; continue }
+            return argument
+        }
+        return nil
+    }
+
+    /// Whether `arguments` are global options and their values, nothing else.
+    static func areGlobalOptions(_ arguments: ArraySlice<String>) -> Bool {
+        var index = arguments.startIndex
+        while index < arguments.endIndex {
+            let argument = arguments[index]
+            if FastCommandLine.globalFlags[argument] != nil {
+                index += 1
+            } else if FastCommandLine.globalOptions[argument] != nil, index + 1 < arguments.endIndex {
+                index += 2
+            } else if let equals = argument.firstIndex(of: "="), FastCommandLine.globalOptions[String(argument[..<equals])] != nil {
+                index += 1
+            } else {
+                return false
+            }
+        }
+        return true
     }
 
     /// The command named in `arguments` and its arguments, global options included (every

@@ -79,6 +79,26 @@ struct CgroupTests {
         }
     }
 
+    @Test("update rewrites device rules by minimal transitions: a process using allowed devices never sees them denied")
+    func deviceUpdateMinimalTransition() throws {
+        // As runc's "update devices [minimal transition rules]": /dev/null stays usable
+        // while the same rules are applied again and again.
+        let bundle = try TestBundle(args: ["sh", "-c", "exec 2>/tmp/errors; while true; do head -c 100 /dev/kmsg 2>/dev/null; echo x > /dev/null; done"])
+        bundle.spec.linux?.resources = LinuxResources(devices: [LinuxDeviceCgroup(allow: false, access: "rwm"),
+                                                                LinuxDeviceCgroup(allow: false, type: "c", major: 1, minor: 11, access: "rwm")])
+        bundle.spec.linux?.devices = [LinuxDevice(path: "/dev/kmsg", type: "c", major: 1, minor: 11)]
+        bundle.spec.root?.readonly = false
+        #expect(try bundle.run(["--detach"]).status == 0)
+        defer { bundle.deleteExpectingNothingLeft() }
+        for _ in 0..<30 {
+            let update = try bundle.hako(["update", "--pids-limit", "30", bundle.id])
+            #expect(update.status == 0, "\(update.stderr)")
+        }
+        usleep(100_000)
+        let errors = (try? String(contentsOfFile: bundle.rootfs + "/tmp/errors", encoding: .utf8)) ?? "missing"
+        #expect(errors.isEmpty, "\(errors)")
+    }
+
     @Test("a pids limit stops forks inside the container")
     func pidsLimitFelt() throws {
         let bundle = try TestBundle(args: ["sh", "-c", "for i in 1 2 3 4 5 6 7 8; do sleep 5 & done; echo forked"])

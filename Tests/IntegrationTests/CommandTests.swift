@@ -103,6 +103,19 @@ struct CommandTests {
         #expect(UInt64(memory.trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0 > 1 << 40, "\(memory)")
     }
 
+    @Test("-v and --version after global options, as harnesses that put --root first call them")
+    func versionAfterGlobals() throws {
+        for arguments in [["--root", "/tmp/x", "-v"], ["--root=/tmp/x", "--debug", "--version"]] {
+            let result = try Runner.run(arguments)
+            #expect(result.status == 0, "\(arguments): \(result.stderr)")
+            #expect(result.stdout.hasPrefix("hako version "), "\(result.stdout)")
+        }
+        #expect(try Runner.run(["--no-such-flag", "-v"]).status != 0)
+        // An unknown command with -h is an error, not the top-level help (runc's "No help topic").
+        let unknown = try Runner.run(["foo", "-h"])
+        #expect(unknown.status == 1 && unknown.stderr == "hako: unknown command \"foo\"\n", "\(unknown.stderr)")
+    }
+
     @Test("--version names hako and the spec version")
     func version() throws {
         let result = try Runner.run(["--version"])

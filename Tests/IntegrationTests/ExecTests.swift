@@ -140,6 +140,18 @@ struct ExecTests {
         #expect(exec.stdout.contains("got:hello"), "\(exec.stdout)")
     }
 
+    @Test("--debug exec logs the exec'd process, to stderr or to --log")
+    func debugExec() throws {
+        let bundle = try runningContainer()
+        defer { bundle.deleteExpectingNothingLeft() }
+        let plain = try bundle.hako(["--debug", "exec", bundle.id, "true"])
+        #expect(plain.status == 0)
+        #expect(plain.stderr.contains("level=debug"), "\(plain.stderr)")
+        let log = bundle.path + "/log.out"
+        #expect(try bundle.hako(["--debug", "--log", log, "exec", bundle.id, "true"]).status == 0)
+        #expect((try? String(contentsOfFile: log, encoding: .utf8))?.contains("level=debug") == true)
+    }
+
     @Test("--tty sends a pty master to the console socket")
     func tty() throws {
         let bundle = try runningContainer()
