@@ -43,13 +43,22 @@ struct DeviceRule: Equatable, Sendable {
         return result
     }
 
-    /// "rwm" order; unset or empty means all three, as runc reads the spec.
+    /// "rwm" order; unset or empty means all three, as runc reads the spec. Other letters
+    /// are dropped, as runc drops them (its own tests write "rwa"); `ignoredAccess` words
+    /// a warning for each rule that had some.
     static func canonicalAccess(_ access: String?, field: String) throws(CgroupError) -> String {
         guard let access, !access.isEmpty else { return "rwm" }
-        for c in access where c != "r" && c != "w" && c != "m" {
-            throw CgroupError.field(field, "invalid device access \(CgroupIO.quoted(access)) (want a combination of r, w and m)")
-        }
         return String("rwm".filter { access.contains($0) })
+    }
+
+    /// Warnings for access letters other than r, w and m, which have no meaning.
+    static func ignoredAccess(_ rules: [LinuxDeviceCgroup]) -> [String] {
+        rules.enumerated().compactMap { index, rule in
+            guard let access = rule.access else { return nil }
+            let ignored = access.filter { !"rwm".contains($0) }
+            guard !ignored.isEmpty else { return nil }
+            return "linux.resources.devices[\(index)].access: \(CgroupIO.quoted(access)): \(CgroupIO.quoted(ignored)) ignored (only r, w and m mean something)"
+        }
     }
 
     /// True for the rules `runc spec` writes by default: deny everything, nothing else.

@@ -176,6 +176,7 @@ public final class V1Manager: CgroupManager {
         }
         let devices = r.devices ?? []
         let rules = try DeviceRule.parse(devices)
+        warnings += DeviceRule.ignoredAccess(devices)
         if dir("devices") == nil && !DeviceRule.isDefaultDenyAll(devices) {
             throw CgroupError.field("linux.resources.devices", "the devices controller is not available")
         }

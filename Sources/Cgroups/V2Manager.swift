@@ -138,6 +138,7 @@ public final class V2Manager: CgroupManager {
         var swapValue: String?
         if let m = r.memory { swapValue = try V2Convert.swapMax(swap: m.swap ?? 0, limit: m.limit ?? 0) }
         let devices = try r.devices.map { (rules) throws(CgroupError) in try DeviceRule.parse(rules) }
+        warnings += DeviceRule.ignoredAccess(r.devices ?? [])
 
         // runc's order: pids, memory, io, cpu, cpuset, hugetlb, rdma, then unified last so
         // that it can override any of them.

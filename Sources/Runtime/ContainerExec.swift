@@ -186,7 +186,10 @@ struct Execution {
             guard let sub = options.subCgroups[controller] ?? options.subCgroups[""] else { continue }
             let target = Paths.clean(directory + "/" + sub)
             guard target.hasPrefix(directory + "/") else { throw RuntimeError("--cgroup \(sub) is not a sub cgroup path") }
-            guard Files.isDirectory(target) else { throw RuntimeError("--cgroup \(sub): no such sub-cgroup \(target)") }
+            // runc's words, which scripts look for.
+            guard Files.isDirectory(target) else {
+                throw RuntimeError("--cgroup \(sub): adding pid \(pid) to \(target)/cgroup.procs: no such file or directory (no such sub-cgroup)")
+            }
             try Files.write(target + "/cgroup.procs", "\(pid)", flags: O_WRONLY)
         }
     }

@@ -25,7 +25,12 @@ struct RootfsBuilder {
 
     /// Everything up to (not including) pivot_root.
     func prepare() throws {
-        let propagation = try rootPropagation()
+        var propagation = try rootPropagation()
+        // Nothing can be bound from under an unbindable mount, the rootfs onto itself
+        // included: private for now, and `pivot` makes the new / unbindable as asked.
+        if propagation & MountFlag.unbindable != 0 {
+            propagation = MountFlag.private | MountFlag.recursive
+        }
         try step("making / \(propagationName(propagation))") {
             try Mounts.mount(source: nil, target: "/", type: nil, flags: propagation)
         }
@@ -238,9 +243,6 @@ struct RootfsBuilder {
             }
         }
         try check(chdir("/"), "chdir", path: "/")
-        if let name = spec.linux?.rootfsPropagation, !name.isEmpty, let flag = MountOptions.propagationOptions[name] {
-            try step("setting / \(name)") { try Mounts.mount(source: nil, target: "/", type: nil, flags: flag) }
-        }
     }
 
     /// --no-pivot keeps the host's mounts in the container's mount namespace, under the
@@ -300,6 +302,10 @@ struct RootfsBuilder {
             try step("making the rootfs read-only") {
                 try remountBind("/", flags: MountFlag.readOnly, cleared: 0)
             }
+        }
+        // Last: an unbindable / would refuse the read-only paths' binds above.
+        if let name = spec.linux?.rootfsPropagation, !name.isEmpty, let flag = MountOptions.propagationOptions[name] {
+            try step("setting / \(name)") { try Mounts.mount(source: nil, target: "/", type: nil, flags: flag) }
         }
     }
 

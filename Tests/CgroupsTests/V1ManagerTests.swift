@@ -113,9 +113,22 @@ struct V1ManagerTests {
         #expect(tree.system.log(under: dir) == ["devices.deny=c 1:5 wm", "devices.allow=c 1:9 rwm"])
     }
 
+    @Test("access letters other than r, w and m are dropped with a warning, as runc drops them")
+    func unknownAccessLetters() throws {
+        let tree = try FakeTree()
+        let manager = try makeManager(tree)
+        let dir = tree.mount("devices") + "/hako/c1"
+        try tree.write(dir + "/devices.list", "a *:* rwm\n")
+        try manager.apply(resources: LinuxResources(devices: [
+            LinuxDeviceCgroup(allow: false, access: "rwm"),
+            LinuxDeviceCgroup(allow: true, type: "c", major: 1, minor: 11, access: "rwa"),
+        ]))
+        #expect(tree.system.log(under: dir) == ["devices.deny=a", "devices.allow=c 1:11 rw"])
+        #expect(manager.warnings == ["linux.resources.devices[1].access: rwa: a ignored (only r, w and m mean something)"])
+    }
+
     @Test("bad device rules name the field", arguments: [
         (LinuxDeviceCgroup(allow: true, type: "x"), "linux.resources.devices[0].type: invalid device type x (want a, b or c)"),
-        (LinuxDeviceCgroup(allow: true, type: "c", access: "rwx"), "linux.resources.devices[0].access: invalid device access rwx (want a combination of r, w and m)"),
         (LinuxDeviceCgroup(allow: true, type: "c", major: -2), "linux.resources.devices[0].major: negative device number -2"),
     ])
     func badDevices(rule: LinuxDeviceCgroup, message: String) throws {

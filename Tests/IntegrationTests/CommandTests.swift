@@ -139,6 +139,16 @@ struct KeyringTests {
         #expect(try without.run(["--no-new-keyring"]).stdout == "0\n")
     }
 
+    @Test("rootfsPropagation unbindable and runbindable: the container starts and its / is unbindable", arguments: ["unbindable", "runbindable"])
+    func rootfsUnbindable(propagation: String) throws {
+        let bundle = try TestBundle(args: ["sh", "-c", "awk '$5 == \"/\"' /proc/self/mountinfo"])
+        bundle.spec.linux?.rootfsPropagation = propagation
+        let result = try bundle.run()
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("unbindable"), "\(result.stdout)")
+        bundle.expectNothingLeft()
+    }
+
     @Test("rootfsPropagation private: mounts made in the container stay in it")
     func rootfsPropagation() throws {
         let bundle = try TestBundle(args: ["sh", "-c", "grep ' / ' /proc/self/mountinfo | grep -c shared: || true"])
