@@ -27,7 +27,8 @@ enum Console {
         if bindConsole {
             // /dev/console is the pty too, as it would be on a machine's console.
             let console = "/dev/console"
-            try Files.touch(console, mode: 0o600)
+            // Made at rootfs setup when /dev is read-only (RootfsBuilder.prepare).
+            if !Files.exists(console) { try Files.touch(console, mode: 0o600) }
             try Mounts.mount(source: name, target: console, type: nil, flags: MountFlag.bind)
         }
         try Sockets.send(socket, Array(name.utf8), fd: master)

@@ -56,6 +56,11 @@ struct RootfsBuilder {
         if let cwd = spec.process?.cwd, !cwd.isEmpty {
             try step("creating process.cwd \(cwd)") { close(try root.ensure(cwd, as: .directory)) }
         }
+        // The terminal is bound on /dev/console after pivot_root; its mount point is made
+        // now, while /dev may still be written.
+        if spec.process?.terminal == true && needsDevSetup {
+            try step("creating /dev/console") { close(try root.ensure("/dev/console", as: .file)) }
+        }
         // Innermost first, so each is still writable while what lies on it is done.
         for destination in readOnlyLater.reversed() {
             try step("making \(destination) read-only") {

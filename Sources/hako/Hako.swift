@@ -65,7 +65,7 @@ struct Hako: ParsableCommand {
         }
         if let name = commandName(arguments), name != "help", !commands.contains(where: { $0.name == name }) {
             // The parser would print the top-level help for "hako foo -h" and exit 0.
-            _ = "hako: unknown command \"\(TerminalText.escaped(name))\"\n".withCString { Glibc.write(2, $0, strlen($0)) }
+            _ = "hako: unknown command \"\(TerminalText.escaped(name))\" (No help topic for '\(TerminalText.escaped(name))')\n".withCString { Glibc.write(2, $0, strlen($0)) }
             Glibc.exit(1)
         }
         main(arguments)

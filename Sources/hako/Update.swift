@@ -20,7 +20,8 @@ struct Update: HakoCommand {
     @Option(name: .customLong("memory-swap"), parsing: .unconditional, help: "Memory plus swap limit; -1 for unlimited.") var memorySwap: String?
     @Option(name: .customLong("kernel-memory"), parsing: .unconditional, help: "Kernel memory limit (v1 only; ignored by recent kernels).") var kernelMemory: String?
     @Option(name: .customLong("kernel-memory-tcp"), parsing: .unconditional, help: "Kernel TCP buffer limit (v1 only).") var kernelMemoryTCP: String?
-    @Option(name: .customLong("cpu-shares"), help: "CPU shares (relative weight).") var cpuShares: UInt64?
+    // runc's flag is --cpu-share; --cpu-shares as the config field is named.
+    @Option(name: [.customLong("cpu-share"), .customLong("cpu-shares")], help: "CPU shares (relative weight).") var cpuShares: UInt64?
     @Option(name: .customLong("cpu-quota"), parsing: .unconditional, help: "CPU CFS quota in microseconds per period; -1 for none.") var cpuQuota: Int64?
     @Option(name: .customLong("cpu-period"), help: "CPU CFS period in microseconds.") var cpuPeriod: UInt64?
     @Option(name: .customLong("cpu-burst"), help: "CPU CFS burst in microseconds.") var cpuBurst: UInt64?
@@ -78,6 +79,9 @@ struct Update: HakoCommand {
         if let v = try bytes("memory", self.memory) { memory.limit = v }
         if let v = try bytes("memory-reservation", memoryReservation) { memory.reservation = v }
         if let v = try bytes("memory-swap", memorySwap) { memory.swap = v }
+        // An unlimited memory takes the swap limit along unless one is given, as with runc:
+        // the kernel refuses a memory limit above the memory+swap one.
+        if memory.limit == -1 && memorySwap == nil { memory.swap = -1 }
         if let v = try bytes("kernel-memory", kernelMemory) { memory.kernel = v }
         if let v = try bytes("kernel-memory-tcp", kernelMemoryTCP) { memory.kernelTCP = v }
         if memory != (resources.memory ?? LinuxMemory()) { resources.memory = memory }

@@ -101,6 +101,13 @@ struct CommandTests {
         #expect(pidsMax == "max\n")
         let memory = try String(contentsOfFile: "/sys/fs/cgroup/memory/\(bundle.id)/memory.limit_in_bytes", encoding: .utf8)
         #expect(UInt64(memory.trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0 > 1 << 40, "\(memory)")
+        // --memory -1 alone takes the swap limit along (the kernel refuses memory above
+        // memory+swap); runc's --cpu-share is taken too.
+        #expect(try bundle.hako(["update", "--memory", "64M", "--memory-swap", "96M", bundle.id]).status == 0)
+        let unlimited = try bundle.hako(["update", "--memory", "-1", "--cpu-share", "200", bundle.id])
+        #expect(unlimited.status == 0, "\(unlimited.stderr)")
+        let shares = try String(contentsOfFile: "/sys/fs/cgroup/cpu/\(bundle.id)/cpu.shares", encoding: .utf8)
+        #expect(shares == "200\n")
     }
 
     @Test("-v and --version after global options, as harnesses that put --root first call them")
@@ -113,7 +120,7 @@ struct CommandTests {
         #expect(try Runner.run(["--no-such-flag", "-v"]).status != 0)
         // An unknown command with -h is an error, not the top-level help (runc's "No help topic").
         let unknown = try Runner.run(["foo", "-h"])
-        #expect(unknown.status == 1 && unknown.stderr == "hako: unknown command \"foo\"\n", "\(unknown.stderr)")
+        #expect(unknown.status == 1 && unknown.stderr == "hako: unknown command \"foo\" (No help topic for 'foo')\n", "\(unknown.stderr)")
     }
 
     @Test("--version names hako and the spec version")

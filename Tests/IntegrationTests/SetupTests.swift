@@ -238,6 +238,13 @@ struct SetupTests {
         #expect(result.stdout.contains("/dev/null") && result.stdout.contains("/dev/pts/ptmx"), "\(result.stdout)")
         #expect(result.stdout.contains("Read-only file system"), "\(result.stdout)")
         bundle.expectNothingLeft()
+        // With a terminal too: /dev/console is made before /dev turns read-only.
+        bundle.spec.process?.terminal = true
+        bundle.spec.process?.args = ["sh", "-c", "tty; ls /dev/console"]
+        let terminal = try bundle.run()
+        #expect(terminal.status == 0, "\(terminal.stderr)")
+        #expect(terminal.stdout.contains("/dev/pts/0"), "\(terminal.stdout)")
+        bundle.expectNothingLeft()
     }
 
     @Test("--no-pivot runs the container with chroot")
