@@ -18,6 +18,12 @@ enum Console {
         var nameBuffer = [CChar](repeating: 0, count: 128)
         guard hako_ptsname(master, &nameBuffer, nameBuffer.count) == 0 else { throw SysError("ptsname", errno: errno) }
         let name = String(cString: nameBuffer)
+        // As runc: no "\n" -> "\r\n" on output, so what the process prints reaches the
+        // console socket's holder (an engine's log, a script) as written.
+        var attributes = termios()
+        try check(tcgetattr(master, &attributes), "tcgetattr", path: name)
+        attributes.c_oflag &= ~tcflag_t(ONLCR)
+        try check(tcsetattr(master, TCSANOW, &attributes), "tcsetattr", path: name)
         if let size {
             var winsize = winsize(ws_row: UInt16(clamping: size.height), ws_col: UInt16(clamping: size.width), ws_xpixel: 0, ws_ypixel: 0)
             try check(hako_ioctl_ptr(master, UInt(TIOCSWINSZ), &winsize), "ioctl(TIOCSWINSZ)")

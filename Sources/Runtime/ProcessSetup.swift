@@ -276,7 +276,9 @@ struct ProcessSetup {
         if (st.st_mode & S_IFMT) == S_IFDIR {
             throw RuntimeError("exec: \"\(name)\": \(path) is a directory")
         }
-        if access(path, X_OK) != 0 {
+        // With the effective ids and capabilities, as execve(2) will check: access(2) uses the
+        // real ones, so a process given CAP_DAC_OVERRIDE would be refused what it may run.
+        if faccessat(AT_FDCWD, path, X_OK, AT_EACCESS) != 0 {
             throw RuntimeError("exec: \"\(name)\": \(path): \(SysError("access", errno: errno).reason)")
         }
     }

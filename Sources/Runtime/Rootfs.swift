@@ -190,12 +190,23 @@ struct RootfsBuilder {
             }
             return false
         }
+        // A tmpfs without mode= takes the mode of the directory it covers, suid, sgid and
+        // sticky bits included, as runc gives it (the kernel would make it 1777).
+        var covered = stat()
+        let inheritMode = type == "tmpfs" && !options.data.contains { $0.hasPrefix("mode=") } && fstat(target, &covered) == 0
         var failure: SysError?
         do {
             try Mounts.mount(source: source.isEmpty ? type : source, target: procFD(target), type: type,
                              flags: flags, data: data)
         } catch {
             failure = error
+        }
+        if failure == nil && inheritMode {
+            try step("giving the tmpfs the mode of \(destination)") {
+                let mounted = try root.open(destination)
+                defer { close(mounted) }
+                try check(chmod(procFD(mounted), covered.st_mode & 0o7777), "chmod", path: destination)
+            }
         }
         guard let failure else {
             if type == "mqueue", let label = spec.linux?.mountLabel, !label.isEmpty {

@@ -132,6 +132,8 @@ struct ConsoleTests {
         #expect(result.status == 3, "\(result.stderr)")
         #expect(result.stdout.contains("/dev/pts/0"), "\(result.stdout)")
         #expect(result.stdout.contains("got:hello"), "\(result.stdout)")
+        // Lines end as the process wrote them (ONLCR off, as runc sets the pty).
+        #expect(result.stdout.contains("got:hello\n") && !result.stdout.contains("got:hello\r"), "\(result.stdout.debugDescription)")
         bundle.expectNothingLeft()
     }
 

@@ -247,6 +247,34 @@ struct SetupTests {
         bundle.expectNothingLeft()
     }
 
+    @Test("a tmpfs without mode= takes the mode of the directory it covers, special bits included")
+    func tmpfsInheritsMode() throws {
+        let bundle = try TestBundle(args: ["stat", "-c", "%a", "/tmp"])
+        try FileManager.default.setAttributes([.posixPermissions: 0o7777], ofItemAtPath: bundle.rootfs + "/tmp")
+        let mounts = bundle.spec.mounts ?? []
+        bundle.spec.mounts = mounts + [Mount(destination: "/tmp", type: "tmpfs", source: "tmpfs", options: ["noexec", "nosuid", "nodev"])]
+        #expect(try output(bundle) == "7777\n")
+        // mode= wins.
+        bundle.spec.mounts = mounts + [Mount(destination: "/tmp", type: "tmpfs", source: "tmpfs", options: ["mode=0444"])]
+        #expect(try output(bundle) == "444\n")
+    }
+
+    @Test("a program only root may execute runs for a user given CAP_DAC_OVERRIDE, and not without it")
+    func execWithDacOverride() throws {
+        let bundle = try TestBundle(args: ["/bin/echo", "ran"])
+        let busybox = bundle.rootfs + "/bin/busybox"
+        try FileManager.default.setAttributes([.posixPermissions: 0o744], ofItemAtPath: busybox)
+        bundle.spec.process?.user = User(uid: 1000, gid: 100)
+        let refused = try bundle.run()
+        #expect(refused.status != 0)
+        #expect(refused.stderr.contains("Permission denied"), "\(refused.stderr)")
+        bundle.expectNothingLeft()
+        for set in [\LinuxCapabilities.bounding, \.effective, \.permitted] {
+            bundle.spec.process?.capabilities?[keyPath: set]?.append("CAP_DAC_OVERRIDE")
+        }
+        #expect(try output(bundle) == "ran\n")
+    }
+
     @Test("--no-pivot runs the container with chroot")
     func noPivot() throws {
         let bundle = try TestBundle(args: ["sh", "-c", "ls /bin/busybox"])
