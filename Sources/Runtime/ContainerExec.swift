@@ -58,6 +58,12 @@ extension Container {
             throw RuntimeError("--console-socket: given, but no terminal was asked for (--tty)")
         }
         try SecurityLabels.check(apparmorProfile: options.process.apparmorProfile, selinuxLabel: options.process.selinuxLabel, mountLabel: nil)
+        // --cgroup CONTROLLER:PATH names a v1 hierarchy the container has (runc's words).
+        if let paths = state.cgroupPaths, paths.keys.contains(where: { !$0.isEmpty }) {
+            for (controller, path) in options.subCgroups.sorted(by: { $0.key < $1.key }) where !controller.isEmpty && paths[controller] == nil {
+                throw RuntimeError("--cgroup \(controller):\(path): unknown controller \(controller)")
+            }
+        }
         var namespaces: [LinuxNamespace] = []
         for namespace in try state.config.linux?.namespaces ?? [] {
             guard let kind = namespace.kind, let file = Self.namespaceFiles[kind] else { continue }

@@ -288,6 +288,8 @@ struct CgroupTests {
         let result = try bundle.hako(["exec", "--cgroup", "pids:sub", bundle.id, "grep", "pids", "/proc/self/cgroup"])
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout.hasSuffix(":pids:/\(bundle.id)/sub\n"), "\(result.stdout)")
+        let unknown = try bundle.hako(["exec", "--cgroup", "whaaat:/", bundle.id, "true"])
+        #expect(unknown.status == 255 && unknown.stderr.contains("unknown controller whaaat"), "\(unknown.stderr)")
         let missing = try bundle.hako(["exec", "--cgroup", "nosuch", bundle.id, "true"])
         #expect(missing.status != 0)
         #expect(missing.stderr.contains("--cgroup nosuch: adding pid ") && missing.stderr.contains("/nosuch/cgroup.procs: no such file or directory"), "\(missing.stderr)")
