@@ -191,7 +191,8 @@ struct Execution {
         for (controller, directory) in paths where directory.hasPrefix("/") {
             guard let sub = options.subCgroups[controller] ?? options.subCgroups[""] else { continue }
             let target = Paths.clean(directory + "/" + sub)
-            guard target.hasPrefix(directory + "/") else { throw RuntimeError("--cgroup \(sub) is not a sub cgroup path") }
+            // "/" is the container's own cgroup (runc's explicit top level); ".." leads out.
+            guard target == directory || target.hasPrefix(directory + "/") else { throw RuntimeError("--cgroup \(sub) is not a sub cgroup path") }
             // runc's words, which scripts look for.
             guard Files.isDirectory(target) else {
                 throw RuntimeError("--cgroup \(sub): adding pid \(pid) to \(target)/cgroup.procs: no such file or directory (no such sub-cgroup)")

@@ -288,6 +288,9 @@ struct CgroupTests {
         let result = try bundle.hako(["exec", "--cgroup", "pids:sub", bundle.id, "grep", "pids", "/proc/self/cgroup"])
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout.hasSuffix(":pids:/\(bundle.id)/sub\n"), "\(result.stdout)")
+        // "/" names the container's own cgroup.
+        let top = try bundle.hako(["exec", "--cgroup", "/", bundle.id, "cat", "/proc/self/cgroup"])
+        #expect(top.status == 0 && top.stdout.contains(":pids:/\(bundle.id)\n"), "\(top.stderr)")
         let unknown = try bundle.hako(["exec", "--cgroup", "whaaat:/", bundle.id, "true"])
         #expect(unknown.status == 255 && unknown.stderr.contains("unknown controller whaaat"), "\(unknown.stderr)")
         let missing = try bundle.hako(["exec", "--cgroup", "nosuch", bundle.id, "true"])
