@@ -120,7 +120,7 @@ struct ContainerChildren {
         let prepared: ProcessSetup.Prepared
         /// Whether `setup.finish` ran already: a filter with a notify listener is loaded
         /// before init reports ready, while main can still pass the listener on.
-        let finished: Bool
+        var finished: Bool { prepared.needsListenerPeer }
         /// init's pid in the host's pid namespace, for the startContainer hooks' state.
         let hostPid: Int32
     }
@@ -201,7 +201,7 @@ struct ContainerChildren {
         if prepared.needsListenerPeer {
             try setup.finish(prepared, channel: channel)
         }
-        return ExecPlan(setup: setup, prepared: prepared, finished: prepared.needsListenerPeer, hostPid: hostPid)
+        return ExecPlan(setup: setup, prepared: prepared, hostPid: hostPid)
     }
 
     /// init's pid as the host sees it: before pivot_root, /proc is still the host's procfs,

@@ -100,16 +100,16 @@ extension Container {
             throw RuntimeError("root.path: rootfs \(rootfs) does not exist or is not a directory")
         }
         let rootfsReal = try step("resolving the rootfs") { try realPath(rootfs) }
-        if rootfsReal == "/" && (spec.linux?.namespaces ?? []).contains(where: { $0.kind == .mount }) {
-            let through = rootfsReal == Paths.clean(rootfs) ? "" : " (through a symlink)"
-            throw RuntimeError("root.path: \(rootfs) resolves to the host's root /\(through); a container's rootfs must be a directory of its own")
-        }
         guard options.preserveFds >= 0 else { throw RuntimeError("--preserve-fds: must not be negative") }
         if options.systemdCgroup {
             // Checked here, before anything is made, rather than when the unit is.
             do { _ = try SystemdAnnotations.properties(spec.annotations) } catch { throw RuntimeError("\(error)") }
         }
         let namespaces = try NamespacePlan(spec.linux?.namespaces ?? [])
+        if rootfsReal == "/" && namespaces.has(.mount) {
+            let through = rootfsReal == Paths.clean(rootfs) ? "" : " (through a symlink)"
+            throw RuntimeError("root.path: \(rootfs) resolves to the host's root /\(through); a container's rootfs must be a directory of its own")
+        }
         try checkSharedMountNamespace(spec, namespaces: namespaces)
         // A uts namespace of the container's own, new or joined by path, takes the names.
         if let hostname = spec.hostname, !hostname.isEmpty, !namespaces.has(.uts) {

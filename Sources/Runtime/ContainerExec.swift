@@ -239,12 +239,7 @@ struct Execution {
             // caller's); it joins that namespace itself.
             let cgroup2 = entry?.cgroup2FD ?? -1
             let cgroupNamespace = try namespaces.joinAll(except: cgroup2 >= 0 ? .cgroup : nil)
-            if let chrootTo {
-                try step("entering the container's root \(chrootTo)") {
-                    try check(chroot(chrootTo), "chroot", path: chrootTo)
-                    try check(chdir("/"), "chdir", path: "/")
-                }
-            }
+            if let chrootTo { try RootfsBuilder.jail(in: chrootTo) }
             let (pid, inCgroup2) = try entry?.fork() ?? (try Processes.fork(), true)
             if pid == 0 {
                 do {

@@ -9,7 +9,7 @@ extension Container {
     /// read the byte, a reader of ours sees end of file (POLLHUP) when init's descriptor goes,
     /// that is at execve(2). Bounded: a slow startContainer hook or a frozen init make start
     /// go on with a warning rather than hang.
-    func awaitExec(fifoPath: String, releasedThrough writer: Int32, warn: (String) -> Void) {
+    func awaitExec(fifoPath: String, warn: (String) -> Void) {
         // Each startContainer hook may take its timeout (30 s counted for one without).
         let hookTime = (state.hooks?.startContainer ?? []).reduce(0) { $0 + ($1.timeout ?? 30) }
         let deadline = Clock.monotonicMilliseconds() + Int64(10 + hookTime) * 1000
@@ -57,9 +57,8 @@ extension Container {
             if errno == ENXIO { throw RuntimeError("cannot start container \"\(id)\": its init process is gone") }
             throw RuntimeError("opening the start barrier", SysError("open", path: fifoPath, errno: errno))
         }
-        var writer = fd
-        defer { if writer >= 0 { close(writer) } }
         do {
+            defer { close(fd) }
             try Files.writeAll(fd, [0x30], path: fifoPath)
         } catch {
             throw RuntimeError("releasing the start barrier", error)
@@ -68,9 +67,7 @@ extension Container {
         if !poststart.isEmpty {
             // runtime-spec: poststart hooks run after the process is executed. Only then is
             // init's end of the barrier gone (close-on-exec).
-            close(writer)
-            writer = -1
-            awaitExec(fifoPath: fifoPath, releasedThrough: fd, warn: warn)
+            awaitExec(fifoPath: fifoPath, warn: warn)
         }
         unlink(fifoPath)
         HookRunner.runEach(poststart, kind: "poststart", state: hookState(status: .running), warn: warn)

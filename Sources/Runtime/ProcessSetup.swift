@@ -205,7 +205,7 @@ struct ProcessSetup {
     }
 
     /// Drops the bounding set and switches to the configured user and groups, keeping the
-    /// permitted capabilities across the switch for `finish`.
+    /// permitted capabilities across the switch for `applyCapabilities`.
     func switchUser(_ masks: CapabilityMasks) throws {
         try step("dropping bounding capabilities") { try Capabilities.limitBounding(to: masks.bounding) }
         let PR_SET_KEEPCAPS = Prctl.setKeepCaps

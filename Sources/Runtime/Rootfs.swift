@@ -27,7 +27,7 @@ struct RootfsBuilder {
     func prepare() throws {
         var propagation = try rootPropagation()
         // Nothing can be bound from under an unbindable mount, the rootfs onto itself
-        // included: private for now, and `pivot` makes the new / unbindable as asked.
+        // included: private for now, and `finalize` makes the new / unbindable as asked.
         if propagation & MountFlag.unbindable != 0 {
             propagation = MountFlag.private | MountFlag.recursive
         }
@@ -76,7 +76,7 @@ struct RootfsBuilder {
     /// would otherwise refuse /dev/pts and every device node).
     static func delaysReadOnly(_ mount: Mount) -> Bool {
         let options = mount.options ?? []
-        guard options.contains("ro"), !options.contains("bind"), !options.contains("rbind"), mount.type != "bind" else { return false }
+        guard options.contains("ro"), !mount.isBind else { return false }
         return mount.type == "tmpfs" || Paths.clean(mount.destination) == "/dev"
     }
 

@@ -71,20 +71,9 @@ struct Hako: ParsableCommand {
         main(arguments)
     }
 
-    /// The first argument that is neither a global option nor its value: the command's name.
-    static func commandName(_ arguments: [String]) -> String? {
-        var index = 0
-        while index < arguments.count {
-            let argument = arguments[index]
-            if FastCommandLine.globalOptions[argument] != nil { index += 2; continue }
-            if argument.hasPrefix("-") { index += 1; continue }
-            return argument
-        }
-        return nil
-    }
-
-    /// Whether `arguments` are global options and their values, nothing else.
-    static func areGlobalOptions(_ arguments: ArraySlice<String>) -> Bool {
+    /// Where the global options (and their values) at the start of `arguments` end: the
+    /// index of the first argument that is none of them.
+    static func endOfGlobals(_ arguments: ArraySlice<String>) -> Int {
         var index = arguments.startIndex
         while index < arguments.endIndex {
             let argument = arguments[index]
@@ -95,38 +84,38 @@ struct Hako: ParsableCommand {
             } else if let equals = argument.firstIndex(of: "="), FastCommandLine.globalOptions[String(argument[..<equals])] != nil {
                 index += 1
             } else {
-                return false
+                break
             }
         }
-        return true
+        return index
+    }
+
+    /// The first argument that is neither an option nor a global option's value: the
+    /// command's name.
+    static func commandName(_ arguments: [String]) -> String? {
+        var index = 0
+        while case let end = endOfGlobals(arguments[index...]), end < arguments.count {
+            if !arguments[end].hasPrefix("-") { return arguments[end] }
+            index = end + 1
+        }
+        return nil
+    }
+
+    /// Whether `arguments` are global options and their values, nothing else.
+    static func areGlobalOptions(_ arguments: ArraySlice<String>) -> Bool {
+        endOfGlobals(arguments) == arguments.endIndex
     }
 
     /// The command named in `arguments` and its arguments, global options included (every
     /// command has them), or nil when the full parser should look: help, version, an
     /// unknown option before the command name, no command.
     static func direct(_ arguments: [String]) -> (any ParsableCommand.Type, [String])? {
-        var globals: [String] = []
-        var index = 0
-        while index < arguments.count {
-            let argument = arguments[index]
-            if FastCommandLine.globalFlags[argument] != nil {
-                globals.append(argument)
-            } else if FastCommandLine.globalOptions[argument] != nil, index + 1 < arguments.count {
-                globals += [argument, arguments[index + 1]]
-                index += 1
-            } else if let equals = argument.firstIndex(of: "="), FastCommandLine.globalOptions[String(argument[..<equals])] != nil {
-                globals.append(argument)
-            } else if argument.hasPrefix("-") {
-                return nil
-            } else {
-                guard let command = commands.first(where: { $0.name == argument })?.type else { return nil }
-                let rest = arguments[(index + 1)...]
-                if rest.contains(where: { $0 == "--help" || $0 == "-h" || $0 == "--version" }) { return nil }
-                // Globals first: exec and ps pass what follows the id through untouched.
-                return (command, globals + Array(rest))
-            }
-            index += 1
-        }
-        return nil
+        let index = endOfGlobals(arguments[...])
+        guard index < arguments.count, !arguments[index].hasPrefix("-"),
+              let command = commands.first(where: { $0.name == arguments[index] })?.type else { return nil }
+        let rest = arguments[(index + 1)...]
+        if rest.contains(where: { $0 == "--help" || $0 == "-h" || $0 == "--version" }) { return nil }
+        // Globals first: exec and ps pass what follows the id through untouched.
+        return (command, Array(arguments[..<index]) + Array(rest))
     }
 }
