@@ -236,7 +236,8 @@ struct ContainerChildren {
                 fail("starting the container", error)
             }
         }
-        close(fifo)
+        // The start barrier stays open until execve closes it (close-on-exec): `start` takes
+        // its end of file as the moment the process is executed, for the poststart hooks.
         _ = hako_reset_signal_handlers()
         _ = hako_sigunblock_all()
         if !exec.finished {
