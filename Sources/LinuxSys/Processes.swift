@@ -76,6 +76,15 @@ public enum Processes {
         try check(hako_prctl(option, arg2, arg3, arg4, arg5), step)
     }
 
+    /// Whether the calling process adopts orphaned descendants (PR_GET_CHILD_SUBREAPER).
+    public static func isChildSubreaper() throws(SysError) -> Bool {
+        let value = UnsafeMutablePointer<Int32>.allocate(capacity: 1)
+        defer { value.deallocate() }
+        value.pointee = 0
+        try check(hako_prctl(37, UInt(bitPattern: Int(bitPattern: value)), 0, 0, 0), "prctl(PR_GET_CHILD_SUBREAPER)")
+        return value.pointee != 0
+    }
+
     /// The process's start time in clock ticks since boot (field 22 of /proc/PID/stat) and its
     /// state letter; nil when the process does not exist. The start time tells a process apart
     /// from a later one that reuses its pid.

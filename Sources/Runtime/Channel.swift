@@ -27,8 +27,12 @@ enum SyncMessage: Equatable {
     case mountTree(Int)
     /// main -> init: the detached tree is attached to this message.
     case mountTreeReady
-    /// init -> main: setup is complete; init waits at the start barrier.
+    /// init -> main: setup is complete; init waits for the commit.
     case ready
+    /// main -> init: state.json is written; drop the parent-death signal.
+    case commit
+    /// init -> main: done; init waits at the start barrier.
+    case committed
     /// any child -> main: a step failed.
     case failure(ChildFailure)
 }
@@ -55,6 +59,8 @@ extension SyncMessage {
         case .mountTreeReady: return [9]
         case .ready: return [10]
         case .failure(let failure): return [11] + Array(failure.message.utf8)
+        case .commit: return [12]
+        case .committed: return [13]
         }
     }
 
@@ -75,6 +81,8 @@ extension SyncMessage {
         case (9, 0): self = .mountTreeReady
         case (10, 0): self = .ready
         case (11, _): self = .failure(ChildFailure(message: String(decoding: payload, as: UTF8.self)))
+        case (12, 0): self = .commit
+        case (13, 0): self = .committed
         default: return nil
         }
     }
@@ -144,6 +152,16 @@ struct Channel {
         case nil: throw RuntimeError("\(peer) exited while waiting for \(wanted)")
         case let other?: throw RuntimeError("\(peer) sent \(other) while \(wanted) was expected")
         }
+    }
+
+    /// Whether the peer has closed its end (exited), without waiting or reading.
+    /// (A closed SOCK_SEQPACKET peer shows as POLLHUP, and as POLLRDHUP, 0x2000, which
+    /// Glibc's module does not export.)
+    var peerIsGone: Bool {
+        let readHangUp: Int16 = 0x2000
+        var entry = pollfd(fd: fd, events: Int16(POLLIN) | readHangUp, revents: 0)
+        guard poll(&entry, 1, 0) > 0 else { return false }
+        return entry.revents & (Int16(POLLHUP) | readHangUp) != 0
     }
 
     func close() { _ = Glibc.close(fd) }

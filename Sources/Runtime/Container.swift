@@ -18,28 +18,65 @@ public struct Container: Sendable {
     public var id: String { state.id }
     public var directory: String { store.directory(of: state.id) }
 
-    /// Loads a container; throws when it does not exist or is still being created.
+    /// Loads a container; throws when it does not exist or its directory holds no record
+    /// yet (the moment between `create` making the directory and writing its intent).
     public static func load(id: String, store: StateStore) throws -> Container {
         guard let state = try store.load(id) else {
+            // Without a lock holder, what is left of a killed `create` or `delete`.
+            if let lock = ContainerLock.tryLock(directory: store.directory(of: id)) {
+                lock.release()
+                throw RuntimeError.notExist(id)
+            }
             throw RuntimeError("container \"\(id)\" is still being created")
         }
         return Container(state: state, store: store)
     }
 
+    /// Locks the container and reads its record again under the lock: what was loaded
+    /// before may have changed while another hako held it (a `create` committing, a
+    /// `delete` removing it, or a new container with the same id).
+    func locked() throws -> (ContainerLock, Container) {
+        let lock = try store.lock(id)
+        do {
+            guard let current = try store.load(id) else { throw RuntimeError.notExist(id) }
+            return (lock, Container(state: current, store: store))
+        } catch {
+            lock.release()
+            throw error
+        }
+    }
+
     /// Whether init is still the process recorded at create: same pid and same start
     /// time (a reused pid has a later one), and not a zombie.
     public var initIsAlive: Bool {
-        guard state.pid > 0, let info = Processes.startInfo(state.pid) else { return false }
-        return info.startTime == state.initStartTime && info.state != "Z" && info.state != "X"
+        ProcessIdentity(pid: state.pid, startTime: state.initStartTime).isAlive
     }
 
-    /// The status derived from the process, never stored: created while the start
-    /// barrier exists, running after, stopped once init is gone.
+    /// The status derived from the processes, never stored. While the record is an intent
+    /// (`creation`), creating as long as its creator lives, stopped once it died without
+    /// committing. Otherwise: created while init waits at the start barrier, running
+    /// after (paused when its cgroup is frozen), stopped once init is gone.
     public var status: ContainerStatus {
+        if let creation = state.creation {
+            return creation.creator.isAlive ? .creating : .stopped
+        }
         guard initIsAlive else { return .stopped }
-        if Files.exists(directory + "/" + StateStore.startFifo) { return .created }
+        if isWaitingAtStartBarrier { return .created }
         if let cgroup = try? cgroup(), (try? cgroup.isFrozen) == true { return .paused }
         return .running
+    }
+
+    /// Whether init still waits at the start barrier: the FIFO exists, and init still
+    /// holds it open. A `start` killed between releasing init and removing the FIFO
+    /// leaves it without a reader, and opening it for writing then fails (ENXIO): the
+    /// container runs. Opening and closing a writer wakes nobody (init is a writer too).
+    var isWaitingAtStartBarrier: Bool {
+        let fd = open(directory + "/" + StateStore.startFifo, O_WRONLY | O_NONBLOCK | O_CLOEXEC)
+        if fd >= 0 {
+            close(fd)
+            return true
+        }
+        return errno != ENOENT && errno != ENXIO
     }
 
     /// The state as runtime-spec's `state` operation reports it.

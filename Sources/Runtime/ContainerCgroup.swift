@@ -49,8 +49,18 @@ enum ContainerCgroup {
         return nil
     }
 
-    /// Creates the cgroup for a new container, writes its limits and moves `pid` into it;
-    /// with `systemd`, as a transient unit that systemd makes (cgroupsPath "slice:prefix:name").
+    /// The manager of a new container's cgroup, from linux.cgroupsPath: nothing is made
+    /// yet, so its paths can be recorded before they exist. With `systemd`, a transient
+    /// unit that systemd makes (cgroupsPath "slice:prefix:name").
+    static func plan(spec: Spec, id: String, systemd: Bool) throws -> any CgroupManager {
+        let host = try CgroupHost.current()
+        let path = spec.linux?.cgroupsPath
+        return systemd
+            ? try Cgroups.systemdManager(host: host, cgroupsPath: path, containerID: id, annotations: spec.annotations)
+            : try Cgroups.manager(host: host, cgroupsPath: path, containerID: id)
+    }
+
+    /// Creates the planned cgroup, writes its limits and moves `pid` into it.
     ///
     /// Rootless (not root of the host), a cgroup hako may not create is no error as long as
     /// the config asks for no limit, as with runc: the container then runs in its creator's
@@ -60,13 +70,8 @@ enum ContainerCgroup {
     ///     (the process then enters it itself: `CgroupEntry`).
     ///   - warn: settings accepted without effect here.
     ///   - note: why a rootless container has no cgroup (runc says nothing of it: debug).
-    static func create(spec: Spec, id: String, pid: Int32?, systemd: Bool = false, warn: (String) -> Void,
-                       note: (String) -> Void = { _ in }) throws -> (any CgroupManager)? {
-        let host = try CgroupHost.current()
-        let path = spec.linux?.cgroupsPath
-        let manager: any CgroupManager = systemd
-            ? try Cgroups.systemdManager(host: host, cgroupsPath: path, containerID: id, annotations: spec.annotations)
-            : try Cgroups.manager(host: host, cgroupsPath: path, containerID: id)
+    static func setUp(_ manager: any CgroupManager, spec: Spec, pid: Int32?, systemd: Bool = false, warn: (String) -> Void,
+                      note: (String) -> Void = { _ in }) throws -> (any CgroupManager)? {
         do throws(CgroupError) {
             if let warning = try manager.checkBeforeCreating() { warn(warning) }
             if let pid {

@@ -17,6 +17,8 @@ struct ContainerChildren {
     var cgroupEntry: CgroupEntry?
     /// Whether main is root of the host; set in main, before the fork.
     let mainIsRoot = geteuid() == 0
+    /// main's pid, read before the fork: the intermediate's parent while main lives.
+    let mainPid: pid_t
 
     var spec: Spec { plan.spec }
 
@@ -28,8 +30,10 @@ struct ContainerChildren {
             try Descriptors.closeInherited(preserveFds: plan.options.preserveFds,
                                            keep: [channel.fd, initChannel.fd, fifo, consoleSocket] + (cgroupEntry?.descriptors ?? []))
             try prepareChild()
-            // If main dies, so does the intermediate (init notices through its channel).
+            // If main dies, so does the intermediate (init notices through its channel);
+            // if it died already, the intermediate was adopted by another process.
             try Processes.prctl(Prctl.setDeathSignal, UInt(SIGKILL), step: "prctl(PR_SET_PDEATHSIG)")
+            if getppid() != mainPid { _exit(1) }
             try plan.namespaces.joinAll()
             if plan.namespaces.joins.contains(where: { $0.kind == .user }) {
                 // hako's uid is not mapped in a namespace it joins: become its root, or
@@ -98,6 +102,9 @@ struct ContainerChildren {
         do {
             try prepareChild()
             try channel.expect(.proceed)
+            // main, a subreaper, is now init's parent (the intermediate has exited): init dies
+            // with it until the commit. Had main died already, the next message to it fails.
+            try Processes.prctl(Prctl.setDeathSignal, UInt(SIGKILL), step: "prctl(PR_SET_PDEATHSIG)")
             try cgroupEntry?.enter(cgroup2: joinCgroup2)
             // Directories of the host: never open in the container (CVE-2024-21626).
             cgroupEntry?.close()
@@ -106,8 +113,25 @@ struct ContainerChildren {
             }
             let setup = try setUpContainer(channel: channel)
             try channel.send(.ready)
+            awaitCommit(channel, clearDeathSignal: !setup.finished)
             channel.close()
             awaitStartAndExec(setup)
+        } catch {
+            try? channel.send(.failure(ChildFailure(message: "\(error)")))
+            _exit(1)
+        }
+    }
+
+    /// Waits until main has written state.json, then drops the parent-death signal so the
+    /// container outlives hako. End of file means main died before committing: nothing of
+    /// the container may run, and `delete` removes what the intent record names.
+    /// - Parameter clearDeathSignal: false when it went already, before a seccomp filter
+    ///   with a notify listener was loaded.
+    func awaitCommit(_ channel: Channel, clearDeathSignal: Bool) {
+        guard case .commit? = try? channel.receive() else { _exit(1) }
+        do {
+            if clearDeathSignal { try Processes.prctl(Prctl.setDeathSignal, 0, step: "prctl(PR_SET_PDEATHSIG, 0)") }
+            try channel.send(.committed)
         } catch {
             try? channel.send(.failure(ChildFailure(message: "\(error)")))
             _exit(1)
@@ -199,6 +223,9 @@ struct ContainerChildren {
         let setup = ProcessSetup(process: plan.process, canSetGroups: ProcessSetup.setgroupsAllowed(inUserNamespace: inUserNamespace))
         let prepared = try setup.prepare(seccomp: plan.seccomp, preserveFds: plan.options.preserveFds, keep: [channel.fd, fifo])
         if prepared.needsListenerPeer {
+            // A profile may refuse prctl: the signal goes before the filter. Until the commit
+            // init still notices main's death, on its channel.
+            try Processes.prctl(Prctl.setDeathSignal, 0, step: "prctl(PR_SET_PDEATHSIG, 0)")
             try setup.finish(prepared, channel: channel)
         }
         return ExecPlan(setup: setup, prepared: prepared, hostPid: hostPid)

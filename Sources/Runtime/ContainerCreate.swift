@@ -58,10 +58,10 @@ extension Container {
         }
         let lock = try store.claim(options.id)
         defer { lock.release() }
-        var creation = Creation(plan: plan, logger: logger, lockFD: lock.fd)
+        CrashPoint.reach("create.claimed")
+        var creation = Creation(plan: plan, store: store, logger: logger, lockFD: lock.fd)
         do {
             let state = try creation.run()
-            try store.save(state)
             if let pidFile = options.pidFile {
                 try step("writing the pid file \(pidFile)") {
                     try Files.writeAtomically(Paths.absolute(pidFile, base: currentDirectory()), Array("\(state.pid)".utf8), durable: false)
@@ -187,19 +187,44 @@ func checkSysctls(_ sysctls: [String: String], namespaces: NamespacePlan) throws
     }
 }
 
-/// main's side of one `create`: forks the intermediate, answers the children, and
-/// records the result. `abort()` undoes what `run()` did when it fails half-way.
+/// main's side of one `create`: records its intent, forks the intermediate, answers the
+/// children, and commits the record. `abort()` undoes what `run()` did when it fails
+/// half-way; when main is killed instead, the intent record names what `delete` removes.
+///
+/// Until the commit, nothing of the container outlives main: the intermediate and init
+/// have SIGKILL as their parent-death signal (main is a subreaper meanwhile, so init is
+/// its child once the intermediate exits), and init, once ready, waits on its channel for
+/// the commit, taking end of file as "the creator is gone" and exiting.
 struct Creation {
     let plan: CreatePlan
+    let store: StateStore
     let logger: Logger
     /// The state directory's lock, which the children must not keep.
     let lockFD: Int32
     var intermediatePid: pid_t = 0
     var initPid: pid_t = 0
+    /// The cgroup as planned (recorded before it exists), and as set up; nil `cgroup`
+    /// after setup means a rootless container runs without one.
+    var plannedCgroup: (any CgroupManager)?
     var cgroup: (any CgroupManager)?
+    var cgroupSetUp = false
     var intelRdt: IntelRdt.Applied?
+    /// What state.json says, updated as things are made.
+    var record: ContainerRecord?
+
+    init(plan: CreatePlan, store: StateStore, logger: Logger, lockFD: Int32) {
+        self.plan = plan
+        self.store = store
+        self.logger = logger
+        self.lockFD = lockFD
+    }
 
     mutating func run() throws -> ContainerRecord {
+        try recordIntent()
+        CrashPoint.reach("create.intent")
+        let wasSubreaper = try Processes.isChildSubreaper()
+        if !wasSubreaper { try Supervision.becomeSubreaper() }
+        defer { if !wasSubreaper { try? Processes.prctl(Prctl.setChildSubreaper, 0, step: "prctl(PR_SET_CHILD_SUBREAPER)") } }
         if NotifySocket.host != nil {
             try Files.makeDirectories(NotifySocket.directory(stateDirectory: plan.stateDirectory))
         }
@@ -231,49 +256,96 @@ struct Creation {
         if entersByItself {
             try setUpCgroup(pid: nil)
             if let cgroup { entry = try CgroupEntry(paths: cgroup.paths, minimumFD: plan.lowestPrivateFD) }
+            CrashPoint.reach("create.cgroup")
         }
         defer { entry?.close() }
 
+        let mainPid = getpid()
         let pid = try Processes.fork()
         if pid == 0 {
             intermediateChannel.close()
             initChannel.close()
             close(lockFD)
-            let child = ContainerChildren(plan: plan, fifo: fifo, consoleSocket: consoleSocket, cgroupEntry: entry)
+            let child = ContainerChildren(plan: plan, fifo: fifo, consoleSocket: consoleSocket, cgroupEntry: entry, mainPid: mainPid)
             child.runIntermediate(channel: childIntermediate, initChannel: childInit)
         }
         intermediatePid = pid
         childIntermediate.close()
         childInit.close()
+        CrashPoint.reach("create.forked")
 
         try serveIntermediate(intermediateChannel)
+        guard let info = Processes.startInfo(initPid) else {
+            throw RuntimeError("init (pid \(initPid)) exited during create")
+        }
+        record?.pid = initPid
+        record?.initStartTime = info.startTime
+        try saveRecord()
+        CrashPoint.reach("create.init-recorded")
         // init waits for `proceed`: it must be in its cgroup before it creates the cgroup
         // namespace and before the container process can fork.
-        if !entersByItself { try setUpCgroup(pid: initPid) }
+        if !entersByItself {
+            try setUpCgroup(pid: initPid)
+            CrashPoint.reach("create.cgroup")
+        }
         try NetDevices.move(plan.spec.linux?.netDevices ?? [:], intoNetworkNamespaceOf: initPid)
         if let rdt = plan.spec.linux?.intelRdt {
             intelRdt = try IntelRdt(root: IntelRdt.defaultRoot, config: rdt, containerID: plan.options.id).apply(pid: initPid)
         }
         try serveInit(initChannel)
-
-        guard let info = Processes.startInfo(initPid) else {
+        CrashPoint.reach("create.ready")
+        guard var committed = record, Processes.startInfo(initPid)?.startTime == info.startTime else {
             throw RuntimeError("init (pid \(initPid)) exited during create")
         }
-        var record = ContainerRecord(
-            ociVersion: plan.spec.ociVersion, id: plan.options.id, pid: initPid, initStartTime: info.startTime,
+        committed.creation = nil
+        committed.created = Clock.rfc3339Now()
+        committed.cgroupPaths = cgroup?.paths
+        committed.intelRdt = intelRdt
+        try store.save(committed)
+        CrashPoint.reach("create.saved")
+        // init's parent-death signal goes; from now on the container outlives hako.
+        try initChannel.send(.commit)
+        try initChannel.expect(.committed)
+        CrashPoint.reach("create.committed")
+        return committed
+    }
+
+    /// Writes the intent record, before anything of the container exists but its state
+    /// directory: the cgroup it will make (paths known before they are), the resctrl group,
+    /// who is making it. The config goes beside it.
+    mutating func recordIntent() throws {
+        guard let creator = ProcessIdentity.current() else { throw RuntimeError("reading hako's own start time in /proc/self/stat") }
+        let planned = try ContainerCgroup.plan(spec: plan.spec, id: plan.options.id, systemd: plan.options.systemdCgroup)
+        plannedCgroup = planned
+        var intent = ContainerRecord(
+            ociVersion: plan.spec.ociVersion, id: plan.options.id, pid: 0, initStartTime: 0,
             bundle: plan.bundle, rootfs: plan.rootfs, created: Clock.rfc3339Now(), owner: ownerName(),
-            annotations: plan.spec.annotations, config: plan.spec, configBytes: plan.configBytes, cgroupPaths: cgroup?.paths)
-        record.intelRdt = intelRdt
-        return record
+            annotations: plan.spec.annotations, config: plan.spec, configBytes: plan.configBytes, cgroupPaths: planned.paths)
+        if let rdt = plan.spec.linux?.intelRdt {
+            intent.intelRdt = IntelRdt(root: IntelRdt.defaultRoot, config: rdt, containerID: plan.options.id).planned
+        }
+        intent.creation = CreationIntent(creator: creator, pidFile: plan.options.pidFile)
+        record = intent
+        try saveRecord()
+    }
+
+    /// Saves the record with what exists now: a rootless container may end up with no cgroup.
+    func saveRecord() throws {
+        guard var current = record else { return }
+        current.cgroupPaths = cgroupSetUp ? cgroup?.paths : plannedCgroup?.paths
+        if let intelRdt { current.intelRdt = intelRdt }
+        do { try store.save(current) } catch { throw RuntimeError("writing the container's state", error) }
     }
 
     /// Makes the container's cgroup and writes its limits, moving `pid` in when given.
     mutating func setUpCgroup(pid: pid_t?) throws {
         let logger = self.logger
+        guard let planned = plannedCgroup else { return }
         do {
-            cgroup = try ContainerCgroup.create(spec: plan.spec, id: plan.options.id, pid: pid,
-                                                systemd: plan.options.systemdCgroup, warn: { logger.warning("\($0)") },
-                                                note: { logger.debug("\($0)") })
+            cgroup = try ContainerCgroup.setUp(planned, spec: plan.spec, pid: pid,
+                                               systemd: plan.options.systemdCgroup, warn: { logger.warning("\($0)") },
+                                               note: { logger.debug("\($0)") })
+            cgroupSetUp = true
         } catch {
             throw RuntimeError("setting up the cgroup", error)
         }

@@ -7,11 +7,22 @@ import LinuxSys
 extension Container {
     /// Deletes a stopped (or, like runc, a created) container; with `force`, kills a
     /// running one first. Runs the poststop hooks and removes the state directory.
+    ///
+    /// A container whose `create` was killed before committing (`status` stopped, its
+    /// record an intent) is removed the same way: its init, if it lives on, is killed, and
+    /// the cgroup and resctrl group the record names go, made or not.
     public func delete(force: Bool, warn: (String) -> Void = { _ in }) throws {
-        let lock = try store.lock(id)
+        // Waits for a `create` still making it: its creator holds the lock until it commits.
+        let (lock, container) = try locked()
         defer { lock.release() }
+        try container.deleteLocked(force: force, warn: warn)
+    }
+
+    private func deleteLocked(force: Bool, warn: (String) -> Void) throws {
         let status = self.status
         switch status {
+        case .stopped where state.creation != nil:
+            try killAndWait()
         case .stopped:
             break
         case .created:
@@ -22,6 +33,7 @@ extension Container {
             }
             try killAndWait()
         }
+        CrashPoint.reach("delete.killed")
         if state.cgroupPaths?.isEmpty == false {
             try step("removing the cgroup") {
                 let cgroup = try self.cgroup()
@@ -44,6 +56,7 @@ extension Container {
                 try cgroup.remove()
             }
         }
+        CrashPoint.reach("delete.cgroup-removed")
         if let intelRdt = state.intelRdt { IntelRdt.remove(intelRdt) }
         HookRunner.runEach(state.hooks?.poststop ?? [], kind: "poststop", state: hookState(status: .stopped), warn: warn)
         try step("removing the state directory") { try store.remove(id) }

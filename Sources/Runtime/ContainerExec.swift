@@ -46,6 +46,7 @@ extension Container {
     public func exec(_ options: ExecOptions, logger: Logger) throws -> pid_t {
         switch status {
         case .stopped: throw RuntimeError("cannot exec in a stopped container")
+        case .creating: throw RuntimeError("cannot exec in container \"\(id)\": it is still being created")
         case .paused where !options.ignorePaused: throw RuntimeError("cannot exec in a paused container (use --ignore-paused)")
         default: break
         }
@@ -132,6 +133,7 @@ struct Execution {
             runIntermediate(channel: child, consoleSocket: consoleSocket, cgroupEntry: entry)
         }
         child.close()
+        CrashPoint.reach("exec.forked")
         var processPid: pid_t = 0
         var failure: (any Error)?
         receiving: while true {
@@ -155,6 +157,7 @@ struct Execution {
                         }
                     }
                     try channel.send(.proceed)
+                    CrashPoint.reach("exec.proceeding")
                     if paused && container.state.cgroupPaths?.isEmpty == false { break receiving }
                 case .failure(let error)?: failure = error; break receiving
                 case nil: break receiving
@@ -274,6 +277,10 @@ struct Execution {
                 try step("setting process.oomScoreAdj") { try Files.write("/proc/self/oom_score_adj", "\(score)", flags: O_WRONLY | O_TRUNC) }
             }
             let prepared = try setup.prepare(seccomp: seccomp, preserveFds: options.preserveFds, keep: [channel.fd])
+            // A `hako exec` killed before the process runs takes it along (the last check
+            // before the filter, which may refuse poll). Not into a paused container: main
+            // returns without waiting for a process that freezes on joining.
+            if !paused && channel.peerIsGone { _exit(1) }
             _ = hako_reset_signal_handlers()
             _ = hako_sigunblock_all()
             try setup.finish(prepared, channel: channel)

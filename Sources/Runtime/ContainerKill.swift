@@ -12,6 +12,8 @@ extension Container {
     /// kills every task it deletes with `--all`, exited ones included, and takes a failure
     /// there as a reason to retry forever.
     public func kill(signal: Int32, all: Bool = false) throws {
+        let status = self.status
+        if status == .creating { throw RuntimeError("cannot signal container \"\(id)\": it is still being created") }
         if status == .stopped {
             guard all else { throw RuntimeError.notRunning(id) }
             for pid in (try? processes()) ?? [] { _ = Glibc.kill(pid, signal) }

@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import FoundationEssentials
 import LinuxSys
 import OCISpec
@@ -37,6 +40,11 @@ public struct ContainerRecord: Codable, Sendable {
     public var cgroupPaths: [String: String]?
     /// The resctrl groups made for linux.intelRdt.
     var intelRdt: IntelRdt.Applied?
+    /// Set while `create` (or `run`) is making the container, nil once it is committed:
+    /// the record is written before the first side effect and names what it will make
+    /// (`cgroupPaths`, `intelRdt`, init once forked), so a creator killed at any moment
+    /// leaves something `delete` can clean. See `Container.status`.
+    public var creation: CreationIntent?
 
     public init(
         ociVersion: String, id: String, pid: Int32, initStartTime: UInt64, bundle: String, rootfs: String,
@@ -64,7 +72,7 @@ public struct ContainerRecord: Codable, Sendable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case ociVersion, id, pid, initStartTime, bundle, rootfs, created, owner, annotations, cgroupPaths, intelRdt, hooks
+        case ociVersion, id, pid, initStartTime, bundle, rootfs, created, owner, annotations, cgroupPaths, intelRdt, hooks, creation
     }
 
     public init(from decoder: any Decoder) throws {
@@ -81,9 +89,45 @@ public struct ContainerRecord: Codable, Sendable {
         cgroupPaths = try c.decodeIfPresent([String: String].self, forKey: .cgroupPaths)
         intelRdt = try c.decodeIfPresent(IntelRdt.Applied.self, forKey: .intelRdt)
         hooks = try c.decodeIfPresent(Hooks.self, forKey: .hooks)
+        creation = try c.decodeIfPresent(CreationIntent.self, forKey: .creation)
         // StateStore.load points it at the file.
         configSlot = ConfigSlot(path: nil)
     }
+}
+
+/// A process told apart from a later one that reuses its pid: pid and start time
+/// (clock ticks after boot, /proc/PID/stat field 22).
+public struct ProcessIdentity: Codable, Sendable, Equatable {
+    public var pid: Int32
+    public var startTime: UInt64
+
+    public init(pid: Int32, startTime: UInt64) {
+        self.pid = pid
+        self.startTime = startTime
+    }
+
+    /// The calling process.
+    public static func current() -> ProcessIdentity? {
+        let pid = getpid()
+        guard let info = Processes.startInfo(pid) else { return nil }
+        return ProcessIdentity(pid: pid, startTime: info.startTime)
+    }
+
+    /// Whether this very process still runs (not a zombie, not a later one with its pid).
+    public var isAlive: Bool {
+        guard pid > 0, let info = Processes.startInfo(pid) else { return false }
+        return info.startTime == startTime && info.state != "Z" && info.state != "X"
+    }
+}
+
+/// The intent part of a record that `create` has not committed yet.
+public struct CreationIntent: Codable, Sendable, Equatable {
+    /// The hako process making the container: while it lives the container is `creating`;
+    /// once it is gone without committing, the container is `stopped` and `delete` removes
+    /// what the record names.
+    public var creator: ProcessIdentity
+    /// The pid file `create` writes once committed (`--pid-file`); never written before.
+    public var pidFile: String?
 }
 
 /// A container's config: given at create (with the bundle's bytes, written as they are),
@@ -97,8 +141,8 @@ final class ConfigSlot: @unchecked Sendable {
     let path: String?
     /// What `StateStore.save` writes to config.json: the bundle's bytes, or nil to encode `cached`.
     let bytes: [UInt8]?
-    /// Whether `StateStore.save` has to write config.json.
-    let isNew: Bool
+    /// Whether `StateStore.save` has to write config.json; false once it has.
+    var isNew: Bool
 
     init(spec: Spec, bytes: [UInt8]?) {
         cached = spec

@@ -5,18 +5,19 @@ import OCISpec
 extension Container {
     /// Freezes every process of the container (runc's `pause`).
     public func pause() throws {
-        let lock = try store.lock(id)
+        let (lock, container) = try locked()
         defer { lock.release() }
-        guard status == .running else { throw RuntimeError.notRunning(id) }
-        do { try cgroup().freeze() } catch { throw RuntimeError("pausing container \"\(id)\"", error) }
+        guard container.status == .running else { throw RuntimeError.notRunning(id) }
+        CrashPoint.reach("pause.freezing")
+        do { try container.cgroup().freeze() } catch { throw RuntimeError("pausing container \"\(id)\"", error) }
     }
 
     /// Thaws a paused container (runc's `resume`).
     public func resume() throws {
-        let lock = try store.lock(id)
+        let (lock, container) = try locked()
         defer { lock.release() }
-        guard status == .paused else { throw RuntimeError("container \"\(id)\" is not paused") }
-        do { try cgroup().thaw() } catch { throw RuntimeError("resuming container \"\(id)\"", error) }
+        guard container.status == .paused else { throw RuntimeError("container \"\(id)\" is not paused") }
+        do { try container.cgroup().thaw() } catch { throw RuntimeError("resuming container \"\(id)\"", error) }
     }
 
     /// Usage and limits of the container's cgroup.
@@ -45,9 +46,13 @@ extension Container {
     /// Changes the container's limits (runc's `update`): `change` edits the resources the
     /// container has now; the result is written to the cgroup and saved in state.json.
     public func update(_ change: (inout LinuxResources) throws -> Void) throws {
-        let lock = try store.lock(id)
+        let (lock, container) = try locked()
         defer { lock.release() }
-        guard status != .stopped else { throw RuntimeError.notRunning(id) }
+        try container.updateLocked(change)
+    }
+
+    private func updateLocked(_ change: (inout LinuxResources) throws -> Void) throws {
+        guard status != .stopped, state.creation == nil else { throw RuntimeError.notRunning(id) }
         let config = try state.config
         var resources = config.linux?.resources ?? LinuxResources()
         try change(&resources)
@@ -63,6 +68,9 @@ extension Container {
         } catch {
             throw RuntimeError("updating container \"\(id)\"", error)
         }
+        // Killed here, the limits are written and the config not yet: the next `update`
+        // starts from the old config, and writes everything it names again.
+        CrashPoint.reach("update.applied")
         var updated = state
         var newConfig = config
         if newConfig.linux == nil { newConfig.linux = Linux() }

@@ -9,13 +9,11 @@ extension Container {
     /// read the byte, a reader of ours sees end of file (POLLHUP) when init's descriptor goes,
     /// that is at execve(2). Bounded: a slow startContainer hook or a frozen init make start
     /// go on with a warning rather than hang.
-    func awaitExec(fifoPath: String, warn: (String) -> Void) {
+    /// - Parameter reader: the FIFO opened for reading before the byte was written.
+    func awaitExec(reader: Int32, fifoPath: String, warn: (String) -> Void) {
         // Each startContainer hook may take its timeout (30 s counted for one without).
         let hookTime = (state.hooks?.startContainer ?? []).reduce(0) { $0 + ($1.timeout ?? 30) }
         let deadline = Clock.monotonicMilliseconds() + Int64(10 + hookTime) * 1000
-        let reader = open(fifoPath, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
-        guard reader >= 0 else { return }
-        defer { close(reader) }
         // First the byte must have been taken by init, or ours would be read back.
         while (try? Files.unreadBytes(reader, path: fifoPath)) ?? 0 > 0 {
             if Clock.monotonicMilliseconds() > deadline || !initIsAlive { return }
@@ -41,35 +39,46 @@ extension Container {
     /// With NOTIFY_SOCKET set and `forwardNotify`, it then waits for the container's
     /// READY= and passes it on (runc's sd_notify support).
     public func start(forwardNotify: Bool = true, warn: (String) -> Void = { _ in }) throws {
-        let lock = try store.lock(id)
+        let (lock, container) = try locked()
         defer { lock.release() }
+        try container.startLocked(forwardNotify: forwardNotify, warn: warn)
+    }
+
+    private func startLocked(forwardNotify: Bool, warn: (String) -> Void) throws {
+        let fifoPath = directory + "/" + StateStore.startFifo
         switch status {
         case .created: break
         case .stopped: throw RuntimeError("cannot start a container that has stopped")
+        case .running where Files.exists(fifoPath):
+            // A `start` killed after releasing init left the barrier behind.
+            unlink(fifoPath)
+            throw RuntimeError("cannot start an already running container")
         case let other: throw RuntimeError("cannot start an already \(other.rawValue) container")
         }
         let notify = forwardNotify ? try NotifySocket.listen(stateDirectory: directory) : nil
         defer { if let notify { close(notify) } }
-        let fifoPath = directory + "/" + StateStore.startFifo
         // Non-blocking: with init gone there is no reader, and open fails (ENXIO) instead of hanging.
         let fd = open(fifoPath, O_WRONLY | O_NONBLOCK | O_CLOEXEC)
         guard fd >= 0 else {
             if errno == ENXIO { throw RuntimeError("cannot start container \"\(id)\": its init process is gone") }
             throw RuntimeError("opening the start barrier", SysError("open", path: fifoPath, errno: errno))
         }
+        let poststart = state.hooks?.poststart ?? []
+        // runtime-spec: poststart hooks run after the process is executed. Only then is
+        // init's end of the barrier gone (close-on-exec): a reader opened now tells.
+        let reader = poststart.isEmpty ? -1 : open(fifoPath, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
+        defer { if reader >= 0 { close(reader) } }
         do {
             defer { close(fd) }
             try Files.writeAll(fd, [0x30], path: fifoPath)
         } catch {
             throw RuntimeError("releasing the start barrier", error)
         }
-        let poststart = state.hooks?.poststart ?? []
-        if !poststart.isEmpty {
-            // runtime-spec: poststart hooks run after the process is executed. Only then is
-            // init's end of the barrier gone (close-on-exec).
-            awaitExec(fifoPath: fifoPath, warn: warn)
-        }
+        CrashPoint.reach("start.released")
+        // Gone at once, so that the container is running for every later command.
         unlink(fifoPath)
+        CrashPoint.reach("start.fifo-removed")
+        if reader >= 0 { awaitExec(reader: reader, fifoPath: fifoPath, warn: warn) }
         HookRunner.runEach(poststart, kind: "poststart", state: hookState(status: .running), warn: warn)
         if let notify {
             do {

@@ -48,6 +48,11 @@ struct IntelRdt {
         var monitor: String?
     }
 
+    /// What `apply` will make, for the intent record written before it runs.
+    var planned: Applied {
+        Applied(group: groupPath, createdGroup: !Files.isDirectory(groupPath), monitor: monitorPath)
+    }
+
     /// Creates (or joins an existing closID's) group, writes the schemata, moves `pid` in.
     func apply(pid: Int32) throws -> Applied {
         let created = !Files.isDirectory(groupPath)

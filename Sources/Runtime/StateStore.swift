@@ -35,20 +35,24 @@ public struct StateStore: Sendable {
             if errno == EEXIST { throw RuntimeError("container \"\(id)\" already exists") }
             throw RuntimeError("creating state directory", SysError("mkdir", path: dir, errno: errno))
         }
-        do {
-            return try ContainerLock(directory: dir)
-        } catch {
-            rmdir(dir)
-            throw error
+        // Until the intent record is in it, the directory looks abandoned to a concurrent
+        // `delete`, which may remove it before the lock is taken: then the claim is lost.
+        guard let lock = try ContainerLock(directory: dir) else {
+            throw RuntimeError("container \"\(id)\" was deleted while it was being created")
         }
+        return lock
     }
 
-    /// Locks an existing container's directory.
+    /// Locks an existing container's directory. Waits for a holder (a `create` still making
+    /// it, a `delete`); if the directory was removed meanwhile, locks the one now at its
+    /// path, or reports the container gone.
     public func lock(_ id: String) throws -> ContainerLock {
         try ContainerID.validate(id)
         let dir = directory(of: id)
-        guard Files.isDirectory(dir) else { throw RuntimeError.notExist(id) }
-        return try ContainerLock(directory: dir)
+        while true {
+            guard Files.isDirectory(dir) else { throw RuntimeError.notExist(id) }
+            if let lock = try ContainerLock(directory: dir) { return lock }
+        }
     }
 
     /// Reads a container's recorded state; nil while it is still being created.
@@ -75,6 +79,7 @@ public struct StateStore: Sendable {
         if slot.isNew {
             let bytes = try slot.bytes ?? Array(JSONEncoder().encode(try slot.spec()))
             try Files.writeAtomically("\(dir)/\(Self.configFile)", bytes, mode: 0o600, durable: false)
+            slot.isNew = false
         }
         let data = try JSONEncoder().encode(state)
         try Files.writeAtomically("\(dir)/\(Self.stateFile)", Array(data), mode: 0o600, durable: false)
@@ -89,9 +94,15 @@ public struct StateStore: Sendable {
         }.sorted()
     }
 
-    /// Removes a container's directory and everything in it.
+    /// Removes a container's directory and everything in it, state.json first: a remove
+    /// killed half-way leaves a directory without a record, which `removeAbandoned` clears.
+    /// The caller holds the container's lock.
     public func remove(_ id: String) throws {
-        try Files.removeTree(directory(of: id))
+        let dir = directory(of: id)
+        let record = "\(dir)/\(Self.stateFile)"
+        if unlink(record) != 0 && errno != ENOENT { throw SysError("unlink", path: record, errno: errno) }
+        CrashPoint.reach("delete.record-removed")
+        try Files.removeTree(dir)
     }
 }
 
@@ -101,21 +112,42 @@ public final class ContainerLock {
     /// forked children share: they must close it, or the lock outlives the locker.
     private(set) var fd: Int32
 
-    init(directory: String) throws {
-        fd = try Files.open(directory, O_RDONLY | O_DIRECTORY)
-        let result = try? retrying("flock", path: directory) { flock(fd, LOCK_EX) }
+    /// Opens and locks `directory`, then checks that the path still names the locked
+    /// directory: a `delete` holding the lock may have removed it while this one waited
+    /// (and a `create` made a new one at the same path).
+    /// - Returns: nil when the directory is gone or replaced.
+    init?(directory: String) throws {
+        let opened = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        if opened < 0 {
+            if errno == ENOENT { return nil }
+            throw RuntimeError("locking \(directory)", SysError("open", path: directory, errno: errno))
+        }
+        fd = opened
+        let result = try? LinuxSys.retrying("flock", path: directory) { flock(fd, LOCK_EX) }
         if result == nil {
             let err = errno
-            close(fd)
+            Glibc.close(fd)
             throw RuntimeError("locking \(directory)", SysError("flock", path: directory, errno: err))
+        }
+        guard Self.names(directory, fd) else {
+            Glibc.close(fd)
+            return nil
         }
     }
 
-    /// Tries to lock without waiting; nil when someone else holds it.
+    /// Whether `path` is the directory open as `fd`.
+    static func names(_ path: String, _ fd: Int32) -> Bool {
+        var opened = stat(), current = stat()
+        guard fstat(fd, &opened) == 0, lstat(path, &current) == 0 else { return false }
+        return opened.st_dev == current.st_dev && opened.st_ino == current.st_ino
+    }
+
+    /// Tries to lock without waiting; nil when someone else holds it or it is gone.
     public static func tryLock(directory: String) -> ContainerLock? {
-        guard let fd = try? Files.open(directory, O_RDONLY | O_DIRECTORY) else { return nil }
-        if flock(fd, LOCK_EX | LOCK_NB) != 0 {
-            close(fd)
+        let fd = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        if flock(fd, LOCK_EX | LOCK_NB) != 0 || !names(directory, fd) {
+            Glibc.close(fd)
             return nil
         }
         return ContainerLock(lockedFD: fd)
@@ -124,7 +156,7 @@ public final class ContainerLock {
     private init(lockedFD: Int32) { fd = lockedFD }
 
     public func release() {
-        if fd >= 0 { close(fd) }
+        if fd >= 0 { Glibc.close(fd) }
         fd = -1
     }
 

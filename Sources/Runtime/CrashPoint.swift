@@ -1,0 +1,33 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Named points in the operations where a test can have hako killed, to check that a
+/// runtime killed there (an engine's timeout, the OOM killer, a reboot) leaves nothing
+/// `delete --force` cannot clean. With `HAKO_TEST_CRASH_AT` naming a point, the process
+/// that reaches it sends itself SIGKILL; without it each point is one comparison. The
+/// names are listed in `all`, which the fault-injection test walks.
+public enum CrashPoint {
+    /// Every point, by operation.
+    public static let all: [String: [String]] = [
+        "create": ["create.claimed", "create.intent", "create.cgroup", "create.forked", "create.init-recorded",
+                   "create.ready", "create.saved", "create.committed"],
+        "start": ["start.released", "start.fifo-removed"],
+        "exec": ["exec.forked", "exec.proceeding"],
+        "delete": ["delete.killed", "delete.cgroup-removed", "delete.record-removed"],
+        "update": ["update.applied"],
+        "pause": ["pause.freezing"],
+    ]
+
+    /// The point this process stops at, read once.
+    static let target: String? = getenv("HAKO_TEST_CRASH_AT").map { String(cString: $0) }
+
+    /// Kills the calling process with SIGKILL when `name` is the point asked for.
+    @inline(__always)
+    static func reach(_ name: StaticString) {
+        guard let target else { return }
+        if target == name.description {
+            kill(getpid(), SIGKILL)
+        }
+    }
+}
