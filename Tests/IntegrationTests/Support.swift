@@ -35,7 +35,8 @@ enum Runner {
     /// Runs hako with output captured through files (a container may keep a pipe open
     /// long after hako exits, so pipes would block the test).
     @discardableResult
-    static func run(_ arguments: [String], stdin: String? = nil, executable: String? = nil, timeout: TimeInterval = 60) throws -> Result {
+    static func run(_ arguments: [String], stdin: String? = nil, executable: String? = nil, environment: [String: String] = [:],
+                    timeout: TimeInterval = 60) throws -> Result {
         let dir = try Scratch.directory("out")
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let outPath = dir + "/stdout", errPath = dir + "/stderr"
@@ -44,6 +45,9 @@ enum Runner {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable ?? binary)
         process.arguments = arguments
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
+        }
         process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: outPath))
         process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: errPath))
         if let stdin {
@@ -133,8 +137,8 @@ final class TestBundle {
 
     /// hako with this bundle's --root.
     @discardableResult
-    func hako(_ arguments: [String], stdin: String? = nil, timeout: TimeInterval = 60) throws -> Runner.Result {
-        try Runner.run(["--root", root] + arguments, stdin: stdin, timeout: timeout)
+    func hako(_ arguments: [String], stdin: String? = nil, environment: [String: String] = [:], timeout: TimeInterval = 60) throws -> Runner.Result {
+        try Runner.run(["--root", root] + arguments, stdin: stdin, environment: environment, timeout: timeout)
     }
 
     /// `run` of this bundle, returning the result.

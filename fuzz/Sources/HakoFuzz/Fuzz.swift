@@ -1,0 +1,41 @@
+import FoundationEssentials
+import OCISpec
+import Runtime
+
+/// One input, decoded every way hako decodes JSON it did not write. config.json goes
+/// through `Spec.decode` (the JSON-path errors included), validation and hako's own
+/// encoding back; state.json through `ContainerRecord`; a hook's state through `State`.
+/// Each must fail with an error, never crash, hang or overflow.
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzzOne(_ start: UnsafePointer<UInt8>?, _ count: Int) -> CInt {
+    guard let start else { return 0 }
+    let data = Data(bytes: start, count: count)
+    if let spec = try? Spec.decode(data) {
+        _ = try? spec.validate()
+        // What hako writes back (config.json of the state directory) must decode again.
+        if let encoded = try? spec.encoded(pretty: false) {
+            _ = try? Spec.decode(encoded)
+        }
+    }
+    _ = try? JSONDecoder().decode(ContainerRecord.self, from: data)
+    _ = try? State.decode(data)
+    return 0
+}
+
+/// libFuzzer's driver, from its C API (libclang_rt.fuzzer).
+@_silgen_name("LLVMFuzzerRunDriver")
+func runDriver(
+    _ argc: UnsafeMutablePointer<CInt>,
+    _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
+    _ callback: @convention(c) (UnsafePointer<UInt8>?, Int) -> CInt
+) -> CInt
+
+/// The program's entry: SwiftPM names an executable target's entry point after the target
+/// (and points `main` at it), so libFuzzer's own `main` is not used; this one hands the
+/// command line to libFuzzer's driver.
+@_cdecl("HakoFuzz_main")
+public func hakoFuzzMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> CInt {
+    var count = argc
+    var arguments = argv
+    return runDriver(&count, &arguments) { fuzzOne($0, $1) }
+}
