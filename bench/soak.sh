@@ -79,7 +79,7 @@ leftovers() {
     find /sys/fs/cgroup -maxdepth 3 -type d -name "$PREFIX*" 2>/dev/null | sed 's/^/cgroup /' || true
     grep -F "$WORK" /proc/self/mountinfo | sed 's/^/mount /' || true
     for proc in /proc/[0-9]*; do
-        if tr '\0' ' ' <"$proc/cmdline" 2>/dev/null | grep -qF "$ROOT"; then echo "process ${proc#/proc/}"; fi
+        if tr '\0' ' ' 2>/dev/null <"$proc/cmdline" | grep -qF "$ROOT"; then echo "process ${proc#/proc/}"; fi
         if [ "$(readlink "$proc/exe" 2>/dev/null)" = "$WORK/bundle/rootfs/bin/busybox" ]; then echo "process ${proc#/proc/}"; fi
     done
 }
