@@ -93,12 +93,12 @@ struct CgroupIO {
     func children(_ dir: String) throws(CgroupError) -> [String] {
         let names: [String]
         do {
-            names = try system.listDirectory(dir)
+            names = try system.listSubdirectories(dir)
         } catch {
             if error.errno == ENOENT { return [] }
             throw CgroupError("listing", path: dir, errno: error.errno)
         }
-        return names.sorted().filter { system.isDirectory(dir + "/" + $0) }
+        return names.sorted()
     }
 
     /// A manager's kill-all: SIGKILL through cgroup.kill where the kernel has it (in

@@ -16,6 +16,8 @@ public protocol CgroupSystem {
     func removeDirectory(_ path: String) throws(SysError)
     /// Names in a directory, without "." and "..".
     func listDirectory(_ path: String) throws(SysError) -> [String]
+    /// The names of the directories in a directory (child cgroups).
+    func listSubdirectories(_ path: String) throws(SysError) -> [String]
     func exists(_ path: String) -> Bool
     func isDirectory(_ path: String) -> Bool
     /// kill(2).
@@ -25,6 +27,12 @@ public protocol CgroupSystem {
     /// cgroup v2: makes `program` the cgroup's device program, replacing the ones
     /// attached there before.
     func attachDeviceProgram(_ directory: String, _ program: DeviceProgram) throws(SysError)
+}
+
+extension CgroupSystem {
+    public func listSubdirectories(_ path: String) throws(SysError) -> [String] {
+        try listDirectory(path).filter { isDirectory(path + "/" + $0) }
+    }
 }
 
 /// The host's cgroup filesystem and processes.
@@ -50,6 +58,10 @@ public struct HostCgroupSystem: CgroupSystem, Sendable {
 
     public func listDirectory(_ path: String) throws(SysError) -> [String] {
         try Files.listDirectory(path)
+    }
+
+    public func listSubdirectories(_ path: String) throws(SysError) -> [String] {
+        try Files.listSubdirectories(path)
     }
 
     public func exists(_ path: String) -> Bool {

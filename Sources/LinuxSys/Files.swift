@@ -161,6 +161,25 @@ public enum Files {
         return names
     }
 
+    /// The names of the directories in a directory, from the type readdir(3) reports (one
+    /// getdents64 for a cgroup's dozens of files instead of a stat each); a filesystem that
+    /// reports no type (DT_UNKNOWN) gets a stat.
+    public static func listSubdirectories(_ path: String) throws(SysError) -> [String] {
+        guard let dir = opendir(path) else { throw SysError("opendir", path: path, errno: errno) }
+        defer { closedir(dir) }
+        var names: [String] = []
+        while let entry = readdir(dir) {
+            let type = entry.pointee.d_type
+            guard type == UInt8(DT_DIR) || type == UInt8(DT_UNKNOWN) else { continue }
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
+            }
+            if name == "." || name == ".." { continue }
+            if type == UInt8(DT_DIR) || isDirectory(path + "/" + name) { names.append(name) }
+        }
+        return names
+    }
+
     /// Creates an empty file if nothing exists at the path (a mount point for a file bind).
     public static func touch(_ path: String, mode: mode_t = 0o644) throws(SysError) {
         let fd = Glibc.open(path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, mode)

@@ -454,8 +454,14 @@ struct Creation {
     /// Kills and reaps whatever this creation started.
     func abort() {
         if initPid > 0 {
+            // Gone before create returns: through a pidfd, since init may still be the
+            // intermediate's child for a moment; then reaped (main, a subreaper, adopts it).
+            let pidfd = try? Processes.pidfd(initPid)
             kill(initPid, SIGKILL)
-            // Reaped here only when main is its subreaper (`run`); otherwise by its new parent.
+            if let pidfd {
+                _ = try? Processes.awaitExit(pidfd: pidfd, timeoutMilliseconds: 2000)
+                close(pidfd)
+            }
             _ = waitpid(initPid, nil, WNOHANG)
         }
         if intermediatePid > 0 {
