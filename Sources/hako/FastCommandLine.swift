@@ -2,8 +2,9 @@ import ArgumentParser
 import Runtime
 
 /// The command lines engines send for every container (`create`, `start`, `state`, `kill`,
-/// `delete`, `run`, `pause`, `resume`, and `exec` with `--process` as containerd's shim and
-/// conmon send it, with runc's global flags), parsed by hand.
+/// `delete`, `run`, `pause`, `resume`, `list`, and `exec` with `--process` as containerd's
+/// shim and conmon send it or with a command as healthchecks and probes run it, with runc's
+/// global flags), parsed by hand.
 ///
 /// Why not swift-argument-parser alone: it builds its parser by reflecting over the command
 /// types at every start, which is about 1.5 ms of a 4 ms `hako state`, paid on each of the
@@ -19,9 +20,9 @@ enum FastCommandLine {
         /// Spelling -> name, for options that take a value.
         var options: [String: String] = [:]
         var positionals: ClosedRange<Int>
-        /// Nothing may follow the last positional: exec passes whatever follows the id
-        /// through to the command, options included.
-        var nothingAfterPositionals = false
+        /// What follows the last positional is passed through (exec's command, options
+        /// included), as swift-argument-parser's `.captureForPassthrough` takes it.
+        var passesThrough = false
     }
 
     /// A command line this parser took.
@@ -31,6 +32,7 @@ enum FastCommandLine {
         var flags: Set<String> = []
         var options: [String: String] = [:]
         var positionals: [String] = []
+        var passthrough: [String] = []
     }
 
     static let create = Grammar(
@@ -47,16 +49,19 @@ enum FastCommandLine {
             "start": Grammar(positionals: 1...1), "state": Grammar(positionals: 1...1),
             "pause": Grammar(positionals: 1...1), "resume": Grammar(positionals: 1...1),
             "kill": Grammar(flags: ["--all": "all", "-a": "all"], positionals: 1...2),
-            // Only the id: a command after it (passed through as it is, options included)
-            // and the repeatable options (-e, -g, -c, --cgroup) are left to the full parser.
+            // The id, then the command, passed through as it is (options included); one that
+            // starts with "-" and the repeatable options (-e, -g, -c, --cgroup) are left to
+            // the full parser.
             "exec": Grammar(
                 flags: ["--tty": "tty", "-t": "tty", "--detach": "detach", "-d": "detach", "--no-new-privs": "no-new-privs",
                         "--ignore-paused": "ignore-paused"],
                 options: ["--process": "process", "-p": "process", "--console-socket": "console-socket", "--pid-file": "pid-file",
                           "--preserve-fds": "preserve-fds", "--cwd": "cwd", "--user": "user", "-u": "user",
                           "--apparmor": "apparmor", "--process-label": "process-label"],
-                positionals: 1...1, nothingAfterPositionals: true),
+                positionals: 1...1, passesThrough: true),
             "delete": Grammar(flags: ["--force": "force", "-f": "force"], positionals: 1...1),
+            "list": Grammar(flags: ["--quiet": "quiet", "-q": "quiet"], options: ["--format": "format", "-f": "format"],
+                            positionals: 0...0),
         ]
     }()
 
@@ -73,9 +78,14 @@ enum FastCommandLine {
         var flags: Set<String> = []
         var options: [String: String] = [:]
         var positionals: [String] = []
+        var passthrough: [String] = []
         var index = 0
         while index < arguments.count {
-            if let grammar, grammar.nothingAfterPositionals, positionals.count == grammar.positionals.upperBound { return nil }
+            if let grammar, grammar.passesThrough, positionals.count == grammar.positionals.upperBound {
+                passthrough = Array(arguments[index...])
+                guard let first = passthrough.first, !first.hasPrefix("-") else { return nil }
+                break
+            }
             var argument = arguments[index]
             index += 1
             var inlineValue: String?
@@ -118,15 +128,20 @@ enum FastCommandLine {
             globals.logFormat = parsed
         }
         if let fds = options["preserve-fds"], Int(fds) == nil { return nil }
-        return Parsed(command: command, globals: globals, flags: flags, options: options, positionals: positionals)
+        if command == "list", let format = options["format"], List.ListFormat(rawValue: format) == nil { return nil }
+        return Parsed(command: command, globals: globals, flags: flags, options: options, positionals: positionals,
+                      passthrough: passthrough)
     }
 
     /// Runs a parsed command line; errors end as `Globals.run` ends them.
     static func run(_ line: Parsed) throws {
         let globals = line.globals
-        let id = line.positionals[0]
+        let id = line.positionals.first ?? ""
         try globals.run { logger in
             switch line.command {
+            case "list":
+                try List.perform(store: globals.store, format: line.options["format"].flatMap(List.ListFormat.init) ?? .table,
+                                 quiet: line.flags.contains("quiet"))
             case "state": try StateCommand.perform(id: id, store: globals.store)
             case "start": try Start.perform(id: id, store: globals.store, logger: logger)
             case "pause": try Pause.perform(id: id, store: globals.store)
@@ -151,7 +166,7 @@ enum FastCommandLine {
                     cwd: line.options["cwd"], user: line.options["user"], noNewPrivs: line.flags.contains("no-new-privs"),
                     apparmor: line.options["apparmor"], processLabel: line.options["process-label"], detach: line.flags.contains("detach"),
                     pidFile: line.options["pid-file"], preserveFds: line.options["preserve-fds"].flatMap { Int($0) } ?? 0,
-                    ignorePaused: line.flags.contains("ignore-paused"), id: line.positionals[0])
+                    ignorePaused: line.flags.contains("ignore-paused"), id: line.positionals[0], command: line.passthrough)
     }
 
     static func createOptions(_ line: Parsed) -> CreateOptions {

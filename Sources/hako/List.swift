@@ -12,7 +12,10 @@ struct List: HakoCommand {
     enum ListFormat: String, ExpressibleByArgument { case table, json }
 
     func execute(logger: Logger) throws {
-        let store = global.store
+        try Self.perform(store: global.store, format: format, quiet: quiet)
+    }
+
+    static func perform(store: StateStore, format: ListFormat, quiet: Bool) throws {
         var reports: [StateReport] = []
         for id in try store.ids() {
             guard let container = try? Container.load(id: id, store: store) else { continue }

@@ -32,7 +32,7 @@ struct FastCommandLineTests {
             return .init(command: "create", globals: globals(c.global), flags: flags, options: options, positionals: [c.arguments.id])
         case let c as Exec:
             let r = c.request
-            guard r.command.isEmpty, r.env.isEmpty, r.additionalGids.isEmpty, r.caps.isEmpty, r.cgroup.isEmpty else {
+            guard r.env.isEmpty, r.additionalGids.isEmpty, r.caps.isEmpty, r.cgroup.isEmpty else {
                 throw CancellationError()
             }
             var flags: Set<String> = []
@@ -48,7 +48,11 @@ struct FastCommandLineTests {
             options["user"] = r.user
             options["apparmor"] = r.apparmor
             options["process-label"] = r.processLabel
-            return .init(command: "exec", globals: globals(c.global), flags: flags, options: options, positionals: [r.id])
+            return .init(command: "exec", globals: globals(c.global), flags: flags, options: options, positionals: [r.id],
+                         passthrough: r.command)
+        case let c as List:
+            return .init(command: "list", globals: globals(c.global), flags: c.quiet ? ["quiet"] : [],
+                         options: ["format": c.format.rawValue])
         case let c as Run:
             var (flags, options) = create(c.arguments)
             if c.detach { flags.insert("detach") }
@@ -63,6 +67,7 @@ struct FastCommandLineTests {
     func normalised(_ line: FastCommandLine.Parsed) -> FastCommandLine.Parsed {
         var line = line
         if line.command == "kill" && line.positionals.count == 1 { line.positionals.append("SIGTERM") }
+        if line.command == "list" { line.options["format"] = line.options["format"] ?? "table" }
         if line.command == "exec" {
             line.options["preserve-fds"] = String(line.options["preserve-fds"].flatMap { Int($0) } ?? 0)
         }
@@ -94,6 +99,9 @@ struct FastCommandLineTests {
          "--console-socket", "/s", "--preserve-fds", "1", "c1"],
         ["exec", "-p", "/p.json", "-d", "-t", "--cwd", "/tmp", "-u", "1:2", "--no-new-privs", "--ignore-paused", "c1"],
         ["exec", "--apparmor", "x", "--process-label", "y", "c1"],
+        // healthchecks and probes
+        ["exec", "c1", "ls"], ["exec", "c1", "sh", "-c", "echo"], ["--root", "/r", "exec", "-d", "c1", "ls", "--root", "/x", "-t"],
+        ["list"], ["--root", "/r", "list", "--format", "json"], ["list", "-q"], ["list", "-f", "table", "--quiet"],
     ])
     func agrees(arguments: [String]) throws {
         let fast = try #require(FastCommandLine.parse(arguments))
@@ -105,9 +113,9 @@ struct FastCommandLineTests {
         ["kill", "c1", "9", "extra"], ["kill", "-9", "c1"], ["delete", "-fx", "c1"], ["delete", "--force", "--force", "c1"],
         ["create", "--bundle", "c1"], ["create", "--preserve-fds", "x", "c1"], ["create", "--bogus", "c1"],
         ["--log-format", "xml", "state", "c1"], ["--root", "/a", "--root", "/b", "state", "c1"], ["--root"],
-        ["--bundle", "/b", "create", "c1"], ["exec", "c1", "ls"], ["list"], ["state", "--", "c1"], ["run", "-b=/b", "c1"],
-        ["--debug=yes", "state", "c1"],
-        ["exec", "c1", "ls"], ["exec", "c1", "sh", "-c", "echo"], ["exec", "-e", "A=B", "c1", "ls"], ["exec", "--env", "A=B", "c1"],
+        ["--bundle", "/b", "create", "c1"], ["state", "--", "c1"], ["run", "-b=/b", "c1"],
+        ["--debug=yes", "state", "c1"], ["list", "c1"], ["list", "--format", "yaml"], ["list", "-q", "-q"],
+        ["exec", "c1", "--", "ls"], ["exec", "-e", "A=B", "c1", "ls"], ["exec", "--env", "A=B", "c1"],
         ["exec", "--cap", "CAP_X", "c1"], ["exec", "-g", "5", "c1"], ["exec", "--cgroup", "x", "c1"], ["exec", "--help"],
         ["exec", "c1", "--tty"], ["exec", "c1", "--root", "/r"],
     ])

@@ -133,6 +133,28 @@ struct StateStoreTests {
         #expect(try store.ids() == [])
     }
 
+    @Test("start time and state from /proc/PID/stat, whatever the command name holds")
+    func statParsing() throws {
+        let proc = temporaryRoot()
+        defer { try? Files.removeTree(proc) }
+        let tail = " 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 987654321 20 21\n"
+        let lines: [(Int32, String, UInt64?, Character?)] = [
+            (10, "10 (sleep) S" + tail, 987_654_321, "S"),
+            (11, "11 (a) b) (c d) Z" + tail, 987_654_321, "Z"),
+            (12, "12 ( ) R 1 2", nil, nil),
+            (13, "13 no parenthesis S" + tail, nil, nil),
+            (14, "14 (x) S 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 9x 20", nil, nil),
+        ]
+        for (pid, line, start, state) in lines {
+            try Files.makeDirectories("\(proc)/\(pid)")
+            try Files.write("\(proc)/\(pid)/stat", line)
+            let info = Processes.startInfo(pid, proc: proc)
+            #expect(info?.startTime == start, "\(line)")
+            #expect(info?.state == state, "\(line)")
+        }
+        #expect(Processes.startInfo(99, proc: proc) == nil)
+    }
+
     @Test("status: a live pid with another start time (a reused pid) reads as stopped")
     func reusedPid() throws {
         let store = StateStore(root: temporaryRoot())
