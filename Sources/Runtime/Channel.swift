@@ -29,7 +29,8 @@ enum SyncMessage: Equatable {
     case mountTreeReady
     /// init -> main: setup is complete; init waits for the commit.
     case ready
-    /// main -> init: state.json is written; drop the parent-death signal.
+    /// main -> init: state.json is written; drop the parent-death signal. main -> an exec'd
+    /// process: run even though `hako exec` stops waiting (the process froze on joining).
     case commit
     /// init -> main: done; init waits at the start barrier.
     case committed
@@ -151,6 +152,16 @@ struct Channel {
         case .failure(let failure)?: throw failure
         case nil: throw RuntimeError("\(peer) exited while waiting for \(wanted)")
         case let other?: throw RuntimeError("\(peer) sent \(other) while \(wanted) was expected")
+        }
+    }
+
+    /// Waits until a message (or the peer's end of file) can be read; false on timeout.
+    func isReadable(timeoutMilliseconds: Int32) -> Bool {
+        var entry = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+        while true {
+            let ready = poll(&entry, 1, timeoutMilliseconds)
+            if ready < 0 && errno == EINTR { continue }
+            return ready != 0
         }
     }
 

@@ -76,6 +76,7 @@ extension Container {
         // A process that joins a frozen cgroup freezes before it can exec: it cannot report
         // back until the container is resumed, so hako does not wait for it to.
         let paused = status == .paused
+        CrashPoint.reach("exec.checked")
         let plan = try NamespacePlan(namespaces)
         // The container's filter applies to every process in it, exec'd ones too.
         let seccomp = try state.config.linux?.seccomp.map { try SeccompCache(store: store).program(for: $0) }
@@ -136,8 +137,19 @@ struct Execution {
         CrashPoint.reach("exec.forked")
         var processPid: pid_t = 0
         var failure: (any Error)?
+        var proceeded = false
         receiving: while true {
             do {
+                // A `pause` that came after the status check freezes the process as it joins
+                // the cgroup: it cannot report back until a `resume`. Then hako stops waiting,
+                // as for a paused container, and lets the process run once thawed.
+                if proceeded && !channel.isReadable(timeoutMilliseconds: 100) {
+                    if (try? container.cgroup().isFrozen) == true {
+                        try? channel.send(.commit)
+                        break receiving
+                    }
+                    continue
+                }
                 let (message, fd) = try channel.receiveWithDescriptor()
                 defer { if let fd { close(fd) } }
                 switch message {
@@ -157,6 +169,7 @@ struct Execution {
                         }
                     }
                     try channel.send(.proceed)
+                    proceeded = container.state.cgroupPaths?.isEmpty == false
                     CrashPoint.reach("exec.proceeding")
                     if paused && container.state.cgroupPaths?.isEmpty == false { break receiving }
                 case .failure(let error)?: failure = error; break receiving
@@ -264,6 +277,13 @@ struct Execution {
         }
     }
 
+    /// Whether `hako exec` is still at the other end of the channel, or, before it went,
+    /// let the process go (`commit`: it stopped waiting for a process frozen by a `pause`).
+    func mainLetsItRun(_ channel: Channel) -> Bool {
+        guard channel.peerIsGone else { return true }
+        return (try? channel.receive()) == .commit
+    }
+
     func runProcess(channel: Channel, consoleSocket: Int32) -> Never {
         do {
             try Processes.prctl(Prctl.setDumpable, 0, step: "prctl(PR_SET_DUMPABLE)")
@@ -280,7 +300,7 @@ struct Execution {
             // A `hako exec` killed before the process runs takes it along (the last check
             // before the filter, which may refuse poll). Not into a paused container: main
             // returns without waiting for a process that freezes on joining.
-            if !paused && channel.peerIsGone { _exit(1) }
+            if !paused && !mainLetsItRun(channel) { _exit(1) }
             _ = hako_reset_signal_handlers()
             _ = hako_sigunblock_all()
             try setup.finish(prepared, channel: channel)

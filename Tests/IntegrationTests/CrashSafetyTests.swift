@@ -102,11 +102,16 @@ struct CrashSafetyTests {
     func execKilledBeforeTheProcessRuns() throws {
         let bundle = try TestBundle(args: ["sleep", "100"], tag: "crashexec")
         defer { bundle.cleanUp() }
+        // Writable, so that a process that does run leaves its mark.
+        bundle.spec.root?.readonly = false
         #expect(try bundle.create().status == 0)
         #expect(try bundle.hako(["start", bundle.id]).status == 0)
         try crash(bundle, at: "exec.forked", ["exec", bundle.id, "sh", "-c", "echo ran > /tmp/exec-ran"])
         usleep(300_000)
         #expect(!FileManager.default.fileExists(atPath: bundle.rootfs + "/tmp/exec-ran"), "the exec'd process ran")
+        // The same exec, not killed, does leave the mark.
+        #expect(try bundle.hako(["exec", bundle.id, "sh", "-c", "echo ran > /tmp/exec-ran-check"]).status == 0)
+        #expect(FileManager.default.fileExists(atPath: bundle.rootfs + "/tmp/exec-ran-check"))
         // Intact: nothing of the exec is left in it, and a new exec works.
         let ps = try bundle.hako(["exec", bundle.id, "ps", "-o", "args"])
         #expect(!ps.stdout.contains("exec-ran"), "\(ps.stdout)")
@@ -115,6 +120,48 @@ struct CrashSafetyTests {
         try crash(bundle, at: "exec.proceeding", ["exec", bundle.id, "true"])
         #expect(try status(bundle) == "running")
         #expect(try bundle.hako(["exec", bundle.id, "true"]).status == 0)
+        bundle.deleteExpectingNothingLeft()
+    }
+
+    @Test("exec whose container is paused between its check and its process: exec returns, the process runs on resume",
+          arguments: [false, true])
+    func execRacingPause(detach: Bool) throws {
+        let bundle = try TestBundle(args: ["sleep", "100"], tag: "execpause")
+        defer { bundle.cleanUp() }
+        bundle.spec.root?.readonly = false
+        #expect(try bundle.create().status == 0)
+        #expect(try bundle.hako(["start", bundle.id]).status == 0)
+        let exec = Process()
+        exec.executableURL = URL(fileURLWithPath: Runner.binary)
+        exec.arguments = ["--root", bundle.root, "exec"] + (detach ? ["-d"] : []) + [bundle.id, "sh", "-c", "echo ran > /tmp/exec-ran"]
+        exec.environment = ProcessInfo.processInfo.environment.merging(["HAKO_TEST_STOP_AT": "exec.checked"]) { _, new in new }
+        exec.standardInput = FileHandle(forReadingAtPath: "/dev/null")
+        let errors = bundle.path + "/exec.err"
+        FileManager.default.createFile(atPath: errors, contents: nil)
+        exec.standardOutput = FileHandle(forWritingAtPath: "/dev/null")
+        exec.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: errors))
+        try exec.run()
+        let pid = exec.processIdentifier
+        // Stopped right after it found the container running.
+        #expect(eventually(timeout: 10) {
+            ((try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8)) ?? "").contains(") T ")
+        })
+        #expect(try bundle.hako(["pause", bundle.id]).status == 0)
+        kill(pid, SIGCONT)
+        if detach {
+            // exec -d returns once it sees the process frozen.
+            #expect(eventually(timeout: 10) { !exec.isRunning }, "exec -d did not return")
+        } else {
+            usleep(500_000)
+            #expect(exec.isRunning)
+        }
+        #expect(try bundle.hako(["resume", bundle.id]).status == 0)
+        #expect(eventually(timeout: 10) { FileManager.default.fileExists(atPath: bundle.rootfs + "/tmp/exec-ran") },
+                "the process did not run after resume")
+        #expect(eventually(timeout: 10) { !exec.isRunning }, "exec did not return")
+        if exec.isRunning { kill(pid, SIGKILL) }
+        exec.waitUntilExit()
+        #expect(exec.terminationStatus == 0, "\((try? String(contentsOfFile: errors, encoding: .utf8)) ?? "")")
         bundle.deleteExpectingNothingLeft()
     }
 
