@@ -10,16 +10,27 @@ leftover is charged to the runtime that made it:
            whose cgroup is named after one of the runtime's containers (runc init, crun),
            or a runtime process whose command line names the runtime's --root
   cgroup   a cgroup directory named after one of the runtime's containers
+  dir      a directory named after one of the runtime's containers under /sys/fs/cgroup that
+           is not on a cgroup file system: on a hybrid host the benchmark runs in a mount
+           namespace without the cgroup2 mount, and /sys/fs/cgroup/unified is then a plain
+           directory of the /sys/fs/cgroup tmpfs (crun makes one per container there and
+           writes its pid to a cgroup.procs file in it)
 
 With --sweep, state directories are deleted with the runtime itself (delete --force, with
-the runtime's own --root) and empty leftover cgroups are removed. Processes are never
+the runtime's own --root), empty leftover cgroups are removed, and so are leftover dirs (with
+the files in them: they are on tmpfs, not cgroups). Processes are never
 killed here: a process that survives the runtime's delete is reported, not hidden.
 
+With --delete NAME, the containers a figure leaves on purpose (ids PREFIX-RUNTIME-NAME,
+optionally followed by a number: the 50 started at once, the 100 listed) are first deleted
+with delete --force, several at a time, and are not counted; what is left after that is.
+
 Prints one line per leftover ("RUNTIME<TAB>KIND<TAB>DETAIL"), nothing when clean.
-Settings come from the environment: BENCH_WORK, BENCH_PREFIX, BENCH_HAKO, BENCH_CRUN_NS.
+Settings come from the environment: BENCH_WORK, BENCH_PREFIX, BENCH_HAKO.
 """
 import glob
 import os
+import re
 import subprocess
 import sys
 import time
@@ -27,23 +38,17 @@ import time
 WORK = os.environ["BENCH_WORK"]
 PREFIX = os.environ["BENCH_PREFIX"]
 HAKO = os.environ["BENCH_HAKO"]
-CRUN_NS = os.environ.get("BENCH_CRUN_NS", "0") == "1"
 RUNTIMES = ("hako", "runc", "crun")
 RUNTIME_EXES = {"hako", "runc", "crun"}
-# crun refuses hybrid cgroups; in a mount namespace without the cgroup2 mount it works.
-NS_PREFIX = ["unshare", "-m", "sh", "-c", 'umount /sys/fs/cgroup/unified && exec "$0" "$@"']
 
 
 def root_of(rt):
     return os.path.join(WORK, "root", rt)
 
 
-def runtime_cmd(rt, wrapped=False):
+def runtime_cmd(rt):
     binary = {"hako": HAKO, "runc": "runc", "crun": "crun"}[rt]
-    cmd = [binary, "--root", root_of(rt)]
-    if rt == "crun" and wrapped and CRUN_NS:
-        cmd = NS_PREFIX + cmd
-    return cmd
+    return [binary, "--root", root_of(rt)]
 
 
 def state_leftovers(rt):
@@ -106,6 +111,20 @@ def process_leftovers():
     return found
 
 
+def fs_type(path):
+    """The file system type of the mount that holds path, from /proc/self/mountinfo."""
+    best, kind = "", None
+    for line in (read("/proc/self/mountinfo") or "").splitlines():
+        fields = line.split()
+        if " - " not in line or len(fields) < 5:
+            continue
+        mountpoint = fields[4].replace("\\040", " ")
+        fstype = line.split(" - ", 1)[1].split()[0]
+        if (path == mountpoint or path.startswith(mountpoint.rstrip("/") + "/")) and len(mountpoint) >= len(best):
+            best, kind = mountpoint, fstype
+    return kind
+
+
 def cgroup_leftovers():
     found = []
     for rt in RUNTIMES:
@@ -116,7 +135,8 @@ def cgroup_leftovers():
             paths += glob.glob("/sys/fs/cgroup/" + "*/" * depth + "%s-%s-*" % (PREFIX, rt))
         for path in paths:
             if os.path.isdir(path):
-                found.append((rt, "cgroup", path))
+                kind = "cgroup" if fs_type(path) in ("cgroup", "cgroup2") else "dir"
+                found.append((rt, kind, path))
     return found
 
 
@@ -135,20 +155,38 @@ def check():
     return found
 
 
+def delete_expected(name, parallel=4):
+    """delete --force of every container named PREFIX-RUNTIME-NAME[digits], a few at a time."""
+    jobs = []
+    for rt in RUNTIMES:
+        pattern = re.compile(re.escape("%s-%s-%s" % (PREFIX, rt, name)) + r"[0-9]*$")
+        jobs += [runtime_cmd(rt) + ["delete", "--force", cid]
+                 for cid in state_leftovers(rt) if pattern.match(cid)]
+    running = []
+    for job in jobs:
+        if len(running) >= parallel:
+            running.pop(0).wait()
+        running.append(subprocess.Popen(job, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                        stderr=subprocess.DEVNULL))
+    for p in running:
+        p.wait()
+
+
 def sweep():
     for rt in RUNTIMES:
         for cid in state_leftovers(rt):
-            for wrapped in (False, True):
-                r = subprocess.run(runtime_cmd(rt, wrapped) + ["delete", "--force", cid],
-                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-                if r.returncode == 0 and not os.path.isdir(os.path.join(root_of(rt), cid)):
-                    break
+            subprocess.run(runtime_cmd(rt) + ["delete", "--force", cid],
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     for _ in range(20):
         if not process_leftovers():
             break
         time.sleep(0.1)
-    for _, _, path in cgroup_leftovers():
+    for _, kind, path in cgroup_leftovers():
         try:
+            if kind == "dir" and fs_type(path) == "tmpfs":
+                for name in os.listdir(path):
+                    if os.path.isfile(os.path.join(path, name)):
+                        os.unlink(os.path.join(path, name))
             os.rmdir(path)
         except OSError:
             pass
@@ -159,6 +197,8 @@ def main():
     label = ""
     if "--label" in args:
         label = args[args.index("--label") + 1]
+    if "--delete" in args:
+        delete_expected(args[args.index("--delete") + 1])
     found = check()
     for rt, kind, detail in found:
         print("%s\t%s\t%s%s" % (rt, kind, detail, "\t" + label if label else ""))

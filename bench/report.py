@@ -90,45 +90,37 @@ def ratio(a, b):
 
 
 machine = load("machine.json") or {}
-wrapper = load("wrapper.json")
-overhead = None
-if wrapper:
-    med = {r["command"]: r["median"] for r in wrapper["results"]}
-    overhead = max(0.0, med.get("wrapper + true", 0) - med.get("true", 0))
 
-# figure key, title, number of crun calls that go through the wrapper
+# figure key, title
 FIGURES = [
-    ("cycle", "create + start + delete --force (`true`)", 1),
-    ("run", "run `true`", 1),
-    ("run100", "100 x run `true` in a row", 100),
-    ("concurrent50", "50 creates (xargs -P 2) then 50 deletes", 50),
-    ("version", "`--version`", 0),
-    ("state", "`state` of a created container", 0),
+    ("cycle", "create + start + delete --force (`true`)"),
+    ("run", "run `true`"),
+    ("run100", "100 x run `true` in a row"),
+    ("concurrent50", "50 creates (xargs -P 2) then 50 deletes"),
+    ("start50", "50 x create + start of `sleep` at once (xargs -P 50), until all run"),
+    ("exec", "`exec` of `true` into a running container"),
+    ("list100", "`list` with 100 containers"),
+    ("version", "`--version`"),
+    ("state", "`state` of a created container"),
 ]
 
-rows = []          # (title, hako, runc, crun, hako/runc, hako/crun, wrapped calls, hako/crun-adj)
+rows = []          # (title, hako, runc, crun, hako/runc, hako/crun)
 ratio_lines = []
-for key, title, wrapped in FIGURES:
+for key, title in FIGURES:
     data = load(key + ".json")
     if not data:
         continue
     res = data["results"]
     med = {rt: res[i]["median"] for i, rt in enumerate(RUNTIMES)}
     cpu = {rt: res[i]["user"] + res[i]["system"] for i, rt in enumerate(RUNTIMES)}
-    adj = None
-    if overhead is not None and wrapped:
-        adj = med["crun"] - wrapped * overhead
     rows.append((title, fmt_time(med["hako"]), fmt_time(med["runc"]), fmt_time(med["crun"]),
-                 ratio(med["hako"], med["runc"]), ratio(med["hako"], med["crun"]),
-                 str(wrapped) if overhead is not None else "-",
-                 ratio(med["hako"], adj) if adj else ratio(med["hako"], med["crun"])))
-    ratio_lines.append("%-45s hako/runc %s  hako/crun %s%s" % (
-        title, ratio(med["hako"], med["runc"]), ratio(med["hako"], med["crun"]),
-        "  (crun minus wrapper: %s)" % ratio(med["hako"], adj) if adj else ""))
+                 ratio(med["hako"], med["runc"]), ratio(med["hako"], med["crun"])))
+    ratio_lines.append("%-45s hako/runc %s  hako/crun %s" % (
+        title, ratio(med["hako"], med["runc"]), ratio(med["hako"], med["crun"])))
     if key == "run":
         rows.append(("  CPU of run `true` (user + sys, mean)", fmt_time(cpu["hako"]),
                      fmt_time(cpu["runc"]), fmt_time(cpu["crun"]),
-                     ratio(cpu["hako"], cpu["runc"]), ratio(cpu["hako"], cpu["crun"]), "-", "-"))
+                     ratio(cpu["hako"], cpu["runc"]), ratio(cpu["hako"], cpu["crun"])))
 
 mem = {}
 for rt, verb, kib in tsv("memory.tsv"):
@@ -139,7 +131,7 @@ for verb, title in (("create", "peak RSS of `create` (median)"), ("run", "peak R
         continue
     m = {rt: statistics.median(mem[(rt, verb)]) for rt in RUNTIMES}
     rows.append((title, fmt_kib(m["hako"]), fmt_kib(m["runc"]), fmt_kib(m["crun"]),
-                 ratio(m["hako"], m["runc"]), ratio(m["hako"], m["crun"]), "0", "-"))
+                 ratio(m["hako"], m["runc"]), ratio(m["hako"], m["crun"])))
     ratio_lines.append("%-45s hako/runc %s  hako/crun %s" % (
         title, ratio(m["hako"], m["runc"]), ratio(m["hako"], m["crun"])))
 
@@ -148,17 +140,20 @@ if limits:
     def lim(v):
         return fmt_kib(int(v)) if v and v.isdigit() else (v or "-")
     rows.append(("smallest memory limit for `echo hi`", lim(limits.get("hako")),
-                 lim(limits.get("runc")), lim(limits.get("crun")), "-", "-", "1 per probe", "-"))
+                 lim(limits.get("runc")), lim(limits.get("crun")), "-", "-"))
 
 left = {rt: [] for rt in RUNTIMES}
+dirs = {rt: [] for rt in RUNTIMES}
 for r in tsv("leftovers.tsv"):
-    left.setdefault(r[0], []).append(r)
+    (dirs if len(r) > 1 and r[1] == "dir" else left).setdefault(r[0], []).append(r)
 if os.path.exists(os.path.join(OUT, "leftovers.tsv")):
     rows.append(("left behind (state dirs, processes, cgroups)",) + tuple(
-        "none" if not left[rt] else "%d item(s)" % len(left[rt]) for rt in RUNTIMES) + ("-", "-", "-", "-"))
+        "none" if not left[rt] else "%d item(s)" % len(left[rt]) for rt in RUNTIMES) + ("-", "-"))
+    if any(dirs.values()):
+        rows.append(("directories left in the unmounted `/sys/fs/cgroup/unified` (see below)",) + tuple(
+            "none" if not dirs[rt] else "%d" % len(dirs[rt]) for rt in RUNTIMES) + ("-", "-"))
 
-header = ("figure", "hako", "runc", "crun", "hako/runc", "hako/crun", "crun calls via wrapper",
-          "hako/crun, wrapper subtracted")
+header = ("figure", "hako", "runc", "crun", "hako/runc", "hako/crun")
 table = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
 table += ["| " + " | ".join(r) + " |" for r in rows]
 
@@ -173,17 +168,18 @@ md.append("Versions: %s (%s); %s; %s; %s. Date: %s. Medians of hyperfine runs af
 md.append("")
 loads = [machine.get("loadavg_start"), machine.get("loadavg_end")]
 if all(loads):
-    busy = any(float(l.split()[0]) > 0.5 for l in loads)
-    md.append("Load average (1, 5, 15 min) at the start: %s; after the memory figures: %s.%s" % (
+    # The end figure includes the benchmark's own load (50 containers at once, the bisection):
+    # only the start tells whether something else was running.
+    busy = float(loads[0].split()[0]) > 0.5
+    md.append("Load average (1, 5, 15 min) at the start: %s; after the memory figures (the "
+              "benchmark's own load included): %s.%s" % (
         loads[0], loads[1], " **The machine was busy: expect noise; rerun on a quiet machine.**" if busy else ""))
     md.append("")
-if overhead is not None:
-    w = {r["command"]: r["median"] for r in wrapper["results"]}
-    md.append("crun refuses hybrid cgroups, so its `create` and `run` go through "
-              "`unshare -m sh -c 'umount /sys/fs/cgroup/unified && exec crun \"$@\"'`. That wrapper "
-              "running `true` takes %s against %s for `true` alone: **%s per wrapped call**, "
-              "subtracted in the last column." % (
-                  fmt_time(w.get("wrapper + true")), fmt_time(w.get("true")), fmt_time(overhead)))
+if machine.get("mount_namespace"):
+    md.append("The whole session ran in one mount namespace without the cgroup2 mount at "
+              "`/sys/fs/cgroup/unified` (`unshare -m`, then `umount`; crun refuses hybrid cgroups), "
+              "so hako, runc and crun saw the same host, cgroup v1 only, and every call was direct: "
+              "no wrapper, nothing subtracted.")
     md.append("")
 md += table
 md.append("")
@@ -191,6 +187,15 @@ if not machine.get("hako_applies_memory_limit", False):
     md.append("This hako did not apply the memory limit of its config (checked on a created container), "
               "so its smallest-limit figure is n/a; if it creates no cgroup at all, its lifecycle figures "
               "skip work that runc and crun do.")
+if any(dirs.values()):
+    if md[-1]:
+        md.append("")
+    md.append("In the benchmark's mount namespace `/sys/fs/cgroup/unified` is a plain directory of the "
+              "`/sys/fs/cgroup` tmpfs, not a cgroup. %s made a directory there for each of its containers, "
+              "named after it, with its pid written to a `cgroup.procs` file, and did not remove it on "
+              "`delete` (the sweeps between runs remove them). This comes from the namespace the "
+              "benchmark makes, not from a cgroup hierarchy of the host." % " and ".join(
+                  rt for rt in RUNTIMES if dirs[rt]))
 if any(left.values()):
     md.append("")
     md.append("Left behind:")

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Benchmarks hako against runc and crun on a busybox-static bundle: lifecycle and `run`
-# times, peak memory, the smallest memory limit a container runs under, 50 concurrent
-# creates, and --version/state start-up. Writes bench/results/latest.md and the raw
-# hyperfine JSON. Run as root: sudo ./bench/run.sh   (see bench/README.md)
+# times, 50 containers started at once, `exec` into a running container, `list` of 100,
+# peak memory, the smallest memory limit a container runs under, and --version/state
+# start-up. Writes bench/results/latest.md and the raw hyperfine JSON.
+# Run as root: sudo ./bench/run.sh   (see bench/README.md)
 set -euo pipefail
 shopt -s inherit_errexit
 cd "$(dirname "$0")/.."
@@ -36,6 +37,30 @@ if ldd /bin/busybox >/dev/null 2>&1; then
     exit 1
 fi
 
+# ---------------------------------------------------------------- one mount namespace
+# crun refuses hybrid cgroups (v1 controllers + cgroup2 at /sys/fs/cgroup/unified); in a mount
+# namespace without the cgroup2 mount it works. So on a hybrid host the script runs itself again,
+# once, in such a namespace (private: the host keeps its mount), and everything below, the three
+# runtimes alike, runs there directly: all three see the same host, cgroup v1 only.
+hybrid() {
+    [ "$(stat -f -c %T /sys/fs/cgroup/unified 2>/dev/null)" = cgroup2fs ] &&
+        [ "$(stat -f -c %T /sys/fs/cgroup)" != cgroup2fs ]
+}
+if [ -z "${HAKO_BENCH_NAMESPACE:-}" ] && hybrid; then
+    echo "== hybrid cgroups: running the benchmark in a mount namespace without /sys/fs/cgroup/unified"
+    export HAKO_BENCH_NAMESPACE=1
+    exec unshare -m sh -c 'umount /sys/fs/cgroup/unified && exec "$0" "$@"' "$BENCH/run.sh" "$@"
+fi
+if [ -n "${HAKO_BENCH_NAMESPACE:-}" ] && hybrid; then
+    echo "error: HAKO_BENCH_NAMESPACE is set but /sys/fs/cgroup/unified is still mounted" >&2
+    exit 1
+fi
+IN_NAMESPACE=0
+if [ -n "${HAKO_BENCH_NAMESPACE:-}" ] && [ -d /sys/fs/cgroup/unified ] &&
+   [ "$(stat -f -c %T /sys/fs/cgroup)" != cgroup2fs ]; then
+    IN_NAMESPACE=1
+fi
+
 # ---------------------------------------------------------------- build
 # HAKO=/path/to/hako benchmarks that binary instead of building the work tree.
 if [ -n "${HAKO:-}" ]; then
@@ -64,18 +89,7 @@ mkdir -p "$WORK/bin" "$WORK/root/hako" "$WORK/root/runc" "$WORK/root/crun" "$OUT
 cp "$HAKO_SRC" "$WORK/bin/hako"
 HAKO_BIN=$WORK/bin/hako
 
-# crun refuses hybrid cgroups (v1 controllers + cgroup2 at /sys/fs/cgroup/unified). It works
-# in a mount namespace without the cgroup2 mount; create and run go through this wrapper
-# (start, state, delete, --version do not need it). Its cost alone is measured below.
-if [ "$(stat -f -c %T /sys/fs/cgroup/unified 2>/dev/null)" = cgroup2fs ] &&
-   [ "$(stat -f -c %T /sys/fs/cgroup)" != cgroup2fs ]; then
-    CRUN_NS_ON=1
-    NS="unshare -m sh -c 'umount /sys/fs/cgroup/unified && exec \"\$0\" \"\$@\"'"
-else
-    CRUN_NS_ON=0
-    NS=""
-fi
-export BENCH_WORK=$WORK BENCH_PREFIX=$P BENCH_HAKO=$HAKO_BIN BENCH_CRUN_NS=$CRUN_NS_ON
+export BENCH_WORK=$WORK BENCH_PREFIX=$P BENCH_HAKO=$HAKO_BIN
 LEFTOVERS="python3 $BENCH/leftovers.py"
 
 cleanup() {
@@ -95,16 +109,12 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 RUNTIMES=(hako runc crun)
-# cmd RT [wrapped]: the runtime's command line (a string, for hyperfine and sh -c).
+# cmd RT: the runtime's command line (a string, for hyperfine and sh -c).
 cmd() {
     case $1 in
         hako) echo "$HAKO_BIN --root $WORK/root/hako" ;;
         runc) echo "runc --root $WORK/root/runc" ;;
-        crun) if [ "${2:-}" = wrapped ] && [ -n "$NS" ]; then
-                  echo "$NS crun --root $WORK/root/crun"
-              else
-                  echo "crun --root $WORK/root/crun"
-              fi ;;
+        crun) echo "crun --root $WORK/root/crun" ;;
     esac
 }
 
@@ -127,20 +137,23 @@ c["process"]["terminal"] = False
 c["process"]["args"] = ["true"]
 json.dump(c, open(path, "w"), indent=2)
 PY
-    # The memory-limit bundle: same rootfs, runs `echo hi`, limit set per probe.
-    mkdir -p "$WORK/m-$rt"
-    python3 - "$b/config.json" "$WORK/m-$rt/config.json" "$b/rootfs" <<'PY'
+    # Same rootfs, other process: the memory-limit bundle runs `echo hi` (limit set per
+    # probe), the sleep bundle `sleep 1000` (containers that stay running).
+    for x in "m:echo hi" "s:sleep 1000"; do
+        mkdir -p "$WORK/${x%%:*}-$rt"
+        python3 - "$b/config.json" "$WORK/${x%%:*}-$rt/config.json" "$b/rootfs" "${x#*:}" <<'PY'
 import json, sys
 c = json.load(open(sys.argv[1]))
 c["root"]["path"] = sys.argv[3]
-c["process"]["args"] = ["echo", "hi"]
+c["process"]["args"] = sys.argv[4].split()
 json.dump(c, open(sys.argv[2], "w"), indent=2)
 PY
+    done
 done
 
 # Sanity: every runtime runs the bundle.
 for rt in "${RUNTIMES[@]}"; do
-    sh -c "$(cmd "$rt" wrapped) run --bundle $WORK/b-$rt $P-$rt-check" </dev/null
+    sh -c "$(cmd "$rt") run --bundle $WORK/b-$rt $P-$rt-check" </dev/null
 done
 
 # ---------------------------------------------------------------- machine
@@ -157,24 +170,22 @@ elif [ -n "$(git -C "$REPO" status --porcelain -- Sources Package.swift 2>/dev/n
 else
     HAKO_COMMIT="built from commit $HAKO_COMMIT"
 fi
-if [ "$CRUN_NS_ON" = 1 ]; then CGROUPS="hybrid (v1 controllers + cgroup2 at /sys/fs/cgroup/unified)"
-elif [ "$(stat -f -c %T /sys/fs/cgroup)" = cgroup2fs ]; then CGROUPS="v2 (unified)"
-else CGROUPS="v1"; fi
+if [ "$IN_NAMESPACE" = 1 ]; then
+    CGROUPS="hybrid (v1 controllers + cgroup2 at /sys/fs/cgroup/unified)"
+    NAMESPACE="the whole benchmark ran in one mount namespace without the cgroup2 mount at /sys/fs/cgroup/unified (crun refuses hybrid cgroups): hako, runc and crun all saw the same host, cgroup v1 only, and were called directly"
+elif [ "$(stat -f -c %T /sys/fs/cgroup)" = cgroup2fs ]; then CGROUPS="v2 (unified)"; NAMESPACE=""
+else CGROUPS="v1"; NAMESPACE=""; fi
 echo "== machine: $(nproc) cores, kernel $(uname -r), $CPU; load average $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "   cgroups: $CGROUPS"
 echo "   $HAKO_VERSION ($HAKO_COMMIT) | $RUNC_VERSION | $CRUN_VERSION | $HYPERFINE_VERSION"
-if [ "$CRUN_NS_ON" = 1 ]; then
-    echo "   crun refuses hybrid cgroups: crun create/run run inside"
-    echo "   unshare -m sh -c 'umount /sys/fs/cgroup/unified && exec crun \"\$@\"'"
-    echo "   (that wrapper's cost is measured alone below, to subtract)"
-fi
+[ -z "$NAMESPACE" ] || echo "   $NAMESPACE"
 python3 - "$OUT/machine.json" <<PY
 import json, sys
 json.dump({"nproc": $(nproc), "kernel": "$(uname -r)", "cpu": """$CPU""",
            "memory_kib": $(awk '/MemTotal/ {print $2}' /proc/meminfo), "cgroups": "$CGROUPS",
            "hako": "$HAKO_VERSION", "hako_commit": "$HAKO_COMMIT", "runc": "$RUNC_VERSION",
            "crun": "$CRUN_VERSION", "hyperfine": "$HYPERFINE_VERSION",
-           "crun_wrapper": $CRUN_NS_ON, "warmup": $WARMUP,
+           "mount_namespace": """$NAMESPACE""", "warmup": $WARMUP,
            "loadavg_start": "$(cut -d' ' -f1-3 /proc/loadavg)",
            "date": "$(date -u +%Y-%m-%dT%H:%M:%SZ)"}, open(sys.argv[1], "w"), indent=2)
 PY
@@ -192,26 +203,16 @@ hf() {
         -n hako "$1" -n runc "$2" -n crun "$3"
 }
 
-# ---------------------------------------------------------------- 0. the crun wrapper alone
-if [ "$CRUN_NS_ON" = 1 ]; then
-    echo
-    echo "== wrapper: crun's mount-namespace wrapper running \`true\` vs \`true\` alone"
-    hyperfine -N --warmup "$WARMUP" --export-json "$OUT/wrapper.json" \
-        -n "wrapper + true" "$NS true" -n "true" "true"
-else
-    rm -f "$OUT/wrapper.json"
-fi
-
 # ---------------------------------------------------------------- 1. create + start + delete
 cycle() { # RT: create, start, delete --force, the same three calls for every runtime
     local id=$P-$1-cycle
-    echo "$(cmd "$1" wrapped) create --bundle $WORK/b-$1 $id && $(cmd "$1") start $id && $(cmd "$1") delete --force $id"
+    echo "$(cmd "$1") create --bundle $WORK/b-$1 $id && $(cmd "$1") start $id && $(cmd "$1") delete --force $id"
 }
 hf cycle --min-runs 40 --prepare "$LEFTOVERS --sweep --label cycle >> $OUT/leftovers.tsv" \
     -- "$(cycle hako)" "$(cycle runc)" "$(cycle crun)"
 
 # ---------------------------------------------------------------- 2. run true, once and 100 times
-run1() { echo "$(cmd "$1" wrapped) run --bundle $WORK/b-$1 $P-$1-run"; }
+run1() { echo "$(cmd "$1") run --bundle $WORK/b-$1 $P-$1-run"; }
 hf run -N -- "$(run1 hako)" "$(run1 runc)" "$(run1 crun)"
 $LEFTOVERS --sweep --label run >> "$OUT/leftovers.tsv"
 
@@ -224,7 +225,7 @@ $LEFTOVERS --sweep --label run100 >> "$OUT/leftovers.tsv"
 # ---------------------------------------------------------------- 5. 50 concurrent creates, then deletes
 concurrent() {
     local id=$P-$1-c
-    echo "seq 1 50 | xargs -P 2 -I{} $(cmd "$1" wrapped) create --bundle $WORK/b-$1 $id{} && seq 1 50 | xargs -P 2 -I{} $(cmd "$1") delete --force $id{}"
+    echo "seq 1 50 | xargs -P 2 -I{} $(cmd "$1") create --bundle $WORK/b-$1 $id{} && seq 1 50 | xargs -P 2 -I{} $(cmd "$1") delete --force $id{}"
 }
 : > "$WORK/concurrent.tsv"
 hf concurrent50 --runs 3 \
@@ -237,7 +238,7 @@ cat "$WORK/concurrent.tsv" >> "$OUT/leftovers.tsv"
 # ---------------------------------------------------------------- 6. --version and state
 hf version -N -- "$HAKO_BIN --version" "runc --version" "crun --version"
 for rt in "${RUNTIMES[@]}"; do
-    sh -c "$(cmd "$rt" wrapped) create --bundle $WORK/b-$rt $P-$rt-state" </dev/null
+    sh -c "$(cmd "$rt") create --bundle $WORK/b-$rt $P-$rt-state" </dev/null
 done
 statecmd() { echo "$(cmd "$1") state $P-$1-state"; }
 hf state -N -- "$(statecmd hako)" "$(statecmd runc)" "$(statecmd crun)"
@@ -246,19 +247,49 @@ for rt in "${RUNTIMES[@]}"; do
 done
 $LEFTOVERS --sweep --label state >> "$OUT/leftovers.tsv"
 
+# ---------------------------------------------------------------- 7. 50 containers started at once
+# What an engine does when many containers come up together: 50 create + start pairs of a
+# `sleep 1000` container, all 50 at once; the command returns when every start has returned
+# (every container running). Before each run (and after each runtime's last) the 50 are deleted
+# with delete --force, outside the timing, and anything else left is swept and counted.
+start50() {
+    local c
+    c=$(cmd "$1")
+    echo "seq 1 50 | xargs -P 50 -I{} sh -c '$c create --bundle $WORK/s-$1 $P-$1-up{} >/dev/null && $c start $P-$1-up{}'"
+}
+down50="$LEFTOVERS --delete up --sweep --label start50 >> $OUT/leftovers.tsv"
+hf start50 --runs "${START50_RUNS:-5}" --prepare "$down50" --cleanup "$down50" \
+    -- "$(start50 hako)" "$(start50 runc)" "$(start50 crun)"
+
+# ---------------------------------------------------------------- 8. exec into a running container
+# `exec ID true` into one running `sleep 1000` container per runtime, as podman healthchecks
+# and Kubernetes exec probes do.
+for rt in "${RUNTIMES[@]}"; do
+    sh -c "$(cmd "$rt") create --bundle $WORK/s-$rt $P-$rt-exec && $(cmd "$rt") start $P-$rt-exec" </dev/null >/dev/null
+done
+execcmd() { echo "$(cmd "$1") exec $P-$1-exec true"; }
+hf exec -N -- "$(execcmd hako)" "$(execcmd runc)" "$(execcmd crun)"
+$LEFTOVERS --delete exec --sweep --label exec >> "$OUT/leftovers.tsv"
+
+# ---------------------------------------------------------------- 9. list with 100 containers
+# `list` with 100 created containers per runtime (made before, deleted after).
+for rt in "${RUNTIMES[@]}"; do
+    seq 1 100 | xargs -P 2 -I{} sh -c "$(cmd "$rt") create --bundle $WORK/b-$rt $P-$rt-ls{}" >/dev/null
+done
+listcmd() { echo "$(cmd "$1") list"; }
+hf list100 -N -- "$(listcmd hako)" "$(listcmd runc)" "$(listcmd crun)"
+$LEFTOVERS --delete ls --sweep --label list100 >> "$OUT/leftovers.tsv"
+
 # ---------------------------------------------------------------- 3. peak memory
 # /usr/bin/time -f %M: the largest RSS of the runtime process and its reaped descendants,
-# in KiB. For crun, time runs inside the wrapper's namespace: the wrapper is not counted.
+# in KiB.
 MEM_RUNS=${MEM_RUNS:-10}
 echo
 echo "== peak memory (max RSS, KiB, $MEM_RUNS runs each)"
 maxrss() { # RT VERB ARGS...: runs one command under /usr/bin/time, prints KiB
     local rt=$1; shift
     local f=$WORK/rss
-    local pre="" post
-    post=$(cmd "$rt")
-    [ "$rt" = crun ] && pre=$NS
-    sh -c "$pre /usr/bin/time -f %M -o $f $post $*" </dev/null >/dev/null
+    sh -c "/usr/bin/time -f %M -o $f $(cmd "$rt") $*" </dev/null >/dev/null
     tail -1 "$f"
 }
 # The same binary peaks up to 0.7 MiB apart depending on how its pages came into the page
@@ -313,7 +344,7 @@ PY
 applies_limit() { # RT -> 0 if a container created with a 64 MiB limit has that limit
     local rt=$1 id=$P-$1-limcheck pid ok=1
     set_limit "$rt" 65536
-    if sh -c "$(cmd "$rt" wrapped) create --bundle $WORK/m-$rt $id" </dev/null >/dev/null 2>&1; then
+    if sh -c "$(cmd "$rt") create --bundle $WORK/m-$rt $id" </dev/null >/dev/null 2>&1; then
         pid=$(sh -c "$(cmd "$rt") state $id" | python3 -c 'import json, sys; print(json.load(sys.stdin)["pid"])')
         if python3 - "$pid" $((65536 * 1024)) <<'PY'
 import sys
@@ -347,7 +378,7 @@ probe() { # RT KIB -> 0 if the container ran
     local rt=$1 kib=$2 out rc
     set_limit "$rt" "$kib"
     set +e
-    out=$(timeout 30 sh -c "$(cmd "$rt" wrapped) run --bundle $WORK/m-$rt $P-$rt-limit" </dev/null 2>>"$OUT/memlimit-$rt.log")
+    out=$(timeout 30 sh -c "$(cmd "$rt") run --bundle $WORK/m-$rt $P-$rt-limit" </dev/null 2>>"$OUT/memlimit-$rt.log")
     rc=$?
     set -e
     $LEFTOVERS --sweep >/dev/null    # a failed run may leave its container behind
@@ -391,24 +422,19 @@ PY
 
 # ---------------------------------------------------------------- profile: where the time goes
 # One `run` per runtime under strace -f -T (every syscall with its duration; the container
-# process included) and perf stat; perf record for hako. For crun, strace/perf run inside the
-# wrapper's namespace, so the wrapper is not traced.
+# process included) and perf stat; perf record for hako.
 echo
 echo "== profile of one \`run\` per runtime (strace -f -T, perf)"
 rm -f "$OUT"/strace-*.txt "$OUT/strace-summary.json"
 : > "$OUT/profile.txt"
 for rt in "${RUNTIMES[@]}"; do
-    pre=""
-    [ "$rt" = crun ] && pre=$NS
-    sh -c "$pre strace -f -T -qq -o $WORK/strace-$rt.txt $(cmd "$rt") run --bundle $WORK/b-$rt $P-$rt-strace" </dev/null
+    sh -c "strace -f -T -qq -o $WORK/strace-$rt.txt $(cmd "$rt") run --bundle $WORK/b-$rt $P-$rt-strace" </dev/null
 done
 if command -v perf >/dev/null && perf stat -e task-clock true >/dev/null 2>&1; then
     for rt in "${RUNTIMES[@]}"; do
-        pre=""
-        [ "$rt" = crun ] && pre=$NS
         {
             echo "### perf stat: $rt run"
-            sh -c "$pre perf stat -e task-clock,context-switches,page-faults $(cmd "$rt") run --bundle $WORK/b-$rt $P-$rt-perf" </dev/null 2>&1 |
+            sh -c "perf stat -e task-clock,context-switches,page-faults $(cmd "$rt") run --bundle $WORK/b-$rt $P-$rt-perf" </dev/null 2>&1 |
                 grep -E 'task-clock|context-switches|page-faults|elapsed|user|sys' || true
             echo
         } >> "$OUT/profile.txt"
