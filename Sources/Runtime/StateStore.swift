@@ -81,8 +81,7 @@ public struct StateStore: Sendable {
             try Files.writeAtomically("\(dir)/\(Self.configFile)", bytes, mode: 0o600, durable: false)
             slot.isNew = false
         }
-        let data = try JSONEncoder().encode(state)
-        try Files.writeAtomically("\(dir)/\(Self.stateFile)", Array(data), mode: 0o600, durable: false)
+        try Files.writeAtomically("\(dir)/\(Self.stateFile)", state.encodedJSON(), mode: 0o600, durable: false)
     }
 
     /// The ids of all containers, sorted.

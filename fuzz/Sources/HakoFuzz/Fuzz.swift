@@ -4,7 +4,8 @@ import Runtime
 
 /// One input, decoded every way hako decodes JSON it did not write. config.json goes
 /// through `Spec.decode` (the JSON-path errors included), validation and hako's own
-/// encoding back; state.json through `ContainerRecord`; a hook's state through `State`.
+/// encoding back; state.json through `ContainerRecord` and back through hako's own writer;
+/// a hook's state through `State`.
 /// Each must fail with an error, never crash, hang or overflow.
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzOne(_ start: UnsafePointer<UInt8>?, _ count: Int) -> CInt {
@@ -17,7 +18,14 @@ public func fuzzOne(_ start: UnsafePointer<UInt8>?, _ count: Int) -> CInt {
             _ = try? Spec.decode(encoded)
         }
     }
-    _ = try? JSONDecoder().decode(ContainerRecord.self, from: data)
+    if let record = try? JSONDecoder().decode(ContainerRecord.self, from: data) {
+        // hako writes state.json by hand: what it writes must read back as the same record.
+        let written = record.encodedJSON()
+        guard let back = try? JSONDecoder().decode(ContainerRecord.self, from: Data(written)) else {
+            fatalError("state.json written by hako does not decode: \(String(decoding: written, as: UTF8.self))")
+        }
+        precondition(back.encodedJSON() == written, "state.json changes when read back and written again")
+    }
     _ = try? State.decode(data)
     return 0
 }
