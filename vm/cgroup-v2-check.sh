@@ -174,6 +174,26 @@ t_sd_exited() {
 }
 check "systemd: delete after the container exited (systemd already dropped the scope)" t_sd_exited
 
+# hako killed at each step of create (HAKO_TEST_CRASH_AT): the intent record names the unit,
+# so delete --force stops it and nothing is left (unit, cgroup, state, process).
+t_sd_crash() {
+    config sd-crash
+    local point rc=0
+    for point in create.intent create.init-recorded create.cgroup create.ready create.saved; do
+        HAKO_TEST_CRASH_AT=$point sd create --bundle "$work/bundle" sdcrash </dev/null; echo "$point: exit $?"
+        sleep 0.5
+        sd state sdcrash | grep -q '"stopped"' || { echo "$point: not stopped: $(sd state sdcrash 2>&1 | tr -d '\n')"; rc=1; }
+        sd delete -f sdcrash || { echo "$point: delete --force failed"; rc=1; }
+        gone hako-sdcrash.scope /sys/fs/cgroup/system.slice/hako-sdcrash.scope || { echo "$point: unit or cgroup left"; rc=1; }
+        [ ! -e "$root/sdcrash" ] || { echo "$point: state left"; rc=1; }
+        for p in /proc/[0-9]*; do
+            if tr '\0' ' ' 2>/dev/null <"$p/cmdline" | grep -q "[c]reate --bundle .* sdcrash"; then echo "$point: process ${p#/proc/} left"; rc=1; fi
+        done
+    done
+    return $rc
+}
+check "systemd: hako killed at each step of create; delete --force removes the unit, cgroup and state" t_sd_crash
+
 t_sd_bad_path() {
     config sd-run
     sed -i 's/"system.slice:hako:sdrun"/"\/not\/systemd"/' "$work/bundle/config.json"

@@ -56,6 +56,7 @@ make("sd-sleep", ["sleep", "100"], {"pids": {"limit": 10}}, "system.slice:hako:s
 make("sd-default", ["sleep", "100"], {})
 make("sd-nested", ["sleep", "100"], {"memory": {"limit": 33554432}}, "hako-test.slice:hako:sdnest")
 make("sd-true", ["true"], {}, "system.slice:hako:sdtrue")
+make("sd-crash", ["sleep", "100"], {"pids": {"limit": 20}}, "system.slice:hako:sdcrash")
 # Device rules: /dev/kmsg bind-mounted from the guest is allowed by no default rule, and
 # anyone may open it for writing when the cgroup allows it.
 kmsg = [{"destination": "/dev/kmsg", "type": "bind", "source": "/dev/kmsg", "options": ["bind"]}]
