@@ -122,6 +122,42 @@ struct StateStoreTests {
         #expect(ContainerLock.tryLock(directory: store.directory(of: "x")) != nil)
     }
 
+    @Test("a lock taken while the container was deleted and made again holds the new directory")
+    func lockFollowsTheDirectory() throws {
+        let store = StateStore(root: temporaryRoot())
+        defer { try? Files.removeTree(store.root) }
+        let first = try store.claim("x")
+        let dir = store.directory(of: "x")
+        // Another hako waits for the lock meanwhile (a thread here: flock locks belong to
+        // open files, so two descriptors in one process contend as two processes do).
+        final class Box: @unchecked Sendable { var lock: ContainerLock?; var error: (any Error)? }
+        let box = Box()
+        let done = DispatchSemaphore(value: 0)
+        let waiter = Thread {
+            do { box.lock = try store.lock("x") } catch { box.error = error }
+            done.signal()
+        }
+        waiter.start()
+        usleep(100_000)
+        // The holder deletes the container, and a new one is made at the same path.
+        try store.remove("x")
+        let second = try store.claim("x")
+        var made = stat()
+        #expect(lstat(dir, &made) == 0)
+        first.release()
+        // The waiter got the old directory's lock first: it must not keep it.
+        usleep(100_000)
+        #expect(box.lock == nil, "the waiter holds a lock while the new container's creator does")
+        second.release()
+        #expect(done.wait(timeout: .now() + 5) == .success)
+        #expect(box.error == nil)
+        let held = try #require(box.lock)
+        var locked = stat()
+        #expect(fstat(held.fd, &locked) == 0)
+        #expect(locked.st_ino == made.st_ino && locked.st_dev == made.st_dev)
+        held.release()
+    }
+
     @Test("a directory without state whose lock is free is abandoned and removed")
     func abandoned() throws {
         let store = StateStore(root: temporaryRoot())
