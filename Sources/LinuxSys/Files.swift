@@ -149,35 +149,33 @@ public enum Files {
 
     /// Names in a directory, without "." and "..".
     public static func listDirectory(_ path: String) throws(SysError) -> [String] {
-        guard let dir = opendir(path) else { throw SysError("opendir", path: path, errno: errno) }
-        defer { closedir(dir) }
-        var names: [String] = []
-        while let entry = readdir(dir) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-                String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
-            }
-            if name != "." && name != ".." { names.append(name) }
-        }
-        return names
+        try entries(path) { _ in true }.map(\.name)
     }
 
     /// The names of the directories in a directory, from the type readdir(3) reports (one
     /// getdents64 for a cgroup's dozens of files instead of a stat each); a filesystem that
     /// reports no type (DT_UNKNOWN) gets a stat.
     public static func listSubdirectories(_ path: String) throws(SysError) -> [String] {
+        try entries(path) { $0 == UInt8(DT_DIR) || $0 == UInt8(DT_UNKNOWN) }
+            .filter { $0.type == UInt8(DT_DIR) || isDirectory(path + "/" + $0.name) }
+            .map(\.name)
+    }
+
+    /// The entries (without "." and "..") whose d_type passes `keep`, with their d_type;
+    /// the name of an entry it refuses is never decoded.
+    private static func entries(_ path: String, where keep: (UInt8) -> Bool) throws(SysError) -> [(name: String, type: UInt8)] {
         guard let dir = opendir(path) else { throw SysError("opendir", path: path, errno: errno) }
         defer { closedir(dir) }
-        var names: [String] = []
+        var found: [(name: String, type: UInt8)] = []
         while let entry = readdir(dir) {
             let type = entry.pointee.d_type
-            guard type == UInt8(DT_DIR) || type == UInt8(DT_UNKNOWN) else { continue }
+            guard keep(type) else { continue }
             let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
                 String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
             }
-            if name == "." || name == ".." { continue }
-            if type == UInt8(DT_DIR) || isDirectory(path + "/" + name) { names.append(name) }
+            if name != "." && name != ".." { found.append((name, type)) }
         }
-        return names
+        return found
     }
 
     /// Creates an empty file if nothing exists at the path (a mount point for a file bind).

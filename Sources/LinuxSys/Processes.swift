@@ -81,7 +81,7 @@ public enum Processes {
         let value = UnsafeMutablePointer<Int32>.allocate(capacity: 1)
         defer { value.deallocate() }
         value.pointee = 0
-        try check(hako_prctl(37, UInt(bitPattern: Int(bitPattern: value)), 0, 0, 0), "prctl(PR_GET_CHILD_SUBREAPER)")
+        try check(hako_prctl(Prctl.getChildSubreaper, UInt(bitPattern: Int(bitPattern: value)), 0, 0, 0), "prctl(PR_GET_CHILD_SUBREAPER)")
         return value.pointee != 0
     }
 
@@ -141,6 +141,7 @@ public enum Prctl {
     public static let setKeepCaps: Int32 = 8
     public static let capBoundingDrop: Int32 = 24
     public static let setChildSubreaper: Int32 = 36
+    public static let getChildSubreaper: Int32 = 37
     public static let setNoNewPrivileges: Int32 = 38
     public static let capAmbient: Int32 = 47
 }

@@ -294,14 +294,12 @@ struct Creation {
         }
         try serveInit(initChannel)
         CrashPoint.reach("create.ready")
-        guard var committed = record, Processes.startInfo(initPid)?.startTime == info.startTime else {
+        guard Processes.startInfo(initPid)?.startTime == info.startTime else {
             throw RuntimeError("init (pid \(initPid)) exited during create")
         }
-        committed.creation = nil
-        committed.created = Clock.rfc3339Now()
-        committed.cgroupPaths = cgroup?.paths
-        committed.intelRdt = intelRdt
-        try store.save(committed)
+        record?.creation = nil
+        record?.created = Clock.rfc3339Now()
+        let committed = try saveRecord()
         CrashPoint.reach("create.saved")
         // init's parent-death signal goes; from now on the container outlives hako.
         try initChannel.send(.commit)
@@ -329,12 +327,15 @@ struct Creation {
         try saveRecord()
     }
 
-    /// Saves the record with what exists now: a rootless container may end up with no cgroup.
-    func saveRecord() throws {
-        guard var current = record else { return }
+    /// Saves the record with what exists now (a rootless container may end up with no
+    /// cgroup), and returns what was saved.
+    @discardableResult
+    func saveRecord() throws -> ContainerRecord {
+        guard var current = record else { preconditionFailure("run() records the intent before anything else") }
         current.cgroupPaths = cgroupSetUp ? cgroup?.paths : plannedCgroup?.paths
         if let intelRdt { current.intelRdt = intelRdt }
         do { try store.save(current) } catch { throw RuntimeError("writing the container's state", error) }
+        return current
     }
 
     /// Makes the container's cgroup and writes its limits, moving `pid` in when given.
