@@ -131,16 +131,9 @@ struct CrashSafetyTests {
         bundle.spec.root?.readonly = false
         #expect(try bundle.create().status == 0)
         #expect(try bundle.hako(["start", bundle.id]).status == 0)
-        let exec = Process()
-        exec.executableURL = URL(fileURLWithPath: Runner.binary)
-        exec.arguments = ["--root", bundle.root, "exec"] + (detach ? ["-d"] : []) + [bundle.id, "sh", "-c", "echo ran > /tmp/exec-ran"]
-        exec.environment = ProcessInfo.processInfo.environment.merging(["HAKO_TEST_STOP_AT": "exec.checked"]) { _, new in new }
-        exec.standardInput = FileHandle(forReadingAtPath: "/dev/null")
-        let errors = bundle.path + "/exec.err"
-        FileManager.default.createFile(atPath: errors, contents: nil)
-        exec.standardOutput = FileHandle(forWritingAtPath: "/dev/null")
-        exec.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: errors))
-        try exec.run()
+        let errors = bundle.path + "/exec.out"
+        let exec = try bundle.launch(["exec"] + (detach ? ["-d"] : []) + [bundle.id, "sh", "-c", "echo ran > /tmp/exec-ran"],
+                                     environment: ["HAKO_TEST_STOP_AT": "exec.checked"], output: errors)
         let pid = exec.processIdentifier
         // Stopped right after it found the container running.
         #expect(eventually(timeout: 10) {
@@ -189,13 +182,7 @@ struct CrashSafetyTests {
         // A prestart hook holds the creator in the middle of create.
         bundle.spec.hooks = Hooks(prestart: [Hook(path: "/bin/sh", args: ["sh", "-c", "sleep 2"])])
         try bundle.writeConfig()
-        let create = Process()
-        create.executableURL = URL(fileURLWithPath: Runner.binary)
-        create.arguments = ["--root", bundle.root, "create", "--bundle", bundle.path, bundle.id]
-        create.standardInput = FileHandle(forReadingAtPath: "/dev/null")
-        create.standardOutput = FileHandle(forWritingAtPath: "/dev/null")
-        create.standardError = FileHandle(forWritingAtPath: "/dev/null")
-        try create.run()
+        let create = try bundle.launch(["create", "--bundle", bundle.path, bundle.id])
         // Listed once the intent record is written (state says "still being created" a
         // moment before).
         #expect(try eventually(timeout: 5) { try bundle.hako(["list"]).stdout.contains("creating") })
@@ -214,14 +201,7 @@ struct CrashSafetyTests {
         try bundle.writeConfig()
         for round in 0..<60 {
             let command = round % 2 == 0 ? "create" : "run"
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: Runner.binary)
-            process.arguments = ["--root", bundle.root, command, "--detach", "--bundle", bundle.path, bundle.id]
-            if command == "create" { process.arguments?.remove(at: 3) }
-            process.standardInput = FileHandle(forReadingAtPath: "/dev/null")
-            process.standardOutput = FileHandle(forWritingAtPath: "/dev/null")
-            process.standardError = FileHandle(forWritingAtPath: "/dev/null")
-            try process.run()
+            let process = try bundle.launch([command] + (command == "run" ? ["--detach"] : []) + ["--bundle", bundle.path, bundle.id])
             usleep(UInt32.random(in: 0..<40_000))
             kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
@@ -251,16 +231,8 @@ struct CrashSafetyTests {
             ].shuffled()
             var running: [(Process, [String], String)] = []
             for (index, arguments) in commands.enumerated() {
-                let process = Process()
-                process.executableURL = URL(fileURLWithPath: Runner.binary)
-                process.arguments = ["--root", bundle.root] + arguments
                 let out = "\(scratch)/\(round)-\(index).out"
-                FileManager.default.createFile(atPath: out, contents: nil)
-                process.standardInput = FileHandle(forReadingAtPath: "/dev/null")
-                process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: out))
-                process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: out))
-                try process.run()
-                running.append((process, arguments, out))
+                running.append((try bundle.launch(arguments, output: out), arguments, out))
             }
             for (process, arguments, out) in running {
                 process.waitUntilExit()

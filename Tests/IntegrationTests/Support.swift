@@ -71,6 +71,32 @@ enum Runner {
     }
 }
 
+extension TestBundle {
+    /// Starts hako with this bundle's --root and returns without waiting: stdin from
+    /// /dev/null, stdout and stderr to `output` (created empty) or /dev/null. For tests
+    /// that kill hako, stop it, or run several at once.
+    func launch(_ arguments: [String], environment: [String: String] = [:], output: String? = nil) throws -> Process {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: Runner.binary)
+        process.arguments = ["--root", root] + arguments
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
+        }
+        process.standardInput = FileHandle(forReadingAtPath: "/dev/null")
+        if let output {
+            FileManager.default.createFile(atPath: output, contents: nil)
+            let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: output))
+            process.standardOutput = handle
+            process.standardError = handle
+        } else {
+            process.standardOutput = FileHandle(forWritingAtPath: "/dev/null")
+            process.standardError = FileHandle(forWritingAtPath: "/dev/null")
+        }
+        try process.run()
+        return process
+    }
+}
+
 /// Temporary directories that tests remove.
 enum Scratch {
     static func directory(_ tag: String) throws -> String {
