@@ -11,30 +11,15 @@ shift || true
 STAGES=("$@")
 [ ${#STAGES[@]} -gt 0 ] || STAGES=(create run start exec delete update pause)
 [ "$(id -u)" = 0 ] || { echo "run as root" >&2; exit 1; }
-HAKO=${HAKO:-}
-if [ -z "$HAKO" ]; then
-    for candidate in .build/lean/release/hako .build/release/hako .build/debug/hako; do
-        if [ -x "$candidate" ]; then HAKO=$PWD/$candidate; break; fi
-    done
-fi
-[ -x "${HAKO:-}" ] || { echo "error: no hako binary: build it, or set HAKO" >&2; exit 1; }
+. bench/lib.sh
+find_hako
 
 WORK=$(mktemp -d /tmp/hako-crash.XXXXXX)
 ROOT=$WORK/state
 B=$WORK/bundle
 PREFIX=crash$$-
 trap 'for d in "$ROOT"/"$PREFIX"*; do [ -e "$d" ] && "$HAKO" --root "$ROOT" delete --force "$(basename "$d")" >/dev/null 2>&1; done; rm -rf "$WORK"' EXIT
-mkdir -p "$B/rootfs/bin" "$B/rootfs/proc" "$B/rootfs/dev" "$B/rootfs/sys" "$B/rootfs/tmp"
-cp /bin/busybox "$B/rootfs/bin/busybox"
-for applet in sh sleep touch true; do ln -s busybox "$B/rootfs/bin/$applet"; done
-(cd "$B" && "$HAKO" spec)
-python3 - "$B/config.json" <<'EOF'
-import json, sys
-spec = json.load(open(sys.argv[1]))
-spec["process"]["terminal"] = False
-spec["process"]["args"] = ["sleep", "1000"]
-json.dump(spec, open(sys.argv[1], "w"), indent=2)
-EOF
+make_bundle "$B" sleep 1000 >/dev/null
 
 hako() { "$HAKO" --root "$ROOT" "$@"; }
 # Runs hako in the background and kills it 0-29 ms in.
@@ -45,17 +30,11 @@ killed() {
     kill -9 "$pid" 2>/dev/null || true
     wait "$pid" 2>/dev/null || true
 }
-leftovers() {
-    local state cgroups procs mounts
-    state=$(ls "$ROOT" 2>/dev/null | grep -c "^$PREFIX" || true)
-    cgroups=$(find /sys/fs/cgroup -maxdepth 3 -type d -name "$PREFIX*" 2>/dev/null | wc -l)
-    procs=0
-    for proc in /proc/[0-9]*; do
-        if tr '\0' ' ' 2>/dev/null <"$proc/cmdline" | grep -qF "$ROOT" \
-            || [ "$(readlink "$proc/exe" 2>/dev/null)" = "$B/rootfs/bin/busybox" ]; then procs=$((procs + 1)); fi
-    done
-    mounts=$(grep -cF "$WORK" /proc/self/mountinfo || true)
-    echo "state $state, cgroups $cgroups, processes $procs, mounts $mounts"
+# Counts of what is left, by kind.
+left_counts() {
+    local left
+    left=$(leftovers "$ROOT" "$PREFIX" "$WORK" "$B")
+    echo "state $(grep -c '^state ' <<<"$left"), cgroups $(grep -c '^cgroup ' <<<"$left"), processes $(grep -c '^process ' <<<"$left"), mounts $(grep -c '^mount ' <<<"$left")"
 }
 
 failed=0
@@ -88,7 +67,7 @@ for stage in "${STAGES[@]}"; do
             failures=$((failures + 1))
         fi
     done
-    left=$(leftovers)
+    left=$(left_counts)
     echo "$stage: $N kills, $failures failures; left: $left"
     if [ "$failures" != 0 ] || [ "$left" != "state 0, cgroups 0, processes 0, mounts 0" ]; then failed=1; fi
 done

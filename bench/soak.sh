@@ -16,17 +16,8 @@ if [ "$(id -u)" != 0 ]; then
     echo "run as root: sudo ./bench/soak.sh" >&2
     exit 1
 fi
-HAKO=${HAKO:-}
-if [ -z "$HAKO" ]; then
-    for candidate in .build/lean/release/hako .build/release/hako .build/debug/hako; do
-        if [ -x "$candidate" ]; then HAKO=$PWD/$candidate; break; fi
-    done
-fi
-[ -x "${HAKO:-}" ] || { echo "error: no hako binary: build it, or set HAKO" >&2; exit 1; }
-if [ ! -x /bin/busybox ] || ldd /bin/busybox >/dev/null 2>&1; then
-    echo "error: needs busybox-static (apt-get install busybox-static)" >&2
-    exit 1
-fi
+. bench/lib.sh
+find_hako
 
 WORK=$(mktemp -d /tmp/hako-soak.XXXXXX)
 ROOT=$WORK/state
@@ -39,18 +30,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-mkdir -p "$WORK/bundle/rootfs/bin" "$WORK/bundle/rootfs/proc" "$WORK/bundle/rootfs/dev" "$WORK/bundle/rootfs/sys"
-cp /bin/busybox "$WORK/bundle/rootfs/bin/busybox"
-for applet in sh true sleep; do ln -s busybox "$WORK/bundle/rootfs/bin/$applet"; done
-(cd "$WORK/bundle" && "$HAKO" spec)
-python3 - "$WORK/bundle/config.json" <<'EOF'
-import json, sys
-path = sys.argv[1]
-spec = json.load(open(path))
-spec["process"]["terminal"] = False
-spec["process"]["args"] = ["true"]
-json.dump(spec, open(path, "w"), indent=2)
-EOF
+make_bundle "$WORK/bundle" true
 
 # Milliseconds per cycle, one line each, in $1.
 now() { date +%s%N; }
@@ -73,16 +53,6 @@ soak() {
     done
 }
 
-# What is left of this run's containers, one line each.
-leftovers() {
-    ls "$ROOT" 2>/dev/null | grep "^$PREFIX" | sed 's/^/state /' || true
-    find /sys/fs/cgroup -maxdepth 3 -type d -name "$PREFIX*" 2>/dev/null | sed 's/^/cgroup /' || true
-    grep -F "$WORK" /proc/self/mountinfo | sed 's/^/mount /' || true
-    for proc in /proc/[0-9]*; do
-        if tr '\0' ' ' 2>/dev/null <"$proc/cmdline" | grep -qF "$ROOT"; then echo "process ${proc#/proc/}"; fi
-        if [ "$(readlink "$proc/exe" 2>/dev/null)" = "$WORK/bundle/rootfs/bin/busybox" ]; then echo "process ${proc#/proc/}"; fi
-    done
-}
 
 failed=0
 report() {
@@ -102,7 +72,7 @@ EOF
 for kind in cycle run; do
     soak "$kind" "$WORK/$kind.times"
     report "$kind" "$WORK/$kind.times" || { echo "error: $kind slowed down over the soak" >&2; failed=1; }
-    left=$(leftovers)
+    left=$(leftovers "$ROOT" "$PREFIX" "$WORK" "$WORK/bundle")
     if [ -n "$left" ]; then
         echo "error: $kind left:" >&2
         echo "$left" >&2

@@ -36,20 +36,12 @@ spec.setdefault("linux", {})["seccomp"] = json.load(open(sys.argv[2]))
 json.dump(spec, open(sys.argv[3], "w"))
 EOF
 fi
-# hako's own state.json, as `create` writes it (needs root and busybox-static).
-HAKO=$(cd .. && pwd)/.build/debug/hako
-if [ "$(id -u)" = 0 ] && [ -x "$HAKO" ] && [ -x /bin/busybox ]; then
+# hako's own state.json, as `create` writes it (needs root, a built hako and busybox-static).
+. ../bench/lib.sh
+if [ "$(id -u)" = 0 ] && HAKO=$(cd .. && find_hako 2>/dev/null && echo "$HAKO"); then
     work=$(mktemp -d)
-    mkdir -p "$work/rootfs/bin" && cp /bin/busybox "$work/rootfs/bin/" && ln -s busybox "$work/rootfs/bin/sleep"
-    (cd "$work" && "$HAKO" spec)
-    python3 - "$work/config.json" <<'EOF'
-import json, sys
-spec = json.load(open(sys.argv[1]))
-spec["process"]["terminal"] = False
-spec["process"]["args"] = ["sleep", "10"]
-json.dump(spec, open(sys.argv[1], "w"))
-EOF
-    if "$HAKO" --root "$work/state" create --bundle "$work" fuzzseed </dev/null >/dev/null 2>&1; then
+    if make_bundle "$work" sleep 10 >/dev/null 2>&1 &&
+        "$HAKO" --root "$work/state" create --bundle "$work" fuzzseed </dev/null >/dev/null 2>&1; then
         cp "$work/state/fuzzseed/state.json" "$CORPUS/hako-state.json"
         "$HAKO" --root "$work/state" delete --force fuzzseed >/dev/null 2>&1 || true
     fi
