@@ -16,6 +16,8 @@ let package = Package(
     targets: [
         // Thin, logic-free C wrappers for what Swift's Glibc module cannot call.
         .target(name: "CLinux"),
+        // The commit hako was built from, which only the build knows (scripts/build-release.sh).
+        .target(name: "CBuildInfo"),
         // Codable runtime-spec types, defaults and validation. No syscalls.
         .target(name: "OCISpec"),
         // Swift wrappers over Linux syscalls that throw errors carrying the step, path and errno.
@@ -39,7 +41,7 @@ let package = Package(
         .executableTarget(
             name: "hako",
             dependencies: [
-                "Runtime", "OCISpec", "LinuxSys",
+                "Runtime", "OCISpec", "LinuxSys", "CBuildInfo",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]

@@ -56,6 +56,8 @@ cleanup() {
     fi
     [ -d "$work/podman-root" ] && CONTAINERS_CONF="$work/containers.conf" command podman --root "$work/podman-root" \
         --runroot "$work/podman-run" --storage-driver vfs rm -af -t 0 >/dev/null 2>&1
+    # The package, when its scenario installed it and failed before removing it.
+    [ -f "$work/package-installed" ] && dpkg -r hako >/dev/null 2>&1
     [ -n "$dockerd_pid" ] && kill "$dockerd_pid" 2>/dev/null && wait "$dockerd_pid" 2>/dev/null
     [ -n "$containerd_pid" ] && kill "$containerd_pid" 2>/dev/null && wait "$containerd_pid" 2>/dev/null
     [ -n "$cri_containerd_pid" ] && kill "$cri_containerd_pid" 2>/dev/null && wait "$cri_containerd_pid" 2>/dev/null
@@ -190,6 +192,34 @@ p_seccomp() {
     expect_output "Operation not permitted" podman run --rm --security-opt seccomp="$work/seccomp.json" "$image" sh -c 'mkdir /tmp/x 2>&1; true'
 }
 p_error_surfaces() { expect_failure 'executable file not found' podman run --rm "$image" no-such-program; }
+
+# --- the Debian package (scripts/package-deb.sh), and podman with the runtime it installs ---
+deb=$("$repo/scripts/package-deb.sh" "$work/deb") || { echo "e2e: scripts/package-deb.sh failed" >&2; exit 1; }
+# complete_hako WORD...: what bash completes for the last word (the installed script).
+complete_hako() {
+    bash -c 'source /usr/share/bash-completion/completions/hako
+        COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); COMP_LINE="$*"; COMP_POINT=${#COMP_LINE}; COMPREPLY=()
+        _hako "$1" "${@: -1}" "${@: -2:1}"; echo "${COMPREPLY[*]}"' complete_hako "$@"
+}
+pkg_install_use_remove() {
+    if dpkg -s hako >/dev/null 2>&1; then echo "a hako package is installed already; not replacing it"; return 1; fi
+    dpkg -i "$deb" && touch "$work/package-installed" || return 1
+    local files; files=$(dpkg -L hako | while read -r f; do [ -f "$f" ] && echo "$f"; done)
+    echo "installed: $(wc -l <<<"$files") files"
+    expect_output "commit: $(git -C "$repo" log -1 --format=%h --abbrev=12)" /usr/sbin/hako --version &&
+    expect_output "/usr/share/man/man8/hako-exec.8.gz" man -w hako-exec &&
+    expect_output "Example: hako exec" env MANPAGER=cat MANWIDTH=200 man hako-exec &&
+    expect_output "hako-create" env MANPAGER=cat man 8 hako &&
+    expect_output "kill" complete_hako hako ki &&
+    local id; id=$(podman --runtime /usr/sbin/hako run -d --name pkg "$image" sleep 1000) &&
+    # podman keeps a root's runtime state in /run/NAME; ids complete from there.
+    expect_output "$id" complete_hako hako --root /run/hako state "${id:0:6}" &&
+    expect_output "from-package" podman --runtime /usr/sbin/hako exec pkg echo from-package &&
+    podman --runtime /usr/sbin/hako rm -f -t 0 pkg >/dev/null &&
+    dpkg -r hako && rm "$work/package-installed" &&
+    for f in $files; do [ ! -e "$f" ] || { echo "left behind by dpkg -r: $f"; return 1; }; done
+}
+scenario "the Debian package: --version, man hako-exec, completion, podman --runtime /usr/sbin/hako, dpkg -r" pkg_install_use_remove
 
 scenario "podman run --rm: output and exit code" p_run_rm
 scenario "podman run -it: a terminal" p_run_tty

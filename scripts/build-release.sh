@@ -22,6 +22,7 @@
 #                               here; the dynamic symbol table shrinks from 390 KB to 15 KB;
 #   static libstdc++, libgcc    the Swift runtime needs a little C++ support; linking it in
 #                               saves loading and relocating libstdc++.so (1 MiB of RSS).
+# It also tells the binary its commit (`hako --version`): see Sources/CBuildInfo.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -35,12 +36,22 @@ fi
 mkdir -p .build/static-libstdc++
 ln -sf "$libstdcxx" .build/static-libstdc++/libstdc++.a
 
+# The commit, as `git describe` names it, in a header rewritten only when it changes (so
+# that only CBuildInfo recompiles).
+commit=$(git describe --always --dirty --abbrev=12 2>/dev/null || echo unknown)
+mkdir -p .build/lean/build-info
+header="#define HAKO_COMMIT \"$commit\""
+if [ "$(cat .build/lean/build-info/hako_commit.h 2>/dev/null)" != "$header" ]; then
+    echo "$header" > .build/lean/build-info/hako_commit.h
+fi
+
 flock /tmp/hako-build.lock swift build -c release --static-swift-stdlib --scratch-path .build/lean \
     -Xswiftc -Xfrontend -Xswiftc -function-sections -Xcc -ffunction-sections \
     -Xswiftc -use-ld=lld \
     -Xlinker "--symbol-ordering-file=$PWD/scripts/hot-symbols.txt" -Xlinker --no-warn-symbol-ordering \
     -Xlinker -z -Xlinker pack-relative-relocs \
     -Xlinker --no-export-dynamic \
+    -Xcc "-I$PWD/.build/lean/build-info" \
     -Xlinker "-L$PWD/.build/static-libstdc++" -Xswiftc -Xclang-linker -Xswiftc -static-libgcc \
     "$@"
 

@@ -71,6 +71,37 @@ public enum Processes {
         return ready > 0
     }
 
+    /// Runs a program found in PATH, stdin from /dev/null and stderr shared, and returns
+    /// what it wrote to stdout and how it ended (127 when it could not be executed, as a
+    /// shell says). The caller must be single-threaded, as for `fork`.
+    public static func output(of program: String, _ arguments: [String]) throws(SysError) -> (stdout: [UInt8], status: ExitStatus) {
+        var fds: [Int32] = [-1, -1]
+        try check(hako_pipe2(&fds, O_CLOEXEC), "pipe2 for \(program)")
+        // Built before the fork: the child only calls async-signal-safe functions.
+        let argv = ([program] + arguments).map { strdup($0) } + [nil]
+        defer { for pointer in argv { free(pointer) } }
+        let pid: pid_t
+        do {
+            pid = try fork()
+        } catch {
+            Glibc.close(fds[0])
+            Glibc.close(fds[1])
+            throw error
+        }
+        if pid == 0 {
+            let null = Glibc.open("/dev/null", O_RDONLY)
+            if null >= 0 { dup2(null, 0) }
+            dup2(fds[1], 1)
+            execvp(program, argv)
+            _exit(127)
+        }
+        Glibc.close(fds[1])
+        defer { Glibc.close(fds[0]) }
+        let output = try Files.readAll(fds[0], path: "stdout of \(program)")
+        guard let (_, status) = try wait(pid) else { throw SysError("waitpid \(pid)", errno: ECHILD) }
+        return (output, status)
+    }
+
     @discardableResult
     public static func prctl(_ option: Int32, _ arg2: UInt = 0, _ arg3: UInt = 0, _ arg4: UInt = 0, _ arg5: UInt = 0, step: String) throws(SysError) -> Int32 {
         try check(hako_prctl(option, arg2, arg3, arg4, arg5), step)

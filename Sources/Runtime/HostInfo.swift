@@ -18,10 +18,35 @@ public struct HostInfo: Encodable, Sendable {
         /// Mount point -> controllers ("" for a named or empty hierarchy).
         public var hierarchies: [String: String]
     }
+    public struct OperatingSystem: Encodable, Sendable {
+        /// NAME and VERSION of /etc/os-release ("Debian GNU/Linux", "12 (bookworm)").
+        public var name: String
+        public var version: String
+    }
+    public struct CPU: Encodable, Sendable {
+        /// The first "model name" of /proc/cpuinfo (x86), else its "Hardware" or "CPU part".
+        public var model: String
+        /// Online CPUs.
+        public var count: Int
+    }
+    public struct CRIU: Encodable, Sendable {
+        /// Where PATH finds criu; nil when it does not.
+        public var path: String?
+        /// What `criu --version` says ("3.17.1"), when it runs.
+        public var version: String?
+    }
     public var hako: String
+    public var os: OperatingSystem
+    public var architecture: String
+    public var cpu: CPU
+    /// MemTotal of /proc/meminfo, in bytes.
+    public var memoryBytes: UInt64
     public var kernel: Kernel
     public var cgroup: CgroupInfo?
     public var cgroupError: String?
+    /// The controllers whose limits a container here can get: every controller of a
+    /// mounted v1 hierarchy, and those the cgroup2 root offers (cgroup.controllers).
+    public var containerControllers: [String]
     /// Namespace kinds the kernel has (/proc/self/ns entries).
     public var namespaces: [String]
     /// "mode 2" when the kernel has seccomp filters (/proc/self/status Seccomp field present).
@@ -30,6 +55,12 @@ public struct HostInfo: Encodable, Sendable {
     public var selinux: Bool
     public var userNamespaces: Bool
     public var lastCapability: Int
+    public var libseccomp: String
+    public var criu: CRIU
+    /// Whether this build runs checkpoint and restore (with criu).
+    public var checkpointRestore: Bool
+    /// Whether this build runs WebAssembly modules as container processes.
+    public var wasm: Bool
 
     public static func gather(version: String) -> HostInfo {
         var names = utsname()
@@ -39,6 +70,7 @@ public struct HostInfo: Encodable, Sendable {
         }
         var cgroup: CgroupInfo?
         var cgroupError: String?
+        var containerControllers: [String] = []
         do {
             let host = try CgroupHost.current()
             var hierarchies: [String: String] = [:]
@@ -54,6 +86,8 @@ public struct HostInfo: Encodable, Sendable {
             case .unified: mode = "unified"
             }
             cgroup = CgroupInfo(mode: mode, hierarchies: hierarchies)
+            containerControllers = Set(hierarchies.values.flatMap { $0.split(separator: ",").map(String.init) })
+                .filter { !$0.hasPrefix("name=") }.sorted()
         } catch {
             cgroupError = "\(error)"
         }
@@ -64,10 +98,60 @@ public struct HostInfo: Encodable, Sendable {
         let selinux = Files.exists("/sys/fs/selinux/enforce")
         let maxUserNamespaces = Int(((try? Files.readText("/proc/sys/user/max_user_namespaces")) ?? "0").trimmingWhitespace()) ?? 0
         return HostInfo(
-            hako: version,
+            hako: version, os: operatingSystem(), architecture: field(names.machine), cpu: cpu(),
+            memoryBytes: memoryBytes(),
             kernel: Kernel(release: field(names.release), version: field(names.version), machine: field(names.machine)),
-            cgroup: cgroup, cgroupError: cgroupError, namespaces: namespaces,
+            cgroup: cgroup, cgroupError: cgroupError, containerControllers: containerControllers, namespaces: namespaces,
             seccomp: status.contains("Seccomp:"), apparmor: apparmor, selinux: selinux,
-            userNamespaces: maxUserNamespaces > 0, lastCapability: Capabilities.lastCapability())
+            userNamespaces: maxUserNamespaces > 0, lastCapability: Capabilities.lastCapability(),
+            libseccomp: RuntimeFeatures.libseccompVersion, criu: criu(),
+            checkpointRestore: false, wasm: false)
+    }
+
+    /// NAME and VERSION of os-release(5): /etc/os-release, else /usr/lib/os-release.
+    static func operatingSystem(file: String? = nil) -> OperatingSystem {
+        let text = [file ?? "/etc/os-release", "/usr/lib/os-release"].lazy.compactMap { try? Files.readText($0) }.first ?? ""
+        var values: [String: String] = [:]
+        for line in text.split(separator: "\n") {
+            guard let equals = line.firstIndex(of: "=") else { continue }
+            var value = line[line.index(after: equals)...]
+            if value.count >= 2, let quote = value.first, quote == "\"" || quote == "'", value.last == quote {
+                value = value.dropFirst().dropLast()
+            }
+            values[String(line[..<equals])] = String(value)
+        }
+        return OperatingSystem(name: values["NAME"] ?? "Linux", version: values["VERSION"] ?? values["VERSION_ID"] ?? "")
+    }
+
+    static func cpu(cpuinfo: String = "/proc/cpuinfo") -> CPU {
+        var model = "unknown"
+        let text = (try? Files.readText(cpuinfo)) ?? ""
+        for key in ["model name", "Hardware", "CPU part"] {
+            if let line = text.split(separator: "\n").first(where: { $0.hasPrefix(key) }), let colon = line.firstIndex(of: ":") {
+                model = String(line[line.index(after: colon)...]).trimmingWhitespace()
+                break
+            }
+        }
+        return CPU(model: model, count: max(1, sysconf(Int32(_SC_NPROCESSORS_ONLN))))
+    }
+
+    static func memoryBytes(meminfo: String = "/proc/meminfo") -> UInt64 {
+        let text = (try? Files.readText(meminfo)) ?? ""
+        guard let line = text.split(separator: "\n").first(where: { $0.hasPrefix("MemTotal:") }),
+              let kilobytes = line.split(separator: " ").dropFirst().first.flatMap({ UInt64($0) }) else { return 0 }
+        return kilobytes * 1024
+    }
+
+    /// criu found in PATH, and its version from `criu --version` ("Version: 3.17.1").
+    static func criu() -> CRIU {
+        let searchPath = getenv("PATH").map { String(cString: $0) } ?? "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+        let candidates: [String] = searchPath.split(separator: ":").map { "\($0)/criu" }
+        let path = candidates.first { access($0, X_OK) == 0 }
+        guard let path else { return CRIU(path: nil, version: nil) }
+        guard let (stdout, status) = try? Processes.output(of: path, ["--version"]), status == .exited(0) else {
+            return CRIU(path: path, version: nil)
+        }
+        let line = String(decoding: stdout, as: UTF8.self).split(separator: "\n").first { $0.hasPrefix("Version:") }
+        return CRIU(path: path, version: line.map { String($0.dropFirst("Version:".count)).trimmingWhitespace() })
     }
 }

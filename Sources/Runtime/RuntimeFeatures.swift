@@ -12,6 +12,9 @@ public enum RuntimeFeatures {
         return all.sorted()
     }
 
+    /// The linked libseccomp's version, "2.5.4" (`--version`, `info`).
+    public static var libseccompVersion: String { SeccompFeatures.libseccompVersion }
+
     public static func current(version: String) -> Features {
         Features(
             ociVersionMin: "1.0.0",

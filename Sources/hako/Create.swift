@@ -34,7 +34,8 @@ struct CreateArguments: ParsableArguments {
 struct Create: HakoCommand {
     static let configuration = CommandConfiguration(
         commandName: "create",
-        abstract: "Create a container from a bundle; it waits for `start` to run its process.")
+        abstract: "Create a container from a bundle; it waits for `start` to run its process.",
+        discussion: "Example: hako create --bundle /containers/web --pid-file /run/web.pid web")
 
     @OptionGroup var global: GlobalOptions
     @OptionGroup var arguments: CreateArguments

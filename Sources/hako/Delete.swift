@@ -4,11 +4,12 @@ import Logging
 import Runtime
 
 struct Delete: HakoCommand {
-    static let configuration = CommandConfiguration(commandName: "delete", abstract: "Delete a container and what it holds.")
+    static let configuration = CommandConfiguration(commandName: "delete", abstract: "Delete a container and what it holds.",
+        discussion: "Example: hako delete --force web")
 
     @OptionGroup var global: GlobalOptions
     @Flag(name: [.short, .long], help: "Kill the container first if it is running.") var force = false
-    @Argument(help: "The container id.") var id: String
+    @Argument(help: "The container id.", completion: Completion.containerIDs) var id: String
 
     func execute(logger: Logger) throws {
         try Self.perform(id: id, force: force, store: global.store, logger: logger)

@@ -9,12 +9,13 @@ import Runtime
 struct Events: HakoCommand {
     static let configuration = CommandConfiguration(
         commandName: "events",
-        abstract: "Print a container's events as JSON lines: stats every interval, and OOM kills.")
+        abstract: "Print a container's events as JSON lines: stats every interval, and OOM kills.",
+        discussion: "Example: hako events --stats --interval 10s web")
 
     @OptionGroup var global: GlobalOptions
     @Flag(name: .long, help: "Print the stats once and exit.") var stats = false
     @Option(name: .long, help: "Interval between stats events (5s, 500ms, 1m).") var interval: String = "5s"
-    @Argument(help: "The container id.") var id: String
+    @Argument(help: "The container id.", completion: Completion.containerIDs) var id: String
 
     func execute(logger: Logger) throws {
         let period = try Self.milliseconds(interval)

@@ -9,7 +9,11 @@ struct Exec: HakoCommand {
     static let configuration = CommandConfiguration(
         commandName: "exec",
         abstract: "Run a new process in a running container.",
-        discussion: "Without --process, the process is built from the container's config.json process, changed by the flags.")
+        discussion: """
+            Without --process, the process is built from the container's config.json process, changed by the flags.
+
+            Example: hako exec --tty --env TERM=xterm web sh
+            """)
 
     @OptionGroup var global: GlobalOptions
     @Option(name: [.short, .long], help: "A process.json (runtime-spec process) to run; the command and most flags are then ignored.") var process: String?
@@ -28,7 +32,7 @@ struct Exec: HakoCommand {
     @Option(name: .customLong("preserve-fds"), help: "Number of extra descriptors (from 3) passed to the process.") var preserveFds: Int = 0
     @Flag(name: .customLong("ignore-paused"), help: "Exec into a paused container.") var ignorePaused = false
     @Option(name: .long, help: "Sub-cgroup of the container's cgroup to run the process in: PATH, or CONTROLLER[,CONTROLLER]:PATH on cgroup v1; repeatable.") var cgroup: [String] = []
-    @Argument(help: "The container id.") var id: String
+    @Argument(help: "The container id.", completion: Completion.containerIDs) var id: String
     @Argument(parsing: .captureForPassthrough, help: "The command and its arguments.") var command: [String] = []
 
     func execute(logger: Logger) throws {

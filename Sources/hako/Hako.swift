@@ -2,7 +2,9 @@
 import Glibc
 #endif
 import ArgumentParser
+import CBuildInfo
 import OCISpec
+import Runtime
 
 @main
 struct Hako: ParsableCommand {
@@ -12,11 +14,22 @@ struct Hako: ParsableCommand {
         commandName: "hako",
         abstract: "An OCI container runtime.",
         discussion: "Runs containers from OCI bundles with runc's command line.",
-        version: "hako version \(version)\nspec: \(OCISpec.Spec.supportedVersion)",
+        version: versionText,
         subcommands: commands.map(\.type)
     )
 
     /// Every command by the name it is called with, in the order of the help.
+    /// What `--version` prints, in runc's layout: the version, the commit, the runtime-spec
+    /// version and the linked libseccomp's.
+    static var versionText: String {
+        """
+        hako version \(version)
+        commit: \(String(cString: hako_build_commit()))
+        spec: \(OCISpec.Spec.supportedVersion)
+        libseccomp: \(RuntimeFeatures.libseccompVersion)
+        """
+    }
+
     static let commands: [(name: String, type: any ParsableCommand.Type)] = [
         ("create", Create.self), ("start", Start.self), ("state", StateCommand.self), ("kill", Kill.self),
         ("delete", Delete.self), ("run", Run.self), ("exec", Exec.self), ("pause", Pause.self), ("resume", Resume.self),
@@ -34,7 +47,12 @@ struct Hako: ParsableCommand {
         // Also after global options: engines and test harnesses put --root first.
         if let last = arguments.last, last == "-v" || last == "--version", areGlobalOptions(arguments.dropLast()) {
             // Engines ask for it often (containerd and podman at start-up); no parser needed.
-            print("hako version \(version)\nspec: \(OCISpec.Spec.supportedVersion)")
+            print(versionText)
+            return
+        }
+        // Completion scripts and what they call back: the full parser's own business.
+        if arguments.first?.hasPrefix("---completion") == true || arguments.contains("--generate-completion-script") {
+            main(arguments)
             return
         }
         // What engines send for every container, by hand (see FastCommandLine).

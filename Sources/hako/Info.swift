@@ -5,7 +5,8 @@ import Runtime
 struct Info: HakoCommand {
     static let configuration = CommandConfiguration(
         commandName: "info",
-        abstract: "Report the host: kernel, cgroup mode and controllers, namespaces, seccomp, AppArmor, SELinux.")
+        abstract: "Report hako and the host: OS, CPU, memory, kernel, cgroups, namespaces, seccomp, LSMs, criu.",
+        discussion: "Example: hako info --format json")
 
     @OptionGroup var global: GlobalOptions
     @Option(name: [.short, .long], help: "Output format: text or json.") var format: Format = .text
@@ -19,12 +20,17 @@ struct Info: HakoCommand {
             return
         }
         print("hako:             \(info.hako)")
-        print("kernel:           \(info.kernel.release) \(info.kernel.machine)")
+        print("os:               \(info.os.name) \(info.os.version)")
+        print("architecture:     \(info.architecture)")
+        print("cpu:              \(info.cpu.count) x \(info.cpu.model)")
+        print("memory:           \(Self.gibibytes(info.memoryBytes))")
+        print("kernel:           \(info.kernel.release) \(info.kernel.version)")
         if let cgroup = info.cgroup {
             print("cgroups:          \(cgroup.mode)")
             for (mount, controllers) in cgroup.hierarchies.sorted(by: { $0.key < $1.key }) {
                 print("  \(mount): \(controllers.isEmpty ? "(none)" : controllers)")
             }
+            print("  for containers: \(info.containerControllers.joined(separator: " "))")
         } else {
             print("cgroups:          unavailable (\(info.cgroupError ?? "unknown"))")
         }
@@ -34,5 +40,16 @@ struct Info: HakoCommand {
         print("apparmor:         \(info.apparmor ? "enabled" : "disabled")")
         print("selinux:          \(info.selinux ? "enabled" : "disabled")")
         print("last capability:  \(info.lastCapability)")
+        print("libseccomp:       \(info.libseccomp)")
+        let criu = info.criu.path.map { "\($0)" + (info.criu.version.map { " \($0)" } ?? " (does not run)") } ?? "not found"
+        print("criu:             \(criu)")
+        print("checkpoint:       \(info.checkpointRestore ? "supported" : "not supported by this build")")
+        print("wasm:             \(info.wasm ? "built in" : "not built in")")
+    }
+
+    /// "23.4 GiB", one decimal.
+    static func gibibytes(_ bytes: UInt64) -> String {
+        let tenths = (bytes * 10 + (1 << 29)) >> 30
+        return "\(tenths / 10).\(tenths % 10) GiB"
     }
 }

@@ -3,11 +3,12 @@ import Logging
 import Runtime
 
 struct Kill: HakoCommand {
-    static let configuration = CommandConfiguration(commandName: "kill", abstract: "Send a signal to a container's init (default SIGTERM).")
+    static let configuration = CommandConfiguration(commandName: "kill", abstract: "Send a signal to a container's init (default SIGTERM).",
+        discussion: "Example: hako kill --all web KILL")
 
     @OptionGroup var global: GlobalOptions
     @Flag(name: [.short, .long], help: "Send the signal to every process of the container.") var all = false
-    @Argument(help: "The container id.") var id: String
+    @Argument(help: "The container id.", completion: Completion.containerIDs) var id: String
     @Argument(help: "The signal, by name (KILL, SIGKILL) or number (9).") var signal: String = "SIGTERM"
 
     func execute(logger: Logger) throws {

@@ -3,7 +3,8 @@ import Logging
 import Runtime
 
 struct List: HakoCommand {
-    static let configuration = CommandConfiguration(commandName: "list", abstract: "List the containers under --root.")
+    static let configuration = CommandConfiguration(commandName: "list", abstract: "List the containers under --root.",
+        discussion: "Example: hako list --format json")
 
     @OptionGroup var global: GlobalOptions
     @Option(name: [.short, .long], help: "Output format: table or json.") var format: ListFormat = .table

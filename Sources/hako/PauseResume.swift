@@ -3,10 +3,11 @@ import Logging
 import Runtime
 
 struct Pause: HakoCommand {
-    static let configuration = CommandConfiguration(commandName: "pause", abstract: "Freeze every process of a container.")
+    static let configuration = CommandConfiguration(commandName: "pause", abstract: "Freeze every process of a container.",
+        discussion: "Example: hako pause web")
 
     @OptionGroup var global: GlobalOptions
-    @Argument(help: "The container id.") var id: String
+    @Argument(help: "The container id.", completion: Completion.containerIDs) var id: String
 
     func execute(logger: Logger) throws {
         try Self.perform(id: id, store: global.store)
@@ -18,10 +19,11 @@ struct Pause: HakoCommand {
 }
 
 struct Resume: HakoCommand {
-    static let configuration = CommandConfiguration(commandName: "resume", abstract: "Thaw a paused container.")
+    static let configuration = CommandConfiguration(commandName: "resume", abstract: "Thaw a paused container.",
+        discussion: "Example: hako resume web")
 
     @OptionGroup var global: GlobalOptions
-    @Argument(help: "The container id.") var id: String
+    @Argument(help: "The container id.", completion: Completion.containerIDs) var id: String
 
     func execute(logger: Logger) throws {
         try Self.perform(id: id, store: global.store)

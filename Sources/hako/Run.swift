@@ -9,7 +9,8 @@ import Runtime
 struct Run: HakoCommand {
     static let configuration = CommandConfiguration(
         commandName: "run",
-        abstract: "Create and start a container; wait for it and exit with its status.")
+        abstract: "Create and start a container; wait for it and exit with its status.",
+        discussion: "Example: hako run --bundle /containers/web web")
 
     @OptionGroup var global: GlobalOptions
     @OptionGroup var arguments: CreateArguments

@@ -9,7 +9,8 @@ import OCISpec
 import Runtime
 
 struct SpecCommand: HakoCommand {
-    static let configuration = CommandConfiguration(commandName: "spec", abstract: "Write a default config.json into a bundle.")
+    static let configuration = CommandConfiguration(commandName: "spec", abstract: "Write a default config.json into a bundle.",
+        discussion: "Example: hako spec --bundle /containers/web --rootless")
 
     @OptionGroup var global: GlobalOptions
     @Option(name: [.short, .long], help: "The bundle directory to write config.json into.") var bundle: String = "."

@@ -4,10 +4,11 @@ import Logging
 import Runtime
 
 struct StateCommand: HakoCommand {
-    static let configuration = CommandConfiguration(commandName: "state", abstract: "Print a container's state as JSON.")
+    static let configuration = CommandConfiguration(commandName: "state", abstract: "Print a container's state as JSON.",
+        discussion: "Example: hako state web")
 
     @OptionGroup var global: GlobalOptions
-    @Argument(help: "The container id.") var id: String
+    @Argument(help: "The container id.", completion: Completion.containerIDs) var id: String
 
     func execute(logger: Logger) throws {
         try Self.perform(id: id, store: global.store)

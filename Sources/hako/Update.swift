@@ -9,7 +9,11 @@ struct Update: HakoCommand {
     static let configuration = CommandConfiguration(
         commandName: "update",
         abstract: "Change a running container's resource limits.",
-        discussion: "--resources takes a linux.resources JSON object (a file, or - for stdin); the flags then change single values.")
+        discussion: """
+            --resources takes a linux.resources JSON object (a file, or - for stdin); the flags then change single values.
+
+            Example: hako update --memory 512M --pids-limit 100 web
+            """)
 
     @OptionGroup var global: GlobalOptions
     // Values that may be negative (-1: unlimited, as runc takes them) are parsed
@@ -33,7 +37,7 @@ struct Update: HakoCommand {
     @Option(name: .customLong("blkio-weight"), help: "Block IO weight (10-1000).") var blkioWeight: UInt16?
     @Option(name: .customLong("l3-cache-schema"), help: "Intel RDT L3 cache schema.") var l3CacheSchema: String?
     @Option(name: .customLong("mem-bw-schema"), help: "Intel RDT memory bandwidth schema.") var memBwSchema: String?
-    @Argument(help: "The container id.") var id: String
+    @Argument(help: "The container id.", completion: Completion.containerIDs) var id: String
 
     func execute(logger: Logger) throws {
         let fromFile = try resources.map(Self.readResources)

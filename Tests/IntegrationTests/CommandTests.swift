@@ -63,8 +63,27 @@ struct CommandTests {
         #expect((object["namespaces"] as? [String])?.contains("pid") == true)
         let hybrid = FileManager.default.fileExists(atPath: "/sys/fs/cgroup/memory") && FileManager.default.fileExists(atPath: "/sys/fs/cgroup/unified")
         if hybrid { #expect((object["cgroup"] as? [String: Any])?["mode"] as? String == "hybrid") }
+        #expect((object["architecture"] as? String) == withUnsafeBytes(of: names.machine) { String(decoding: $0.prefix(while: { $0 != 0 }), as: UTF8.self) })
+        let os = try #require(object["os"] as? [String: String])
+        #expect(os["name"]?.isEmpty == false)
+        let cpu = try #require(object["cpu"] as? [String: Any])
+        #expect((cpu["count"] as? Int ?? 0) == sysconf(Int32(_SC_NPROCESSORS_ONLN)))
+        #expect((cpu["model"] as? String)?.isEmpty == false)
+        #expect((object["memoryBytes"] as? Int ?? 0) > 64 << 20)
+        let controllers = try #require(object["containerControllers"] as? [String])
+        if FileManager.default.fileExists(atPath: "/sys/fs/cgroup/memory/memory.limit_in_bytes") || hybrid {
+            #expect(controllers.contains("memory") && controllers.contains("pids"), "\(controllers)")
+        }
+        #expect(!controllers.contains { $0.hasPrefix("name=") })
+        #expect((object["libseccomp"] as? String)?.wholeMatch(of: try Regex(#"\d+\.\d+\.\d+"#)) != nil)
+        let criu = try #require(object["criu"] as? [String: Any])
+        if let path = criu["path"] as? String { #expect(FileManager.default.isExecutableFile(atPath: path)) }
+        #expect(object["checkpointRestore"] as? Bool == false)
+        #expect(object["wasm"] as? Bool == false)
         let text = try Runner.run(["info"])
-        #expect(text.stdout.contains("kernel:"))
+        for label in ["hako:", "os:", "architecture:", "cpu:", "memory:", "kernel:", "cgroups:", "libseccomp:", "criu:", "checkpoint:", "wasm:"] {
+            #expect(text.stdout.contains("\n\(label) ") || text.stdout.hasPrefix("\(label) "), "\(label) missing: \(text.stdout)")
+        }
     }
 
     @Test("state, list --format json and events print runc's keys in runc's order")
@@ -123,12 +142,29 @@ struct CommandTests {
         #expect(unknown.status == 1 && unknown.stderr == "hako: unknown command \"foo\" (No help topic for 'foo')\n", "\(unknown.stderr)")
     }
 
-    @Test("--version names hako and the spec version")
+    @Test("--version in runc's layout: version, commit, spec, libseccomp")
     func version() throws {
         let result = try Runner.run(["--version"])
         #expect(result.status == 0)
-        #expect(result.stdout.hasPrefix("hako version "))
-        #expect(result.stdout.contains("spec: 1.2.0"))
+        let lines = result.stdout.split(separator: "\n").map(String.init)
+        #expect(lines.count == 4, "\(result.stdout)")
+        #expect(lines.first?.hasPrefix("hako version ") == true)
+        #expect(lines.dropFirst().first?.wholeMatch(of: try Regex(#"commit: (unknown|[0-9a-f]{7,40}(-dirty)?)"#)) != nil, "\(lines)")
+        #expect(lines.dropFirst(2).first == "spec: 1.2.0")
+        #expect(lines.dropFirst(3).first?.wholeMatch(of: try Regex(#"libseccomp: \d+\.\d+\.\d+"#)) != nil, "\(lines)")
+        // The same text whichever way it is asked for: the fast path and the parser's.
+        #expect(try Runner.run(["-v"]).stdout == result.stdout)
+        #expect(try Runner.run(["--root", "/tmp/x", "--version"]).stdout == result.stdout)
+    }
+
+    @Test("every command's help has an example line")
+    func helpExamples() throws {
+        for command in ["create", "start", "state", "kill", "delete", "run", "exec", "pause", "resume", "ps", "events",
+                        "update", "info", "list", "spec", "features"] {
+            let help = try Runner.run([command, "--help"])
+            #expect(help.status == 0)
+            #expect(help.stdout.contains("Example: hako \(command)"), "\(command): \(help.stdout)")
+        }
     }
 }
 

@@ -274,3 +274,47 @@ struct IntelRdtTests {
         #expect(throws: RuntimeError.self) { try IntelRdt(root: root + "/none", config: LinuxIntelRdt(), containerID: "c").checkAvailable() }
     }
 }
+
+@Suite("host report (info)")
+struct HostInfoTests {
+    @Test("os-release: NAME and VERSION, quoted or not; VERSION_ID when VERSION is missing")
+    func osRelease() throws {
+        let dir = NSTemporaryDirectory() + "hako-osrelease-\(UUID().uuidString.prefix(8))"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try "PRETTY_NAME=\"Debian GNU/Linux 12 (bookworm)\"\nNAME=\"Debian GNU/Linux\"\nVERSION_ID=\"12\"\nVERSION=\"12 (bookworm)\"\nID=debian\n"
+            .write(toFile: dir + "/debian", atomically: true, encoding: .utf8)
+        let debian = HostInfo.operatingSystem(file: dir + "/debian")
+        #expect(debian.name == "Debian GNU/Linux" && debian.version == "12 (bookworm)")
+        try "NAME=Alpine\nVERSION_ID='3.20.1'\n".write(toFile: dir + "/alpine", atomically: true, encoding: .utf8)
+        let alpine = HostInfo.operatingSystem(file: dir + "/alpine")
+        #expect(alpine.name == "Alpine" && alpine.version == "3.20.1")
+    }
+
+    @Test("cpu model from x86 and arm cpuinfo; memory from meminfo")
+    func cpuAndMemory() throws {
+        let dir = NSTemporaryDirectory() + "hako-cpuinfo-\(UUID().uuidString.prefix(8))"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try "processor\t: 0\nvendor_id\t: GenuineIntel\nmodel name\t: Intel(R) Xeon(R) Gold 6130\n\nprocessor\t: 1\nmodel name\t: Intel(R) Xeon(R) Gold 6130\n"
+            .write(toFile: dir + "/x86", atomically: true, encoding: .utf8)
+        #expect(HostInfo.cpu(cpuinfo: dir + "/x86").model == "Intel(R) Xeon(R) Gold 6130")
+        try "processor\t: 0\nBogoMIPS\t: 48.00\nCPU part\t: 0xd0c\n".write(toFile: dir + "/arm", atomically: true, encoding: .utf8)
+        #expect(HostInfo.cpu(cpuinfo: dir + "/arm").model == "0xd0c")
+        #expect(HostInfo.cpu(cpuinfo: dir + "/none").model == "unknown")
+        #expect(HostInfo.cpu().count >= 1)
+        try "MemTotal:       24576000 kB\nMemFree:         1000 kB\n".write(toFile: dir + "/meminfo", atomically: true, encoding: .utf8)
+        #expect(HostInfo.memoryBytes(meminfo: dir + "/meminfo") == 24_576_000 * 1024)
+        #expect(HostInfo.memoryBytes(meminfo: dir + "/none") == 0)
+    }
+
+    @Test("a program's stdout and exit status; 127 for one that is not there")
+    func programOutput() throws {
+        let echo = try Processes.output(of: "echo", ["one", "two"])
+        #expect(String(decoding: echo.stdout, as: UTF8.self) == "one two\n" && echo.status == .exited(0))
+        #expect(try Processes.output(of: "sh", ["-c", "exit 3"]).status == .exited(3))
+        // stdin is /dev/null: cat ends at once.
+        #expect(try Processes.output(of: "cat", []).stdout.isEmpty)
+        #expect(try Processes.output(of: "hako-no-such-program", []).status == .exited(127))
+    }
+}
