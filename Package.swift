@@ -12,6 +12,8 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        // `swift package generate-documentation` for the Runtime and OCISpec libraries.
+        .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
     ],
     targets: [
         // Thin, logic-free C wrappers for what Swift's Glibc module cannot call.
@@ -45,6 +47,13 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
+        ),
+        // The library embedded: a container made, started, waited for and deleted from Swift
+        // (the DocC article "Embedding hako" walks through it).
+        .executableTarget(
+            name: "hako-embed-example",
+            dependencies: ["Runtime", "OCISpec", .product(name: "Logging", package: "swift-log")],
+            path: "Examples/EmbedHako"
         ),
         .testTarget(name: "OCISpecTests", dependencies: ["OCISpec"], resources: [.copy("Fixtures")]),
         .testTarget(name: "CgroupsTests", dependencies: ["Cgroups", "OCISpec", "LinuxSys"]),

@@ -455,3 +455,4 @@ $LEFTOVERS --sweep --label profile >> "$OUT/leftovers.tsv"
 # ---------------------------------------------------------------- report
 echo
 python3 "$BENCH/report.py" "$OUT" "$WORK"
+python3 "$BENCH/chart.py" "$OUT"

@@ -43,4 +43,17 @@ public struct CreateOptions: Sendable {
 public struct LoadedConfig: Sendable {
     public let spec: Spec
     public let bytes: [UInt8]
+
+    init(spec: Spec, bytes: [UInt8]) {
+        self.spec = spec
+        self.bytes = bytes
+    }
+
+    /// A config built in code rather than read from a bundle: validated as config.json is,
+    /// and encoded, since the container keeps its config beside its state (exec reads it).
+    public init(spec: Spec) throws {
+        try spec.validate()
+        self.spec = spec
+        self.bytes = Array(try spec.encoded(pretty: false))
+    }
 }
