@@ -48,16 +48,21 @@ public enum Files {
     /// Reads until end of file.
     public static func readAll(_ fd: Int32, path: String? = nil) throws(SysError) -> [UInt8] {
         var result: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 16384)
-        while true {
-            let n = buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw SysError("read", path: path, errno: errno)
+        // An uninitialized buffer on the stack: no allocation and no zeroing per call (every
+        // command reads state.json, `list` one per container).
+        let failure: Int32? = withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 16384) { buffer in
+            while true {
+                let n = Glibc.read(fd, buffer.baseAddress, buffer.count)
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    return errno
+                }
+                if n == 0 { return nil }
+                result.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[0..<n]))
             }
-            if n == 0 { return result }
-            result.append(contentsOf: buffer[0..<n])
         }
+        if let failure { throw SysError("read", path: path, errno: failure) }
+        return result
     }
 
     /// Writes all bytes to a descriptor.

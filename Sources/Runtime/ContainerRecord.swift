@@ -65,6 +65,25 @@ public struct ContainerRecord: Codable, Sendable {
         self.cgroupPaths = cgroupPaths
     }
 
+    /// A record read back from state.json by hand (`RecordDecoding`); its config is read
+    /// from `configPath` when a command asks for it.
+    init(
+        ociVersion: String, id: String, pid: Int32, initStartTime: UInt64, bundle: String, rootfs: String,
+        created: String, owner: String, annotations: [String: String]?, cgroupPaths: [String: String]?, configPath: String?
+    ) {
+        self.ociVersion = ociVersion
+        self.id = id
+        self.pid = pid
+        self.initStartTime = initStartTime
+        self.bundle = bundle
+        self.rootfs = rootfs
+        self.created = created
+        self.owner = owner
+        self.annotations = annotations
+        self.cgroupPaths = cgroupPaths
+        self.configSlot = ConfigSlot(path: configPath)
+    }
+
     /// Replaces the config (`update`); `StateStore.save` writes it.
     public mutating func setConfig(_ spec: Spec) {
         configSlot = ConfigSlot(spec: spec, bytes: nil)

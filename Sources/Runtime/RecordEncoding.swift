@@ -3,8 +3,8 @@ import OCISpec
 /// state.json as `StateStore.save` writes it, by hand. `create` saves the record three
 /// times (the intent, init recorded, the commit) and `update` once more; JSONEncoder took
 /// about 385k instructions a save (its generic boxing of every value), this about 10k.
-/// Reading stays with JSONDecoder (`ContainerRecord.init(from:)`); a unit test and the
-/// fuzzer check that what is written here reads back as the same record.
+/// `RecordDecoding` reads this shape back by hand, and JSONDecoder any other; a unit test
+/// and the fuzzer check that what is written here reads back as the same record both ways.
 extension ContainerRecord {
     /// The record as one JSON object: keys in a fixed order, dictionaries sorted by key,
     /// optional fields left out when nil (as JSONEncoder leaves them).

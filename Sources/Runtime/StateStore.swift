@@ -64,7 +64,8 @@ public struct StateStore: Sendable {
         guard Files.exists(path) else { return nil }
         let bytes = try Files.read(path)
         do {
-            var record = try JSONDecoder().decode(ContainerRecord.self, from: Data(bytes))
+            // What hako wrote reads by hand; anything else through JSONDecoder (RecordDecoding).
+            var record = try ContainerRecord.decodeWrittenShape(bytes) ?? JSONDecoder().decode(ContainerRecord.self, from: Data(bytes))
             record.configSlot = ConfigSlot(path: "\(dir)/\(Self.configFile)")
             return record
         } catch {

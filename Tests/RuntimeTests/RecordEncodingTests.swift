@@ -3,8 +3,9 @@ import OCISpec
 @testable import Runtime
 import Testing
 
-/// state.json is written by hand (RecordEncoding.swift) and read by JSONDecoder: what is
-/// written must read back as the same record, whatever its strings hold.
+/// state.json is written by hand (RecordEncoding.swift) and read by hand (RecordDecoding.swift),
+/// or by JSONDecoder when it is not in the shape hako writes: what is written must read back
+/// as the same record both ways, whatever its strings hold.
 @Suite("state.json written by hand")
 struct RecordEncodingTests {
     static let awkward = ["", "plain", "quote \" and backslash \\", "new\nline\ttab\rreturn", "\u{0}\u{1}\u{1f}\u{7f}",
@@ -27,9 +28,11 @@ struct RecordEncodingTests {
         try JSONDecoder().decode(ContainerRecord.self, from: Data(bytes))
     }
 
-    @Test("every field reads back as written", arguments: awkward)
+    @Test("every field reads back as written, by hand and by JSONDecoder", arguments: awkward)
     func roundTrip(text: String) throws {
         let original = record(text)
+        let byHand = try #require(ContainerRecord.decodeWrittenShape(original.encodedJSON()))
+        #expect(byHand.encodedJSON() == original.encodedJSON())
         let back = try decoded(original.encodedJSON())
         #expect(back.ociVersion == original.ociVersion && back.id == original.id && back.pid == original.pid)
         #expect(back.initStartTime == original.initStartTime && back.bundle == original.bundle && back.rootfs == original.rootfs)
@@ -57,5 +60,58 @@ struct RecordEncodingTests {
         let foundation = try decoded(Array(try JSONEncoder().encode(original)))
         let ours = try decoded(original.encodedJSON())
         #expect(foundation.encodedJSON() == ours.encodedJSON())
+    }
+
+    @Test("the hand reader takes JSONEncoder's output too, and reads it as JSONDecoder does")
+    func handReadsFoundation() throws {
+        let original = record("x \"y\" \u{1} / 🙂")
+        let foundation = Array(try JSONEncoder().encode(original))
+        let byHand = try #require(ContainerRecord.decodeWrittenShape(foundation))
+        #expect(byHand.encodedJSON() == (try decoded(foundation)).encodedJSON())
+        // Pretty-printed, with \/ escapes and \u escapes of the Basic Multilingual Plane.
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted]
+        let pretty = Array(try encoder.encode(original))
+        #expect(ContainerRecord.decodeWrittenShape(pretty)?.encodedJSON() == (try decoded(pretty)).encodedJSON())
+        let escaped = Array(#"{"ociVersion":"1.0.0","id":"m","pid":1,"initStartTime":2,"bundle":"\/b\u00e9\u6f22","rootfs":"\b\f","created":"t","owner":"o"}"#.utf8)
+        let record = try #require(ContainerRecord.decodeWrittenShape(escaped))
+        #expect(record.bundle == "/bé漢" && record.rootfs == "\u{8}\u{c}")
+    }
+
+    /// Inputs outside the written shape: the hand reader declines, and JSONDecoder decides
+    /// (it reads some, rejects others, with its own words).
+    @Test("what hako does not write is left to JSONDecoder", arguments: [
+        #"{"ociVersion":"1","id":"m","pid":1,"initStartTime":2,"bundle":"b","rootfs":"r","created":"t","owner":"o","extra":1}"#,
+        #"{"ociVersion":"1","id":"m","pid":1,"initStartTime":2,"bundle":"b","rootfs":"r","created":"t","owner":"o","annotations":null}"#,
+        #"{"ociVersion":"1","id":"m","pid":1.0,"initStartTime":2,"bundle":"b","rootfs":"r","created":"t","owner":"o"}"#,
+        #"{"ociVersion":"1","id":"m","pid":-0,"initStartTime":2,"bundle":"b","rootfs":"r","created":"t","owner":"o"}"#,
+        #"{"ociVersion":"1","id":"m","pid":1,"pid":2,"initStartTime":2,"bundle":"b","rootfs":"r","created":"t","owner":"o"}"#,
+        #"{"ociVersion":"1","id":"m","pid":2147483648,"initStartTime":2,"bundle":"b","rootfs":"r","created":"t","owner":"o"}"#,
+        #"{"ociVersion":"1","id":"m","pid":1,"initStartTime":-2,"bundle":"b","rootfs":"r","created":"t","owner":"o"}"#,
+        #"{"ociVersion":"1","id":"m","pid":01,"initStartTime":2,"bundle":"b","rootfs":"r","created":"t","owner":"o"}"#,
+        #"{"ociVersion":"1","id":"\ud83d\ude42","pid":1,"initStartTime":2,"bundle":"b","rootfs":"r","created":"t","owner":"o"}"#,
+        #"{"ociVersion":"1","id":"\ud83d","pid":1,"initStartTime":2,"bundle":"b","rootfs":"r","created":"t","owner":"o"}"#,
+        #"{"ociVersion":"1","id":"m","pid":1,"initStartTime":2,"bundle":"b","rootfs":"r","created":"t"}"#,
+        #"{"ociVersion":"1","id":"m","pid":"1","initStartTime":2,"bundle":"b","rootfs":"r","created":"t","owner":"o"}"#,
+        #"{"ociVersion":"1","id":"m","pid":1,"initStartTime":2,"bundle":"b","rootfs":"r","created":"t","owner":"o","hooks":{"poststop":[{"args":["a"]}]}}"#,
+        #"{"ociVersion":"1","id":"m","pid":1,"initStartTime":2,"bundle":"b","rootfs":"r","created":"t","owner":"o"} x"#,
+        #"{"ociVersion":"1","id":"m","pid":1,"initStartTime":2,"bundle":"b","rootfs":"r","created":"t","owner":"o",}"#,
+        #"{"ociVersion":"1","id":"m","pid":1,"initStartTime":2,"bundle":"b","rootfs":"r","created":"t","owner":"o","annotations":{"a":"1","a":"2"}}"#,
+        #"{"ociVersion":"1","id":"m","pid":1,"initStartTime":2,"bundle":"b","rootfs":"r","created":"t","owner":"o","hooks":{"poststop":[],"poststop":[]}}"#,
+        #"{"ociVersion":"1","id":"m","pid":1,"initStartTime":2,"bundle":"b","rootfs":"r","created":"t","owner":"o","hooks":{"poststop":[{"path":"/a","path":"/b"}]}}"#,
+        #"{"ociVersion":"1","id":"m","pid":1,"initStartTime":2,"bundle":"b","rootfs":"r","created":"t","owner":"o","creation":{"creator":{"pid":1,"startTime":2},"creator":{"pid":1,"startTime":2}}}"#,
+        "[]", "", "{",
+    ])
+    func declined(text: String) throws {
+        #expect(ContainerRecord.decodeWrittenShape(Array(text.utf8)) == nil)
+    }
+
+    @Test("invalid UTF-8 and raw control characters in a string are declined")
+    func declinedBytes() throws {
+        let prefix = Array(#"{"ociVersion":"1","id":""#.utf8), suffix = Array(#"","pid":1,"initStartTime":2,"bundle":"b","rootfs":"r","created":"t","owner":"o"}"#.utf8)
+        #expect(ContainerRecord.decodeWrittenShape(prefix + Array("ok".utf8) + suffix) != nil)
+        for bad: [UInt8] in [[0xFF], [0xC3], [0xED, 0xA0, 0x80], [0x0A], [0x00]] {
+            #expect(ContainerRecord.decodeWrittenShape(prefix + bad + suffix) == nil, "\(bad)")
+        }
     }
 }

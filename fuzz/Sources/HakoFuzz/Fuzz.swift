@@ -4,7 +4,8 @@ import Runtime
 
 /// One input, decoded every way hako decodes JSON it did not write. config.json goes
 /// through `Spec.decode` (the JSON-path errors included), validation and hako's own
-/// encoding back; state.json through `ContainerRecord` and back through hako's own writer;
+/// encoding back; state.json through `ContainerRecord` (by hand and by JSONDecoder, which
+/// must agree) and back through hako's own writer;
 /// a hook's state through `State`.
 /// Each must fail with an error, never crash, hang or overflow.
 @_cdecl("LLVMFuzzerTestOneInput")
@@ -18,12 +19,25 @@ public func fuzzOne(_ start: UnsafePointer<UInt8>?, _ count: Int) -> CInt {
             _ = try? Spec.decode(encoded)
         }
     }
-    if let record = try? JSONDecoder().decode(ContainerRecord.self, from: data) {
+    let bytes = [UInt8](data)
+    let foundationRecord = try? JSONDecoder().decode(ContainerRecord.self, from: data)
+    if let byHand = ContainerRecord.decodeWrittenShape(bytes) {
+        // hako reads the shape it writes by hand: JSONDecoder must read it the same.
+        guard let foundationRecord else {
+            fatalError("state.json read by hand but refused by JSONDecoder: \(String(decoding: bytes, as: UTF8.self))")
+        }
+        precondition(byHand.encodedJSON() == foundationRecord.encodedJSON(), "state.json read differently by hand and by JSONDecoder")
+    }
+    if let record = foundationRecord {
         // hako writes state.json by hand: what it writes must read back as the same record.
         let written = record.encodedJSON()
         guard let back = try? JSONDecoder().decode(ContainerRecord.self, from: Data(written)) else {
             fatalError("state.json written by hako does not decode: \(String(decoding: written, as: UTF8.self))")
         }
+        guard let backByHand = ContainerRecord.decodeWrittenShape(written) else {
+            fatalError("state.json written by hako is not read by hand: \(String(decoding: written, as: UTF8.self))")
+        }
+        precondition(backByHand.encodedJSON() == written, "state.json read by hand changes when written again")
         precondition(back.encodedJSON() == written, "state.json changes when read back and written again")
     }
     _ = try? State.decode(data)
