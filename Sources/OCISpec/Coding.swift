@@ -4,6 +4,14 @@ public extension Spec {
     /// Decodes config.json. Errors name the JSON path, e.g.
     /// `process.user.uid: expected a number`.
     static func decode(_ data: Data) throws(SpecError) -> Spec {
+        // What engines write reads by hand (SpecReader); anything else through JSONDecoder.
+        if let spec = decodeCommonShape([UInt8](data)) { return spec }
+        return try decodeWithFoundation(data)
+    }
+
+    /// `decode` without the hand reader: JSONDecoder and the errors that name the path.
+    /// The tests and the fuzzer compare both.
+    @_spi(Decoding) static func decodeWithFoundation(_ data: Data) throws(SpecError) -> Spec {
         try OCIJSON.decode(Spec.self, from: data, document: "config.json")
     }
 

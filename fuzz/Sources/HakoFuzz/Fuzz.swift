@@ -1,9 +1,10 @@
 import FoundationEssentials
-import OCISpec
+@_spi(Decoding) import OCISpec
 import Runtime
 
 /// One input, decoded every way hako decodes JSON it did not write. config.json goes
-/// through `Spec.decode` (the JSON-path errors included), validation and hako's own
+/// through `Spec.decode` (by hand and by JSONDecoder, which must agree; the JSON-path
+/// errors included), validation and hako's own
 /// encoding back; state.json through `ContainerRecord` (by hand and by JSONDecoder, which
 /// must agree) and back through hako's own writer;
 /// a hook's state through `State`.
@@ -12,6 +13,14 @@ import Runtime
 public func fuzzOne(_ start: UnsafePointer<UInt8>?, _ count: Int) -> CInt {
     guard let start else { return 0 }
     let data = Data(bytes: start, count: count)
+    // config.json read by hand must be JSONDecoder's reading, whenever the hand reader
+    // takes the input at all.
+    if let byHand = Spec.decodeCommonShape([UInt8](data)) {
+        guard let foundation = try? Spec.decodeWithFoundation(data) else {
+            fatalError("config.json read by hand but refused by JSONDecoder: \(String(decoding: data, as: UTF8.self))")
+        }
+        precondition(byHand == foundation, "config.json read differently by hand and by JSONDecoder")
+    }
     if let spec = try? Spec.decode(data) {
         _ = try? spec.validate()
         // What hako writes back (config.json of the state directory) must decode again.
