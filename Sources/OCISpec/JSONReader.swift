@@ -16,8 +16,11 @@
 /// own); no key twice in an object that is read. Values of unknown keys are skipped, as
 /// JSONDecoder skips them, after the same syntax check.
 package struct JSONReader {
-    private let bytes: [UInt8]
-    private var position = 0
+    // Visible to the inlinable readers below, which the readers of other modules
+    // (state.json's) specialize for their types: unspecialized, `once` and `integer` cost
+    // more than the rest of a record.
+    @usableFromInline let bytes: [UInt8]
+    @usableFromInline var position = 0
     /// How deep skipped values may nest before the reader gives up (JSONDecoder and
     /// `JSONScanner` allow 512; recursion here must not exhaust the stack).
     private static let maximumSkipDepth = 64
@@ -34,7 +37,7 @@ package struct JSONReader {
         return position == bytes.count
     }
 
-    private mutating func skipWhitespace() {
+    @inlinable mutating func skipWhitespace() {
         while position < bytes.count {
             switch bytes[position] {
             case 0x20, 0x0A, 0x0D, 0x09: position += 1
@@ -44,7 +47,7 @@ package struct JSONReader {
     }
 
     /// Consumes `byte` (after whitespace) if it is next.
-    package mutating func take(_ byte: UInt8) -> Bool {
+    @inlinable package mutating func take(_ byte: UInt8) -> Bool {
         skipWhitespace()
         guard position < bytes.count, bytes[position] == byte else { return false }
         position += 1
@@ -64,7 +67,7 @@ package struct JSONReader {
     }
 
     /// Reads a field's value into `slot` unless it has one already (the key came twice).
-    package mutating func once<T>(_ slot: inout T?, _ read: (inout JSONReader) -> T?) -> Bool {
+    @inlinable package mutating func once<T>(_ slot: inout T?, _ read: (inout JSONReader) -> T?) -> Bool {
         guard slot == nil, let value = read(&self) else { return false }
         slot = value
         return true
@@ -137,12 +140,12 @@ package struct JSONReader {
         }
     }
 
-    private func isDigit(_ index: Int) -> Bool {
+    @inlinable func isDigit(_ index: Int) -> Bool {
         index < bytes.count && bytes[index] >= UInt8(ascii: "0") && bytes[index] <= UInt8(ascii: "9")
     }
 
     /// An integer as JSON writes one (-?(0|[1-9][0-9]*)) that `T` holds; not -0.
-    package mutating func integer<T: FixedWidthInteger>(_: T.Type = T.self) -> T? {
+    @inlinable package mutating func integer<T: FixedWidthInteger>(_: T.Type = T.self) -> T? {
         skipWhitespace()
         let negative = take(UInt8(ascii: "-"))
         let start = position
@@ -178,7 +181,7 @@ package struct JSONReader {
 
     private static let trueLiteral = Array("true".utf8), falseLiteral = Array("false".utf8), nullLiteral = Array("null".utf8)
 
-    package mutating func array<T>(_ element: (inout JSONReader) -> T?) -> [T]? {
+    @inlinable package mutating func array<T>(_ element: (inout JSONReader) -> T?) -> [T]? {
         guard take(UInt8(ascii: "[")) else { return nil }
         var values: [T] = []
         if take(UInt8(ascii: "]")) { return values }
@@ -194,7 +197,7 @@ package struct JSONReader {
     }
 
     /// An object read as a dictionary, each value by `value`.
-    package mutating func map<T>(_ value: (inout JSONReader) -> T?) -> [String: T]? {
+    @inlinable package mutating func map<T>(_ value: (inout JSONReader) -> T?) -> [String: T]? {
         var values: [String: T] = [:]
         let complete = object { reader, key in
             guard values[key] == nil, let element = value(&reader) else { return false }
