@@ -28,7 +28,7 @@ extension JSONReader {
             case "hostname": return r.once(&hostname) { $0.string() }
             case "domainname": return r.once(&domainname) { $0.string() }
             case "mounts": return r.once(&mounts) { $0.array { $0.mount() } }
-            case "hooks": return r.once(&hooks) { $0.specHooks() }
+            case "hooks": return r.once(&hooks) { $0.hooks() }
             case "annotations": return r.once(&annotations) { $0.dictionary() }
             case "linux": return r.once(&linux) { $0.linux() }
             case "vm": return false
@@ -70,8 +70,20 @@ extension JSONReader {
                      uidMappings: uidMappings, gidMappings: gidMappings)
     }
 
-    /// Hooks of config.json: unknown kinds skipped (state.json's reader refuses them).
-    mutating func specHooks() -> Hooks? {
+    /// What a reader does with a key its type does not have.
+    package enum UnknownKeys {
+        /// Skip its value, as JSONDecoder does (config.json: engines add their own).
+        case skip
+        /// Decline the document (state.json: hako writes no such key).
+        case decline
+    }
+
+    private mutating func unknown(_ policy: UnknownKeys) -> Bool {
+        policy == .skip && skipValue()
+    }
+
+    /// Hooks, as config.json and state.json both hold them.
+    package mutating func hooks(unknownKeys policy: UnknownKeys = .skip) -> Hooks? {
         var hooks = Hooks()
         var seen: Set<String> = []
         guard object({ r, key in
@@ -83,16 +95,16 @@ extension JSONReader {
             case "startContainer": keyPath = \.startContainer
             case "poststart": keyPath = \.poststart
             case "poststop": keyPath = \.poststop
-            default: return r.skipValue()
+            default: return r.unknown(policy)
             }
-            guard seen.insert(key).inserted, let list = r.array({ $0.specHook() }) else { return false }
+            guard seen.insert(key).inserted, let list = r.array({ $0.hook(unknownKeys: policy) }) else { return false }
             hooks[keyPath: keyPath] = list
             return true
         }) else { return nil }
         return hooks
     }
 
-    mutating func specHook() -> Hook? {
+    mutating func hook(unknownKeys policy: UnknownKeys) -> Hook? {
         var path: String?, args: [String]?, env: [String]?, timeout: Int?
         guard object({ r, key in
             switch key {
@@ -100,7 +112,7 @@ extension JSONReader {
             case "args": return r.once(&args) { $0.strings() }
             case "env": return r.once(&env) { $0.strings() }
             case "timeout": return r.once(&timeout) { $0.integer() }
-            default: return r.skipValue()
+            default: return r.unknown(policy)
             }
         }) else { return nil }
         return Hook(path: path ?? "", args: args, env: env, timeout: timeout)

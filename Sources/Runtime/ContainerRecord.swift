@@ -51,18 +51,10 @@ public struct ContainerRecord: Codable, Sendable {
         created: String, owner: String, annotations: [String: String]?, config: Spec, configBytes: [UInt8]? = nil,
         cgroupPaths: [String: String]? = nil
     ) {
-        self.ociVersion = ociVersion
-        self.id = id
-        self.pid = pid
-        self.initStartTime = initStartTime
-        self.bundle = bundle
-        self.rootfs = rootfs
-        self.created = created
-        self.owner = owner
-        self.annotations = annotations
+        self.init(ociVersion: ociVersion, id: id, pid: pid, initStartTime: initStartTime, bundle: bundle, rootfs: rootfs,
+                  created: created, owner: owner, annotations: annotations, cgroupPaths: cgroupPaths, configPath: nil)
         self.configSlot = ConfigSlot(spec: config, bytes: configBytes)
         self.hooks = config.hooks
-        self.cgroupPaths = cgroupPaths
     }
 
     /// A record read back from state.json by hand (`RecordDecoding`); its config is read

@@ -21,49 +21,6 @@ extension ContainerRecord {
 }
 
 extension JSONReader {
-    mutating func hooks() -> Hooks? {
-        var hooks = Hooks()
-        let complete = object { reader, kind in
-            let keyPath: WritableKeyPath<Hooks, [Hook]?>
-            switch kind {
-            case "prestart": keyPath = \.prestart
-            case "createRuntime": keyPath = \.createRuntime
-            case "createContainer": keyPath = \.createContainer
-            case "startContainer": keyPath = \.startContainer
-            case "poststart": keyPath = \.poststart
-            case "poststop": keyPath = \.poststop
-            default: return false
-            }
-            guard hooks[keyPath: keyPath] == nil, reader.take(UInt8(ascii: "[")) else { return false }
-            var list: [Hook] = []
-            if !reader.take(UInt8(ascii: "]")) {
-                repeat {
-                    guard let hook = reader.hook() else { return false }
-                    list.append(hook)
-                } while reader.take(UInt8(ascii: ","))
-                guard reader.take(UInt8(ascii: "]")) else { return false }
-            }
-            hooks[keyPath: keyPath] = list
-            return true
-        }
-        return complete ? hooks : nil
-    }
-
-    private mutating func hook() -> Hook? {
-        var path: String?, args: [String]?, env: [String]?, timeout: Int?
-        let complete = object { reader, key in
-            switch key {
-            case "path": return reader.once(&path) { $0.string() }
-            case "args": return reader.once(&args) { $0.strings() }
-            case "env": return reader.once(&env) { $0.strings() }
-            case "timeout": return reader.once(&timeout) { $0.integer() }
-            default: return false
-            }
-        }
-        guard complete, let path else { return nil }
-        return Hook(path: path, args: args, env: env, timeout: timeout)
-    }
-
     /// A whole record: every required field present, each known field at most once.
     mutating func record() -> ContainerRecord? {
         var ociVersion: String?, id: String?, pid: Int32?, initStartTime: UInt64?, bundle: String?, rootfs: String?
@@ -81,7 +38,7 @@ extension JSONReader {
             case "owner": return reader.once(&owner) { $0.string() }
             case "annotations": return reader.once(&annotations) { $0.dictionary() }
             case "cgroupPaths": return reader.once(&cgroupPaths) { $0.dictionary() }
-            case "hooks": return reader.once(&hooks) { $0.hooks() }
+            case "hooks": return reader.once(&hooks) { $0.hooks(unknownKeys: .decline) }
             case "intelRdt": return reader.once(&intelRdt) { $0.intelRdt() }
             case "creation": return reader.once(&creation) { $0.creation() }
             default: return false
