@@ -258,7 +258,7 @@ start50() {
     echo "seq 1 50 | xargs -P 50 -I{} sh -c '$c create --bundle $WORK/s-$1 $P-$1-up{} >/dev/null && $c start $P-$1-up{}'"
 }
 down50="$LEFTOVERS --delete up --sweep --label start50 >> $OUT/leftovers.tsv"
-hf start50 --runs "${START50_RUNS:-5}" --prepare "$down50" --cleanup "$down50" \
+hf start50 --runs "${START50_RUNS:-15}" --prepare "$down50" --cleanup "$down50" \
     -- "$(start50 hako)" "$(start50 runc)" "$(start50 crun)"
 
 # ---------------------------------------------------------------- 8. exec into a running container
