@@ -177,7 +177,7 @@ struct ContainerChildren {
             // In the container's namespaces, before pivot_root, with the rootfs as working
             // directory, as runc runs them: GPU toolkits' hooks write into "./lib" and such.
             if hasMountNamespace {
-                try step("entering the rootfs for the createContainer hooks") { try check(chdir(plan.rootfs), "chdir", path: plan.rootfs) }
+                _ = try step("entering the rootfs for the createContainer hooks") { try check(chdir(plan.rootfs), "chdir", path: plan.rootfs) }
             }
             let state = State(ociVersion: spec.ociVersion, id: plan.options.id, status: .creating, pid: Int(hostPid),
                               bundle: plan.bundle, annotations: spec.annotations)

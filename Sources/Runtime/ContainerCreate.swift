@@ -224,7 +224,7 @@ struct Creation {
         CrashPoint.reach("create.intent")
         let wasSubreaper = try Processes.isChildSubreaper()
         if !wasSubreaper { try Supervision.becomeSubreaper() }
-        defer { if !wasSubreaper { try? Processes.prctl(Prctl.setChildSubreaper, 0, step: "prctl(PR_SET_CHILD_SUBREAPER)") } }
+        defer { if !wasSubreaper { _ = try? Processes.prctl(Prctl.setChildSubreaper, 0, step: "prctl(PR_SET_CHILD_SUBREAPER)") } }
         if NotifySocket.host != nil {
             try Files.makeDirectories(NotifySocket.directory(stateDirectory: plan.stateDirectory))
         }
