@@ -106,38 +106,22 @@ package struct JSONReader {
             guard position < bytes.count else { return nil }
             let escape = bytes[position]
             position += 1
-            switch escape {
-            case Self.quote, Self.backslash, UInt8(ascii: "/"): decoded.append(escape)
-            case UInt8(ascii: "b"): decoded.append(0x08)
-            case UInt8(ascii: "f"): decoded.append(0x0C)
-            case UInt8(ascii: "n"): decoded.append(0x0A)
-            case UInt8(ascii: "r"): decoded.append(0x0D)
-            case UInt8(ascii: "t"): decoded.append(0x09)
-            case UInt8(ascii: "u"):
-                guard position + 4 <= bytes.count else { return nil }
-                var value: UInt32 = 0
-                for digit in bytes[position..<position + 4] {
-                    guard let nibble = Self.hexValue(digit) else { return nil }
-                    value = value << 4 | nibble
-                }
-                position += 4
-                // Surrogate pairs, lone or not, are JSONDecoder's to judge.
-                guard let scalar = Unicode.Scalar(value), !(0xD800...0xDFFF).contains(value) else { return nil }
-                decoded.append(contentsOf: String(Character(scalar)).utf8)
-            default:
-                return nil
+            if let byte = JSONEscapes.single(escape) {
+                decoded.append(byte)
+                continue
             }
+            guard escape == UInt8(ascii: "u"), position + 4 <= bytes.count else { return nil }
+            var value: UInt32 = 0
+            for digit in bytes[position..<position + 4] {
+                guard let nibble = JSONEscapes.hexValue(digit) else { return nil }
+                value = value << 4 | nibble
+            }
+            position += 4
+            // Surrogate pairs, lone or not, are JSONDecoder's to judge.
+            guard let scalar = Unicode.Scalar(value), !(0xD800...0xDFFF).contains(value) else { return nil }
+            decoded.append(contentsOf: String(Character(scalar)).utf8)
         }
         return nil
-    }
-
-    private static func hexValue(_ digit: UInt8) -> UInt32? {
-        switch digit {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): return UInt32(digit - UInt8(ascii: "0"))
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): return UInt32(digit - UInt8(ascii: "a") + 10)
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): return UInt32(digit - UInt8(ascii: "A") + 10)
-        default: return nil
-        }
     }
 
     @inlinable func isDigit(_ index: Int) -> Bool {

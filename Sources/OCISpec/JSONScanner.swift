@@ -131,14 +131,9 @@ struct JSONScanner {
                 position += 1
                 guard let escape = current else { break }
                 position += 1
-                switch escape {
-                case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): raw.append(escape)
-                case UInt8(ascii: "b"): raw.append(0x08)
-                case UInt8(ascii: "f"): raw.append(0x0C)
-                case UInt8(ascii: "n"): raw.append(0x0A)
-                case UInt8(ascii: "r"): raw.append(0x0D)
-                case UInt8(ascii: "t"): raw.append(0x09)
-                case UInt8(ascii: "u"):
+                if let byte = JSONEscapes.single(escape) {
+                    raw.append(byte)
+                } else if escape == UInt8(ascii: "u") {
                     let unit = try hexQuad()
                     if let high = pendingHighSurrogate, (0xDC00...0xDFFF).contains(unit) {
                         let combined = 0x10000 + ((high - 0xD800) << 10) + (unit - 0xDC00)
@@ -150,7 +145,7 @@ struct JSONScanner {
                         scalars.append(scalar)
                     }
                     continue
-                default:
+                } else {
                     position -= 1
                     throw error("invalid escape sequence")
                 }
@@ -168,22 +163,13 @@ struct JSONScanner {
     private mutating func hexQuad() throws(SyntaxError) -> UInt32 {
         var value: UInt32 = 0
         for _ in 0..<4 {
-            guard let byte = current, let digit = hexValue(byte) else {
+            guard let byte = current, let digit = JSONEscapes.hexValue(byte) else {
                 throw error("invalid \\u escape")
             }
             value = value << 4 | digit
             position += 1
         }
         return value
-    }
-
-    private func hexValue(_ byte: UInt8) -> UInt32? {
-        switch byte {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): UInt32(byte - UInt8(ascii: "0"))
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): UInt32(byte - UInt8(ascii: "a") + 10)
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): UInt32(byte - UInt8(ascii: "A") + 10)
-        default: nil
-        }
     }
 
     private mutating func number(at path: JSONPath) throws(SyntaxError) {
