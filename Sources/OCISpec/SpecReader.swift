@@ -85,7 +85,6 @@ extension JSONReader {
     /// Hooks, as config.json and state.json both hold them.
     package mutating func hooks(unknownKeys policy: UnknownKeys = .skip) -> Hooks? {
         var hooks = Hooks()
-        var seen: Set<String> = []
         guard object({ r, key in
             let keyPath: WritableKeyPath<Hooks, [Hook]?>
             switch key {
@@ -97,7 +96,8 @@ extension JSONReader {
             case "poststop": keyPath = \.poststop
             default: return r.unknown(policy)
             }
-            guard seen.insert(key).inserted, let list = r.array({ $0.hook(unknownKeys: policy) }) else { return false }
+            // A kind seen twice is declined, as `once` declines other keys.
+            guard hooks[keyPath: keyPath] == nil, let list = r.array({ $0.hook(unknownKeys: policy) }) else { return false }
             hooks[keyPath: keyPath] = list
             return true
         }) else { return nil }

@@ -52,16 +52,16 @@ public struct ContainerRecord: Codable, Sendable {
         cgroupPaths: [String: String]? = nil
     ) {
         self.init(ociVersion: ociVersion, id: id, pid: pid, initStartTime: initStartTime, bundle: bundle, rootfs: rootfs,
-                  created: created, owner: owner, annotations: annotations, cgroupPaths: cgroupPaths, configPath: nil)
+                  created: created, owner: owner, annotations: annotations, cgroupPaths: cgroupPaths)
         self.configSlot = ConfigSlot(spec: config, bytes: configBytes)
         self.hooks = config.hooks
     }
 
-    /// A record read back from state.json by hand (`RecordDecoding`); its config is read
-    /// from `configPath` when a command asks for it.
+    /// A record read back from state.json by hand (`RecordDecoding`), with no config yet:
+    /// `StateStore.load` points it at the state directory's config.json.
     init(
         ociVersion: String, id: String, pid: Int32, initStartTime: UInt64, bundle: String, rootfs: String,
-        created: String, owner: String, annotations: [String: String]?, cgroupPaths: [String: String]?, configPath: String?
+        created: String, owner: String, annotations: [String: String]?, cgroupPaths: [String: String]?
     ) {
         self.ociVersion = ociVersion
         self.id = id
@@ -73,7 +73,7 @@ public struct ContainerRecord: Codable, Sendable {
         self.owner = owner
         self.annotations = annotations
         self.cgroupPaths = cgroupPaths
-        self.configSlot = ConfigSlot(path: configPath)
+        self.configSlot = ConfigSlot(path: nil)
     }
 
     /// Replaces the config (`update`); `StateStore.save` writes it.

@@ -49,7 +49,7 @@ extension JSONReader {
         }
         var record = ContainerRecord(
             ociVersion: ociVersion, id: id, pid: pid, initStartTime: initStartTime, bundle: bundle, rootfs: rootfs,
-            created: created, owner: owner, annotations: annotations, cgroupPaths: cgroupPaths, configPath: nil)
+            created: created, owner: owner, annotations: annotations, cgroupPaths: cgroupPaths)
         record.hooks = hooks
         record.intelRdt = intelRdt
         record.creation = creation
