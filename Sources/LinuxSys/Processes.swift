@@ -89,7 +89,7 @@ public enum Processes {
             throw error
         }
         if pid == 0 {
-            let null = Glibc.open("/dev/null", O_RDONLY)
+            let null = Glibc.open("/dev/null", O_RDONLY | O_CLOEXEC)
             if null >= 0 { dup2(null, 0) }
             dup2(fds[1], 1)
             execvp(program, argv)
