@@ -18,7 +18,6 @@ struct Hako: ParsableCommand {
         subcommands: commands.map(\.type)
     )
 
-    /// Every command by the name it is called with, in the order of the help.
     /// What `--version` prints, in runc's layout: the version, the commit, the runtime-spec
     /// version and the linked libseccomp's.
     static var versionText: String {
@@ -30,6 +29,7 @@ struct Hako: ParsableCommand {
         """
     }
 
+    /// Every command by the name it is called with, in the order of the help.
     static let commands: [(name: String, type: any ParsableCommand.Type)] = [
         ("create", Create.self), ("start", Start.self), ("state", StateCommand.self), ("kill", Kill.self),
         ("delete", Delete.self), ("run", Run.self), ("exec", Exec.self), ("pause", Pause.self), ("resume", Resume.self),
