@@ -24,10 +24,10 @@ let package = Package(
         .target(name: "OCISpec"),
         // Swift wrappers over Linux syscalls that throw errors carrying the step, path and errno.
         .target(name: "LinuxSys", dependencies: ["CLinux"]),
-        // libsystemd's sd-bus (headers from Debian's libsystemd-dev), loaded only when used.
-        .target(name: "CSystemd"),
+        // A D-Bus client in Swift (wire format, SASL EXTERNAL, calls, signals) for the systemd driver.
+        .target(name: "DBus", dependencies: ["LinuxSys"]),
         // cgroup v1, hybrid and v2 managers and the systemd driver: detection, limits, freezing, stats.
-        .target(name: "Cgroups", dependencies: ["CLinux", "LinuxSys", "OCISpec", "CSystemd"]),
+        .target(name: "Cgroups", dependencies: ["CLinux", "LinuxSys", "OCISpec", "DBus"]),
         // libseccomp (Debian's libseccomp-dev), and the spec's seccomp section compiled with it.
         .systemLibrary(name: "CSeccomp", pkgConfig: "libseccomp", providers: [.apt(["libseccomp-dev"])]),
         .target(name: "Seccomp", dependencies: ["CSeccomp", "OCISpec", "LinuxSys"]),
@@ -56,7 +56,8 @@ let package = Package(
             path: "Examples/EmbedHako"
         ),
         .testTarget(name: "OCISpecTests", dependencies: ["OCISpec"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "CgroupsTests", dependencies: ["Cgroups", "OCISpec", "LinuxSys"]),
+        .testTarget(name: "CgroupsTests", dependencies: ["Cgroups", "OCISpec", "LinuxSys", "DBus"]),
+        .testTarget(name: "DBusTests", dependencies: ["DBus", "Cgroups", "OCISpec", "LinuxSys"]),
         .testTarget(name: "SeccompTests", dependencies: ["Seccomp", "CSeccomp", "OCISpec", "LinuxSys"]),
         .testTarget(name: "RuntimeTests", dependencies: ["Runtime", "OCISpec", "LinuxSys"]),
         .testTarget(name: "IntegrationTests", dependencies: ["hako", "OCISpec", "LinuxSys"]),

@@ -118,17 +118,36 @@ public enum Cgroups {
 
     /// The systemd driver's manager (`--systemd-cgroup`): `linux.cgroupsPath` in the
     /// "slice:prefix:name" form names the unit, `org.systemd.property.*` annotations add
-    /// unit properties. Nothing is asked of systemd until `setUp`.
+    /// unit properties. The system's systemd is asked nothing until `setUp`; a user's
+    /// instance (rootless) is asked at once where its own cgroup is, since the unit's
+    /// cgroup lies below it ("/user.slice/user-1000.slice/user@1000.service/user.slice/...").
+    /// - Parameters:
+    ///   - userInstance: whether to use the user's systemd instance on the user bus.
+    ///   - connect: opens the connection to systemd.
     public static func systemdManager(
         host: CgroupHost,
         cgroupsPath: String?,
         containerID: String,
         annotations: [String: String]? = nil,
-        system: any CgroupSystem = HostCgroupSystem()
+        system: any CgroupSystem = HostCgroupSystem(),
+        userInstance: Bool = SystemdBusConnection.usesUserInstance(),
+        connect: @escaping () throws(CgroupError) -> any SystemdConnection = { () throws(CgroupError) in try SystemdBusConnection.connect() }
     ) throws(CgroupError) -> SystemdManager {
-        let manager = SystemdManager(host: host, unit: try SystemdUnit.parse(cgroupsPath, containerID: containerID),
-                                     containerID: containerID, system: system)
-        manager.annotationProperties = try SystemdAnnotations.properties(annotations)
+        var unit = try SystemdUnit.parse(cgroupsPath, containerID: containerID,
+                                         defaultSlice: userInstance ? SystemdUnit.defaultUserSlice : SystemdUnit.defaultSlice)
+        let annotationProperties = try SystemdAnnotations.properties(annotations)
+        var connector = connect
+        if userInstance {
+            // As runc: a user's instance delegates cgroup2 controllers only.
+            guard host.mode == .unified else {
+                throw CgroupError("--systemd-cgroup without root", reason: "a user's systemd instance needs cgroup v2 (this host has \(host.mode == .hybrid ? "hybrid" : "v1") cgroups)")
+            }
+            let connection = try connect()
+            unit.cgroupPath = try connection.controlGroup() + unit.cgroupPath
+            connector = { () throws(CgroupError) in connection }
+        }
+        let manager = SystemdManager(host: host, unit: unit, containerID: containerID, system: system, connect: connector)
+        manager.annotationProperties = annotationProperties
         return manager
     }
 
@@ -138,7 +157,7 @@ public enum Cgroups {
         host: CgroupHost,
         paths: [String: String],
         system: any CgroupSystem = HostCgroupSystem(),
-        connectSystemd: @escaping () throws(CgroupError) -> any SystemdConnection = { () throws(CgroupError) in try SDBusConnection.connect() }
+        connectSystemd: @escaping () throws(CgroupError) -> any SystemdConnection = { () throws(CgroupError) in try SystemdBusConnection.connect() }
     ) throws(CgroupError) -> any CgroupManager {
         var paths = paths
         let unitName = paths.removeValue(forKey: SystemdManager.unitKey)

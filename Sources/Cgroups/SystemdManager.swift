@@ -47,7 +47,7 @@ public final class SystemdManager: CgroupManager {
     /// A manager for a new container's unit; nothing happens until `setUp`.
     /// - Parameter connect: opens the connection to systemd (the system bus by default).
     public init(host: CgroupHost, unit: SystemdUnit, containerID: String, system: any CgroupSystem = HostCgroupSystem(),
-                connect: @escaping () throws(CgroupError) -> any SystemdConnection = { () throws(CgroupError) in try SDBusConnection.connect() }) {
+                connect: @escaping () throws(CgroupError) -> any SystemdConnection = { () throws(CgroupError) in try SystemdBusConnection.connect() }) {
         self.host = host
         self.unit = unit
         self.unitName = unit.name

@@ -14,12 +14,16 @@ public struct SystemdUnit: Sendable, Equatable {
     /// The prefix runc uses is "runc"; hako's own scopes read "hako-<id>.scope".
     public static let defaultPrefix = "hako"
     public static let defaultSlice = "system.slice"
+    /// The slice of a user's systemd instance that a rootless container goes in by default.
+    public static let defaultUserSlice = "user.slice"
 
     /// Parses `linux.cgroupsPath` as runc does with `--systemd-cgroup`:
-    /// - empty or absent: ":hako:<containerID>", a scope "hako-<id>.scope" in system.slice;
-    /// - "slice:prefix:name": a scope "<prefix>-<name>.scope" in `slice` (system.slice when
+    /// - empty or absent: ":hako:<containerID>", a scope "hako-<id>.scope" in `defaultSlice`;
+    /// - "slice:prefix:name": a scope "<prefix>-<name>.scope" in `slice` (`defaultSlice` when
     ///   empty), or, when `name` ends in ".slice", a slice unit of that name.
-    public static func parse(_ cgroupsPath: String?, containerID: String) throws(CgroupError) -> SystemdUnit {
+    /// - Parameter defaultSlice: system.slice for the system instance, user.slice for a
+    ///   user's (as runc).
+    public static func parse(_ cgroupsPath: String?, containerID: String, defaultSlice: String = defaultSlice) throws(CgroupError) -> SystemdUnit {
         let raw = cgroupsPath ?? ""
         let parts: [String]
         if raw.isEmpty {

@@ -101,3 +101,77 @@ extension Sockets {
         return address
     }
 }
+
+extension Sockets {
+    /// Connects to a Unix stream socket in the abstract namespace (a name, not a file:
+    /// D-Bus's `unix:abstract=` addresses).
+    public static func connect(abstract name: String) throws(SysError) -> Int32 {
+        let fd = try check(socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0), "socket")
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        let bytes = Array(name.utf8)
+        guard bytes.count + 1 < MemoryLayout.size(ofValue: address.sun_path) else {
+            close(fd)
+            throw SysError("socket address", path: "@" + name, errno: ENAMETOOLONG)
+        }
+        // A leading NUL marks the abstract namespace; the length says where the name ends.
+        withUnsafeMutableBytes(of: &address.sun_path) { raw in
+            for (i, byte) in bytes.enumerated() { raw[i + 1] = byte }
+        }
+        let length = socklen_t(MemoryLayout<sa_family_t>.size + 1 + bytes.count)
+        let result = withUnsafePointer(to: address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd, $0, length) }
+        }
+        if result != 0 {
+            let err = errno
+            close(fd)
+            throw SysError("connect", path: "@" + name, errno: err)
+        }
+        return fd
+    }
+
+    /// Writes all bytes to a stream socket; a closed peer is EPIPE, not SIGPIPE.
+    public static func sendAll(_ socket: Int32, _ bytes: [UInt8]) throws(SysError) {
+        var offset = 0
+        while offset < bytes.count {
+            let n = bytes.withUnsafeBytes { Glibc.send(socket, $0.baseAddress! + offset, $0.count - offset, Int32(MSG_NOSIGNAL)) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw SysError("send", errno: errno)
+            }
+            offset += n
+        }
+    }
+
+    /// Appends what a stream socket has to `buffer`, waiting up to `timeoutMilliseconds`
+    /// (-1: no limit) for something to arrive. Returns the number of bytes read: 0 at end
+    /// of file; nil when the time ran out first.
+    public static func receive(_ socket: Int32, appendingTo buffer: inout [UInt8], timeoutMilliseconds: Int32) throws(SysError) -> Int? {
+        var poller = pollfd(fd: socket, events: Int16(POLLIN), revents: 0)
+        while true {
+            let ready = poll(&poller, 1, timeoutMilliseconds)
+            if ready < 0 {
+                if errno == EINTR { continue }
+                throw SysError("poll", errno: errno)
+            }
+            if ready == 0 { return nil }
+            break
+        }
+        let failure: Int32?
+        var count = 0
+        failure = withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 16384) { chunk in
+            while true {
+                let n = recv(socket, chunk.baseAddress, chunk.count, 0)
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    return errno
+                }
+                buffer.append(contentsOf: UnsafeBufferPointer(rebasing: chunk[0..<n]))
+                count = n
+                return nil
+            }
+        }
+        if let failure { throw SysError("recv", errno: failure) }
+        return count
+    }
+}

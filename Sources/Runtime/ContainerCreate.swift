@@ -490,9 +490,9 @@ func currentDirectory() -> String {
     return String(cString: cwd)
 }
 
-/// The name of the user running hako, for `list`'s OWNER column.
+/// The name of the user running hako, for `list`'s OWNER column: from the host's
+/// /etc/passwd, "#UID" when it has no entry.
 func ownerName() -> String {
     let uid = geteuid()
-    if let entry = getpwuid(uid), let name = entry.pointee.pw_name { return String(cString: name) }
-    return "#\(uid)"
+    return PasswdFile.entry(uid: uid)?.name ?? "#\(uid)"
 }

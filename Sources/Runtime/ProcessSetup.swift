@@ -243,12 +243,8 @@ struct ProcessSetup {
     }
 
     func homeDirectory(uid: UInt32) -> String? {
-        guard let passwd = try? Files.readText("/etc/passwd") else { return nil }
-        for line in passwd.split(separator: "\n") {
-            let fields = line.split(separator: ":", omittingEmptySubsequences: false)
-            if fields.count >= 6, UInt32(fields[2]) == uid, !fields[5].isEmpty { return String(fields[5]) }
-        }
-        return nil
+        guard let home = PasswdFile.entry(uid: uid)?.home, !home.isEmpty else { return nil }
+        return home
     }
 
     /// Finds args[0] as execvp(3) would, in the container's PATH from the config's env.

@@ -200,7 +200,7 @@ struct SystemdPropertiesTests {
 
     @Test("systemd's version string", arguments: [("252.22-1~deb12u1", 252), ("v245.4-1.fc32", 245), ("\"245\"", 245), ("255", 255), ("", -1), ("x", -1)])
     func version(text: String, number: Int) {
-        #expect(SDBusConnection.parseVersion(text) == number)
+        #expect(SystemdBusConnection.parseVersion(text) == number)
     }
 
     @Test("D-Bus signatures")
@@ -221,9 +221,16 @@ final class FakeSystemd: SystemdConnection {
     /// Outcomes for the next StartTransientUnit calls (then "done").
     var startOutcomes: [SystemdJobOutcome] = []
     var loaded: Set<String> = []
+    /// The manager's own cgroup: "" for the system instance.
+    var managerGroup = ""
 
     init(tree: FakeTree) {
         self.tree = tree
+    }
+
+    func controlGroup() throws(CgroupError) -> String {
+        calls.append("controlGroup")
+        return managerGroup
     }
 
     func directory(_ unit: String) -> String {
@@ -297,7 +304,7 @@ struct SystemdManagerTests {
         let host = try tree.detect()
         return SystemdManager(host: host, unit: try SystemdUnit.parse(path, containerID: "c1"), containerID: "c1", system: tree.system,
                               connect: { () throws(CgroupError) in
-                                  guard let systemd else { throw CgroupError(SDBusConnection.unreachable, errno: ENOENT) }
+                                  guard let systemd else { throw CgroupError(SystemdBusConnection.unreachable, errno: ENOENT) }
                                   return systemd
                               })
     }
@@ -368,6 +375,47 @@ struct SystemdManagerTests {
         #expect(error?.description == "--systemd-cgroup: cannot reach systemd over D-Bus: no such file or directory")
         #expect(tree.system.writes.isEmpty)
         #expect(!tree.exists(tree.root + "/system.slice"))
+    }
+
+    @Test("a user's instance: the unit in user.slice below the manager's own cgroup, asked once")
+    func userInstance() throws {
+        let tree = try FakeTree(v2: ["memory", "pids", "cpu"])
+        let systemd = FakeSystemd(tree: tree)
+        systemd.managerGroup = "/user.slice/user-1000.slice/user@1000.service"
+        let manager = try Cgroups.systemdManager(host: try tree.detect(), cgroupsPath: nil, containerID: "c1", system: tree.system,
+                                                 userInstance: true, connect: { () throws(CgroupError) in systemd })
+        #expect(manager.unitName == "hako-c1.scope")
+        #expect(manager.directory == tree.root + "/user.slice/user-1000.slice/user@1000.service/user.slice/hako-c1.scope")
+        #expect(systemd.calls == ["controlGroup"])
+        // podman's rootless form names the slice itself.
+        let named = try Cgroups.systemdManager(host: try tree.detect(), cgroupsPath: "user.slice:libpod:c2", containerID: "c2",
+                                               system: tree.system, userInstance: true, connect: { () throws(CgroupError) in systemd })
+        #expect(named.directory == tree.root + "/user.slice/user-1000.slice/user@1000.service/user.slice/libpod-c2.scope")
+        // The system instance: system.slice from the root, systemd not asked before setUp.
+        systemd.calls = []
+        let system = try Cgroups.systemdManager(host: try tree.detect(), cgroupsPath: nil, containerID: "c3", system: tree.system,
+                                                userInstance: false, connect: { () throws(CgroupError) in systemd })
+        #expect(system.directory == tree.root + "/system.slice/hako-c3.scope")
+        #expect(systemd.calls.isEmpty)
+    }
+
+    @Test("a user's instance on a v1 or hybrid host: a clear error before systemd is asked")
+    func userInstanceNeedsV2() throws {
+        let tree = try FakeTree(unified: "unified")
+        let systemd = FakeSystemd(tree: tree)
+        let error = cgroupError {
+            _ = try Cgroups.systemdManager(host: try tree.detect(), cgroupsPath: nil, containerID: "c1", system: tree.system,
+                                           userInstance: true, connect: { () throws(CgroupError) in systemd })
+        }
+        #expect(error?.description == "--systemd-cgroup without root: a user's systemd instance needs cgroup v2 (this host has hybrid cgroups)")
+        #expect(systemd.calls.isEmpty)
+    }
+
+    @Test("the initial user namespace is told from /proc/self/uid_map")
+    func initialUserNamespace() {
+        #expect(SystemdBusConnection.inInitialUserNamespace(uidMap: "         0          0 4294967295\n"))
+        #expect(!SystemdBusConnection.inInitialUserNamespace(uidMap: "         0       1000          1\n         1     100000      65536\n"))
+        #expect(SystemdBusConnection.inInitialUserNamespace(uidMap: nil))
     }
 
     @Test("a hybrid host: v1 properties, systemd's hierarchies joined by systemd, the others made and joined here")
