@@ -220,6 +220,31 @@ pkg_install_use_remove() {
     for f in $files; do [ ! -e "$f" ] || { echo "left behind by dpkg -r: $f"; return 1; }; done
 }
 scenario "the Debian package: --version, man hako-exec, completion, podman --runtime /usr/sbin/hako, dpkg -r" pkg_install_use_remove
+# The release binary (built for the package above) needs nothing but itself: run alone in a
+# container whose rootfs holds no other file, it prints its version and features and
+# writes a spec (to a directory bound in from the host).
+static_alone() {
+    local b="$work/static-alone"
+    mkdir -p "$b/rootfs" "$b/out" && cp "$repo/.build/lean/release/hako" "$b/rootfs/hako" || return 1
+    expect_output "not a dynamic executable" ldd "$b/rootfs/hako"
+    "$hako" spec --bundle "$b" || return 1
+    run_alone() {
+        "$python" - "$b/config.json" "$b/out" "$@" <<'PY'
+import json, sys
+path, out, args = sys.argv[1], sys.argv[2], sys.argv[3:]
+c = json.load(open(path))
+c["process"].update(terminal=False, args=["/hako"] + args)
+c["mounts"] = [m for m in c["mounts"] if m["destination"] != "/out"]
+c["mounts"].append({"destination": "/out", "type": "bind", "source": out, "options": ["rbind", "rw"]})
+json.dump(c, open(path, "w"))
+PY
+        "$hako" --root "$work/static-root" run --bundle "$b" "alone-$1"
+    }
+    expect_output "hako version" run_alone --version &&
+    expect_output '"ociVersionMax"' run_alone features &&
+    run_alone spec --bundle /out && "$python" -c 'import json, sys; json.load(open(sys.argv[1]))["process"]["args"]' "$b/out/config.json"
+}
+scenario "the release binary alone in an empty rootfs: --version, features, spec" static_alone
 
 scenario "podman run --rm: output and exit code" p_run_rm
 scenario "podman run -it: a terminal" p_run_tty

@@ -211,6 +211,97 @@ t_sd_devices() {
 }
 check "systemd: device rules as DevicePolicy/DeviceAllow and enforced" t_sd_devices
 
+# Rootless with the user's systemd instance: u1 with lingering has user@1000.service and its
+# bus; hako run as u1 with --systemd-cgroup makes its scopes there, over the user bus.
+rl_setup() {
+    id u1 >/dev/null 2>&1 || useradd -m u1 || return 1
+    loginctl enable-linger u1 || return 1
+    for _ in $(seq 60); do [ -S /run/user/1000/bus ] && break; sleep 1; done
+    [ -S /run/user/1000/bus ] || { echo "no /run/user/1000/bus"; return 1; }
+    cp "$hako" /usr/local/bin/hako-rl && chmod 755 /usr/local/bin/hako-rl
+    rm -rf /var/tmp/rl; mkdir -p /var/tmp/rl; cp -a "$work/bundle/rootfs" /var/tmp/rl/rootfs; chown -R u1: /var/tmp/rl
+    echo "user@1000.service delegates: $(cat /sys/fs/cgroup/user.slice/user-1000.slice/user@1000.service/cgroup.controllers)"
+}
+# As u1, with the environment a login gives.
+as_u1() { runuser -u u1 -- env XDG_RUNTIME_DIR=/run/user/1000 HOME=/home/u1 "$@"; }
+rl() { as_u1 /usr/local/bin/hako-rl --systemd-cgroup --root /run/user/1000/hako "$@"; }
+rl_prop() { as_u1 systemctl --user show -p "$2" --value "$1"; }
+rl_config() { cp "configs/$1.json" /var/tmp/rl/config.json && chown u1: /var/tmp/rl/config.json; }
+ubase=/sys/fs/cgroup/user.slice/user-1000.slice/user@1000.service
+check "rootless: u1's systemd instance and bus are up" rl_setup
+
+t_rl_limits() {
+    rl_config rl-limits
+    rl run -d --bundle /var/tmp/rl rl1 || return 1
+    local d=$ubase/user.slice/hako-rl1.scope pid; pid=$(rl state rl1 | sed -n 's/.*"pid" *: *\([0-9]*\).*/\1/p')
+    echo "pid=$pid cgroup=$(cat /proc/$pid/cgroup) memory.max=$(cat $d/memory.max) cpu.max=$(cat $d/cpu.max) pids.max=$(cat $d/pids.max)" \
+         "io.weight=$(cat $d/io.weight 2>&1) TasksMax=$(rl_prop hako-rl1.scope TasksMax) MemoryMax=$(rl_prop hako-rl1.scope MemoryMax) Delegate=$(rl_prop hako-rl1.scope Delegate)"
+    grep -qx "0::/user.slice/user-1000.slice/user@1000.service/user.slice/hako-rl1.scope" /proc/$pid/cgroup &&
+    grep -qx 67108864 $d/memory.max && grep -qx "50000 100000" $d/cpu.max && grep -qx 42 $d/pids.max &&
+    [ "$(rl_prop hako-rl1.scope TasksMax)" = 42 ] && [ "$(rl_prop hako-rl1.scope MemoryMax)" = 67108864 ] &&
+    [ "$(rl_prop hako-rl1.scope Delegate)" = yes ] && [ "$(stat -c %U $d)" = u1 ]
+}
+check "rootless systemd: a scope in user.slice of user@1000.service, limits as properties and files" t_rl_limits
+
+t_rl_update() {
+    rl update --pids-limit 50 --memory 100M rl1 || return 1
+    local d=$ubase/user.slice/hako-rl1.scope
+    echo "pids.max=$(cat $d/pids.max) memory.max=$(cat $d/memory.max) TasksMax=$(rl_prop hako-rl1.scope TasksMax)"
+    grep -qx 50 $d/pids.max && grep -qx 104857600 $d/memory.max && [ "$(rl_prop hako-rl1.scope TasksMax)" = 50 ]
+}
+check "rootless systemd: update goes to the unit (SetUnitProperties) and the files" t_rl_update
+
+t_rl_pause() {
+    local d=$ubase/user.slice/hako-rl1.scope
+    rl pause rl1 || return 1
+    local frozen; frozen=$(cat $d/cgroup.freeze); local status; status=$(rl state rl1 | grep -o '"status": *"[a-z]*"')
+    rl resume rl1 || return 1
+    echo "paused: freeze=$frozen $status; resumed: freeze=$(cat $d/cgroup.freeze) $(rl state rl1 | grep -o '"status": *"[a-z]*"')"
+    [ "$frozen" = 1 ] && echo "$status" | grep -q paused && grep -qx 0 $d/cgroup.freeze
+}
+check "rootless systemd: pause and resume freeze the scope" t_rl_pause
+
+t_rl_events() {
+    local out; out=$(rl events --stats rl1) || return 1
+    echo "$out" | head -c 300; echo
+    echo "$out" | grep -Eq '"pids": ?\{"current": ?[1-9]'
+}
+check "rootless systemd: events --stats reads the scope" t_rl_events
+
+t_rl_delete() {
+    rl delete -f rl1 || return 1
+    sleep 1
+    echo "LoadState=$(rl_prop hako-rl1.scope LoadState) dir: $(ls -d $ubase/user.slice/hako-rl1.scope 2>&1)"
+    [ "$(rl_prop hako-rl1.scope LoadState)" = not-found ] && [ ! -d $ubase/user.slice/hako-rl1.scope ] && [ -z "$(ls /run/user/1000/hako)" ]
+}
+check "rootless systemd: delete stops the unit, nothing left" t_rl_delete
+
+t_rl_podman() {
+    rl_config rl-podman
+    local out; out=$(rl run --bundle /var/tmp/rl rlpod) || return 1
+    echo "$out"
+    # In its own cgroup namespace? No: the rootless spec has none, so the full path shows.
+    echo "$out" | grep -q "user@1000.service/user.slice/libpod-rlpod.scope" && [ ! -d $ubase/user.slice/libpod-rlpod.scope ]
+}
+check "rootless systemd: podman's user.slice:libpod:ID form" t_rl_podman
+
+t_rl_cpuset() {
+    rl_config rl-cpuset
+    local out; out=$(rl run --bundle /var/tmp/rl rlcpu 2>&1); local rc=$?
+    echo "rc=$rc $out"
+    sleep 1
+    [ $rc -ne 0 ] && echo "$out" | grep -q "linux.resources.cpu.cpus: the cpuset controller is not available" &&
+    [ ! -d $ubase/user.slice/hako-rlcpu.scope ] && [ -z "$(ls /run/user/1000/hako)" ] && [ "$(rl_prop hako-rlcpu.scope LoadState)" = not-found ]
+}
+check "rootless systemd: cpuset (not delegated) asked for is a clear error, nothing left" t_rl_cpuset
+
+t_rl_no_bus() {
+    local out; out=$(runuser -u u1 -- env -u XDG_RUNTIME_DIR -u DBUS_SESSION_BUS_ADDRESS /usr/local/bin/hako-rl --systemd-cgroup --root /tmp/u1-hako run --bundle /var/tmp/rl rlnobus 2>&1); local rc=$?
+    echo "rc=$rc $out"
+    [ $rc -ne 0 ] && echo "$out" | grep -q "neither DBUS_SESSION_BUS_ADDRESS nor XDG_RUNTIME_DIR is set" && [ -z "$(ls /tmp/u1-hako 2>/dev/null)" ]
+}
+check "rootless systemd: no user bus in the environment is a clear error" t_rl_no_bus
+
 # The container cgroups are gone (the parent hako-v2 that cgroupsPath named is left, as
 # runc leaves it; this script removes it).
 t_leftovers() {

@@ -13,10 +13,25 @@ cp /bin/busybox "$share/busybox"
 # One config per check, from hako's default spec (the guest has no python3).
 mkdir "$share/configs"
 .build/lean/release/hako spec --bundle "$share" >/dev/null
+mkdir "$share/rootless"
+.build/lean/release/hako spec --rootless --bundle "$share/rootless" >/dev/null
 python3 - "$share" <<'PY'
 import json, sys
 share = sys.argv[1]
 base = json.load(open(share + "/config.json"))
+# Rootless containers of the guest's user u1 (uid and gid 1000, the first useradd gives),
+# under their systemd instance: cgroupsPath empty (user.slice:hako:ID) or podman's form.
+rootless = json.load(open(share + "/rootless/config.json"))
+def make_rootless(name, args, resources, cgroups_path=None):
+    c = json.loads(json.dumps(rootless))
+    c["process"]["terminal"] = False
+    c["process"]["args"] = args
+    c["linux"]["uidMappings"] = [{"containerID": 0, "hostID": 1000, "size": 1}]
+    c["linux"]["gidMappings"] = [{"containerID": 0, "hostID": 1000, "size": 1}]
+    c["linux"]["resources"] = resources
+    if cgroups_path:
+        c["linux"]["cgroupsPath"] = cgroups_path
+    json.dump(c, open(f"{share}/configs/{name}.json", "w"))
 def make(name, args, resources, cgroups_path=None, mounts=(), apparmor=None, annotations=None):
     c = json.loads(json.dumps(base))
     c["process"]["terminal"] = False
@@ -69,8 +84,12 @@ make("aa-unconfined", ["cat", "/proc/self/attr/current"], {}, apparmor="unconfin
 make("aa-missing", ["true"], {}, apparmor="hako-no-such-profile")
 make("sd-dev-deny", write_kmsg, {}, "system.slice:hako:sddevd", mounts=kmsg)
 make("sd-dev-allow", ["sh", "-c", write_kmsg[2] + "; sleep 100"], allow_kmsg, "system.slice:hako:sddeva", mounts=kmsg)
+make_rootless("rl-limits", ["sleep", "100"], {"memory": {"limit": 67108864}, "cpu": {"quota": 50000, "period": 100000, "shares": 512},
+              "pids": {"limit": 42}, "blockIO": {"weight": 300}})
+make_rootless("rl-podman", ["sh", "-c", "cat /proc/self/cgroup"], {"pids": {"limit": 9}}, "user.slice:libpod:rlpod")
+make_rootless("rl-cpuset", ["true"], {"cpu": {"cpus": "0"}})
 PY
-rm "$share/config.json"
+rm -r "$share/config.json" "$share/rootless"
 cp vm/cgroup-hybrid-check.sh vm/check-lib.sh "$share/"
 # Two guests: pure cgroup v2, then systemd's hybrid layout (v1 controllers, cgroup2 for
 # systemd's own tracking) for the systemd driver on v1.

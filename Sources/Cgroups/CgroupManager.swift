@@ -147,6 +147,7 @@ public enum Cgroups {
             connector = { () throws(CgroupError) in connection }
         }
         let manager = SystemdManager(host: host, unit: unit, containerID: containerID, system: system, connect: connector)
+        (manager.files as? V2Manager)?.rootless = userInstance
         manager.annotationProperties = annotationProperties
         return manager
     }

@@ -17,6 +17,10 @@ public final class V2Manager: CgroupManager {
     public var paths: [String: String] { ["": directory] }
     /// How long `freeze`/`thaw` wait for cgroup.events to agree, in microseconds.
     public var settleTimeout: UInt32 = 5_000_000
+    /// Rootless (a cgroup delegated to a user, as a user's systemd instance gives): a device
+    /// program a user may not attach is skipped, as runc skips it. Such a container has a
+    /// user namespace, which lets it make no device nodes; it can only bind the host's.
+    public var rootless = false
 
     let io: CgroupIO
     private(set) var created: [String] = []
@@ -146,11 +150,13 @@ public final class V2Manager: CgroupManager {
         if let devices, let rules = r.devices {
             do {
                 try io.system.attachDeviceProgram(directory, DeviceProgram.build(devices))
+                deviceRules = rules
+                devicesEnforced = true
             } catch {
-                throw CgroupError("linux.resources.devices: " + error.operation, path: error.path, errno: error.errno)
+                if !(rootless && (error.errno == EPERM || error.errno == EACCES)) {
+                    throw CgroupError("linux.resources.devices: " + error.operation, path: error.path, errno: error.errno)
+                }
             }
-            deviceRules = rules
-            devicesEnforced = true
         }
         if let pids = r.pids, pids.limit != 0 {
             try io.write(directory, "pids.max", pids.limit > 0 ? String(pids.limit) : "max")

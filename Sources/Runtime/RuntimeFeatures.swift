@@ -24,7 +24,7 @@ public enum RuntimeFeatures {
             linux: Features.Linux(
                 namespaces: NamespaceKind.allCases.map(\.rawValue),
                 capabilities: Capability.allNames,
-                cgroup: Features.Cgroup(v1: true, v2: true, systemd: true, systemdUser: false, rdma: true),
+                cgroup: Features.Cgroup(v1: true, v2: true, systemd: true, systemdUser: true, rdma: true),
                 seccomp: SeccompFeatures.summary,
                 apparmor: Features.Apparmor(enabled: false),
                 selinux: Features.Selinux(enabled: false),

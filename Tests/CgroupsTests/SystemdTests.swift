@@ -234,7 +234,7 @@ final class FakeSystemd: SystemdConnection {
     }
 
     func directory(_ unit: String) -> String {
-        tree.root + "/system.slice/" + unit
+        tree.root + (managerGroup.isEmpty ? "/system.slice/" : managerGroup + "/user.slice/") + unit
     }
 
     func startTransientUnit(_ name: String, properties: [UnitProperty], timeoutMicroseconds: UInt64) throws(CgroupError) -> SystemdJobOutcome {
@@ -262,9 +262,14 @@ final class FakeSystemd: SystemdConnection {
             // systemd enables the controllers it manages; hako enables the others (hugetlb).
             let managed = ["memory", "pids", "cpu"].filter { (tree.read(tree.root + "/cgroup.controllers") ?? "").contains($0) }
             let enable = managed.map { "+" + $0 }.joined(separator: " ")
-            try tree.system.writeFile(tree.root + "/cgroup.subtree_control", enable)
-            if !tree.system.isDirectory(tree.root + "/system.slice") { try tree.system.makeDirectory(tree.root + "/system.slice") }
-            try tree.system.writeFile(tree.root + "/system.slice/cgroup.subtree_control", enable)
+            // Every level above the unit: made, with those controllers enabled.
+            var level = tree.root
+            try tree.system.writeFile(level + "/cgroup.subtree_control", enable)
+            for component in Paths.parent(directory(name)).dropFirst(tree.root.count).split(separator: "/") {
+                level += "/" + component
+                if !tree.system.isDirectory(level) { try tree.system.makeDirectory(level) }
+                try tree.system.writeFile(level + "/cgroup.subtree_control", enable)
+            }
             try tree.system.makeDirectory(directory(name))
         } catch {
             throw CgroupError("fake systemd", error)
@@ -397,6 +402,29 @@ struct SystemdManagerTests {
                                                 userInstance: false, connect: { () throws(CgroupError) in systemd })
         #expect(system.directory == tree.root + "/system.slice/hako-c3.scope")
         #expect(systemd.calls.isEmpty)
+    }
+
+    @Test("a user's instance: a device program the user may not attach is skipped (as runc), the limits still written")
+    func userInstanceDevices() throws {
+        let tree = try FakeTree(v2: ["memory", "pids", "cpu"])
+        let systemd = FakeSystemd(tree: tree)
+        systemd.managerGroup = "/user.slice/user-1000.slice/user@1000.service"
+        let dir = tree.root + "/user.slice/user-1000.slice/user@1000.service/user.slice/hako-c1.scope"
+        tree.system.failures[dir] = (EPERM, 1)
+        let resources = LinuxResources(devices: [LinuxDeviceCgroup(allow: false)], pids: LinuxPids(limit: 9))
+        let manager = try Cgroups.systemdManager(host: try tree.detect(), cgroupsPath: nil, containerID: "c1", system: tree.system,
+                                                 userInstance: true, connect: { () throws(CgroupError) in systemd })
+        try manager.setUp(pid: 4242, resources: resources)
+        #expect(!manager.devicesEnforced)
+        #expect(tree.system.written(dir + "/pids.max") == ["9"])
+        // The system instance (root) does not skip it.
+        let rootTree = try FakeTree(v2: ["memory", "pids", "cpu"])
+        let rootSystemd = FakeSystemd(tree: rootTree)
+        rootTree.system.failures[rootTree.root + "/system.slice/hako-c1.scope"] = (EPERM, 1)
+        let rootManager = try Cgroups.systemdManager(host: try rootTree.detect(), cgroupsPath: nil, containerID: "c1", system: rootTree.system,
+                                                     userInstance: false, connect: { () throws(CgroupError) in rootSystemd })
+        let error = cgroupError { try rootManager.setUp(pid: 4242, resources: resources) }
+        #expect(error?.step.hasPrefix("linux.resources.devices: ") == true, "\(String(describing: error))")
     }
 
     @Test("a user's instance on a v1 or hybrid host: a clear error before systemd is asked")
