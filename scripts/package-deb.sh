@@ -2,10 +2,9 @@
 # Builds a Debian package of hako: scripts/package-deb.sh [OUTDIR] (default .build/deb).
 # It holds what scripts/install.sh installs, under /usr (the binary in /usr/sbin, as
 # Debian's runc), man pages compressed as Debian wants them, and zsh completions in
-# Debian's vendor-completions. Depends is what dpkg-shlibdeps finds the binary links
-# (glibc and libseccomp; the Swift runtime and libstdc++ are linked in), and the systemd
-# driver's libsystemd, which hako loads only when that driver is asked for, is recommended.
-# Prints the path of the .deb.
+# Debian's vendor-completions. The binary is static (glibc, libseccomp, the Swift runtime
+# and libstdc++ linked in; systemd reached by hako's own D-Bus client), so the package
+# depends on nothing. Prints the path of the .deb.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=${1:-.build/deb}
@@ -18,11 +17,11 @@ stage=$work/hako
 DESTDIR="$stage" ZSH_DIR=share/zsh/vendor-completions ./scripts/install.sh /usr >/dev/null
 gzip -9n "$stage"/usr/share/man/man8/*.8
 
-# dpkg-shlibdeps reads the package's name from a debian/control beside it.
-mkdir -p "$work/debian"
-printf 'Source: hako\n\nPackage: hako\nArchitecture: any\n' > "$work/debian/control"
-depends=$(cd "$work" && dpkg-shlibdeps -O -e"$stage/usr/sbin/hako" 2>/dev/null | sed -n 's/^shlibs:Depends=//p')
-[ -n "$depends" ] || { echo "package-deb: dpkg-shlibdeps found no dependencies of the binary" >&2; exit 1; }
+# A dynamic binary would need a Depends line: refuse rather than ship one without it.
+if readelf -l "$stage/usr/sbin/hako" | grep -q INTERP; then
+    echo "package-deb: $stage/usr/sbin/hako is dynamically linked; expected the static build of scripts/build-release.sh" >&2
+    exit 1
+fi
 
 version=$(sed -n 's/^ *static let version = "\(.*\)"/\1/p' Sources/hako/Hako.swift)
 commit=$(git log -1 --format=%cd.%h --date=format:%Y%m%d 2>/dev/null || echo 0)
@@ -36,8 +35,6 @@ Version: $full_version
 Architecture: $architecture
 Maintainer: hako developers <hako@localhost>
 Installed-Size: $(du -sk --exclude=DEBIAN "$stage" | cut -f1)
-Depends: $depends
-Recommends: libsystemd0
 Suggests: criu
 Section: admin
 Priority: optional
