@@ -232,7 +232,8 @@ check "rootless: u1's systemd instance and bus are up" rl_setup
 
 t_rl_limits() {
     rl_config rl-limits
-    rl run -d --bundle /var/tmp/rl rl1 || return 1
+    # Its output to a file: a container holding check's $(...) pipe would keep it waiting.
+    rl run -d --bundle /var/tmp/rl rl1 >/var/tmp/rl1.out 2>&1 || { cat /var/tmp/rl1.out; return 1; }
     local d=$ubase/user.slice/hako-rl1.scope pid; pid=$(rl state rl1 | sed -n 's/.*"pid" *: *\([0-9]*\).*/\1/p')
     echo "pid=$pid cgroup=$(cat /proc/$pid/cgroup) memory.max=$(cat $d/memory.max) cpu.max=$(cat $d/cpu.max) pids.max=$(cat $d/pids.max)" \
          "io.weight=$(cat $d/io.weight 2>&1) TasksMax=$(rl_prop hako-rl1.scope TasksMax) MemoryMax=$(rl_prop hako-rl1.scope MemoryMax) Delegate=$(rl_prop hako-rl1.scope Delegate)"

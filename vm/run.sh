@@ -84,7 +84,7 @@ make("aa-unconfined", ["cat", "/proc/self/attr/current"], {}, apparmor="unconfin
 make("aa-missing", ["true"], {}, apparmor="hako-no-such-profile")
 make("sd-dev-deny", write_kmsg, {}, "system.slice:hako:sddevd", mounts=kmsg)
 make("sd-dev-allow", ["sh", "-c", write_kmsg[2] + "; sleep 100"], allow_kmsg, "system.slice:hako:sddeva", mounts=kmsg)
-make_rootless("rl-limits", ["sleep", "100"], {"memory": {"limit": 67108864}, "cpu": {"quota": 50000, "period": 100000, "shares": 512},
+make_rootless("rl-limits", ["sleep", "1000"], {"memory": {"limit": 67108864}, "cpu": {"quota": 50000, "period": 100000, "shares": 512},
               "pids": {"limit": 42}, "blockIO": {"weight": 300}})
 make_rootless("rl-podman", ["sh", "-c", "cat /proc/self/cgroup"], {"pids": {"limit": 9}}, "user.slice:libpod:rlpod")
 make_rootless("rl-cpuset", ["true"], {"cpu": {"cpus": "0"}})
