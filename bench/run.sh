@@ -219,7 +219,7 @@ $LEFTOVERS --sweep --label run >> "$OUT/leftovers.tsv"
 run100() {
     echo "i=0; while [ \$i -lt 100 ]; do $(run1 "$1") || exit 1; i=\$((i+1)); done"
 }
-hf run100 --runs 3 -- "$(run100 hako)" "$(run100 runc)" "$(run100 crun)"
+hf run100 --runs 6 -- "$(run100 hako)" "$(run100 runc)" "$(run100 crun)"
 $LEFTOVERS --sweep --label run100 >> "$OUT/leftovers.tsv"
 
 # ---------------------------------------------------------------- 5. 50 concurrent creates, then deletes
