@@ -14,6 +14,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         // `swift package generate-documentation` for the Runtime and OCISpec libraries.
         .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
+        // A WebAssembly runtime in Swift with WASI preview 1: wasm containers run in init.
+        .package(url: "https://github.com/swiftwasm/WasmKit", from: "0.4.2"),
     ],
     targets: [
         // Thin, logic-free C wrappers for what Swift's Glibc module cannot call.
@@ -31,11 +33,20 @@ let package = Package(
         // libseccomp (Debian's libseccomp-dev), and the spec's seccomp section compiled with it.
         .systemLibrary(name: "CSeccomp", pkgConfig: "libseccomp", providers: [.apt(["libseccomp-dev"])]),
         .target(name: "Seccomp", dependencies: ["CSeccomp", "OCISpec", "LinuxSys"]),
+        // WASI modules run as a container's process (WasmKit), for the wasm handler annotations.
+        .target(
+            name: "Wasm",
+            dependencies: [
+                .product(name: "WasmKit", package: "WasmKit"),
+                .product(name: "WasmKitWASI", package: "WasmKit"),
+                .product(name: "WASI", package: "WasmKit"),
+            ]
+        ),
         // The container runtime as a library: state, process model, rootfs, namespaces.
         .target(
             name: "Runtime",
             dependencies: [
-                "OCISpec", "LinuxSys", "CLinux", "Cgroups", "Seccomp",
+                "OCISpec", "LinuxSys", "CLinux", "Cgroups", "Seccomp", "Wasm",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -60,6 +71,6 @@ let package = Package(
         .testTarget(name: "DBusTests", dependencies: ["DBus", "Cgroups", "OCISpec", "LinuxSys"]),
         .testTarget(name: "SeccompTests", dependencies: ["Seccomp", "CSeccomp", "OCISpec", "LinuxSys"]),
         .testTarget(name: "RuntimeTests", dependencies: ["Runtime", "OCISpec", "LinuxSys"]),
-        .testTarget(name: "IntegrationTests", dependencies: ["hako", "OCISpec", "LinuxSys"]),
+        .testTarget(name: "IntegrationTests", dependencies: ["hako", "OCISpec", "LinuxSys", .product(name: "WAT", package: "WasmKit")]),
     ]
 )

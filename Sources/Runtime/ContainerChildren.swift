@@ -3,6 +3,7 @@ import Glibc
 #endif
 import CLinux
 import LinuxSys
+import Wasm
 import OCISpec
 
 /// The code that runs in the two children of `create`, in forked copies of main. Neither
@@ -147,6 +148,9 @@ struct ContainerChildren {
         var finished: Bool { prepared.needsListenerPeer }
         /// init's pid in the host's pid namespace, for the startContainer hooks' state.
         let hostPid: Int32
+        /// The WebAssembly module init runs instead of execve(2), when the annotations ask
+        /// for one (`WasmHandler`).
+        var wasm: WasmCommand? = nil
     }
 
     /// Every step of runtime-spec's create that happens inside the container.
@@ -221,14 +225,30 @@ struct ContainerChildren {
             try Scheduling.applyMemoryPolicy(policy)
         }
         let setup = ProcessSetup(process: plan.process, canSetGroups: ProcessSetup.setgroupsAllowed(inUserNamespace: inUserNamespace))
-        let prepared = try setup.prepare(seccomp: plan.seccomp, preserveFds: plan.options.preserveFds, keep: [channel.fd, fifo])
+        let handler = WasmHandler.requested(by: spec.annotations)
+        let prepared = try setup.prepare(seccomp: plan.seccomp, preserveFds: plan.options.preserveFds, keep: [channel.fd, fifo],
+                                         requireExecutePermission: handler == nil)
+        // A wasm container's module is loaded and checked now, as the process's user, so
+        // that a file that is not one, or imports what WASI lacks, fails `create`.
+        var wasm: WasmCommand?
+        let program = prepared.executable.path
+        if handler == .wasm || (handler == .smart && WasmHandler.isModule(program)) {
+            do {
+                wasm = try WasmCommand.load(path: program, arguments: prepared.executable.arguments,
+                                            environment: prepared.executable.environment, directory: plan.process.cwd)
+            } catch {
+                throw RuntimeError("loading the WebAssembly module \(error)")
+            }
+        } else if handler == .smart {
+            try setup.checkExecutable(program, name: plan.process.args?.first ?? program)
+        }
         if prepared.needsListenerPeer {
             // A profile may refuse prctl: the signal goes before the filter. Until the commit
             // init still notices main's death, on its channel.
             try Processes.prctl(Prctl.setDeathSignal, 0, step: "prctl(PR_SET_PDEATHSIG, 0)")
             try setup.finish(prepared, channel: channel)
         }
-        return ExecPlan(setup: setup, prepared: prepared, hostPid: hostPid)
+        return ExecPlan(setup: setup, prepared: prepared, hostPid: hostPid, wasm: wasm)
     }
 
     /// init's pid as the host sees it: before pivot_root, /proc is still the host's procfs,
@@ -269,6 +289,14 @@ struct ContainerChildren {
         _ = hako_sigunblock_all()
         if !exec.finished {
             do { try exec.setup.finish(exec.prepared, channel: nil) } catch { fail("starting the container", error) }
+        }
+        if let wasm = exec.wasm {
+            // What execve would have done: the start barrier closes (`start` returns), and
+            // the module becomes the container's process, in this one.
+            close(fifo)
+            let status = wasm.run()
+            fflush(nil)
+            _exit(status)
         }
         let executable = exec.prepared.executable
         let error = execute(executable.path, arguments: executable.arguments, environment: executable.environment)

@@ -105,7 +105,7 @@ public struct HostInfo: Encodable, Sendable {
             seccomp: status.contains("Seccomp:"), apparmor: apparmor, selinux: selinux,
             userNamespaces: maxUserNamespaces > 0, lastCapability: Capabilities.lastCapability(),
             libseccomp: RuntimeFeatures.libseccompVersion, criu: criu(),
-            checkpointRestore: false, wasm: false)
+            checkpointRestore: false, wasm: true)
     }
 
     /// NAME and VERSION of os-release(5): /etc/os-release, else /usr/lib/os-release.

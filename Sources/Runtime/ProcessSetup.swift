@@ -55,7 +55,9 @@ struct ProcessSetup {
     /// - Parameter keep: the descriptors that must stay open until execve (the channel to
     ///   main, init's start barrier); none may be a directory, since the cwd is resolved
     ///   while they are open.
-    func prepare(seccomp: SeccompProgram?, preserveFds: Int, keep: [Int32]) throws -> Prepared {
+    /// - Parameter requireExecutePermission: false for a WebAssembly module, which hako
+    ///   reads rather than executes: it must only be a file.
+    func prepare(seccomp: SeccompProgram?, preserveFds: Int, keep: [Int32], requireExecutePermission: Bool = true) throws -> Prepared {
         try applyScheduling()
         // CVE-2024-21626: a directory descriptor of the host still open while the cwd is
         // resolved lets process.cwd (or exec --cwd) "/proc/self/fd/N" lead out of the
@@ -91,7 +93,7 @@ struct ProcessSetup {
             try Processes.prctl(Prctl.setNoNewPrivileges, 1, step: "prctl(PR_SET_NO_NEW_PRIVS)")
         }
         let environment = environment()
-        let path = try resolveExecutable(environment: environment)
+        let path = try resolveExecutable(environment: environment, requireExecutePermission: requireExecutePermission)
         umask(mode_t(process.user.umask ?? 0o022))
         let executable = Executable(path: path, arguments: process.args ?? [], environment: environment)
         let final = try process.execCPUAffinity?.final.flatMap { $0.isEmpty ? nil : try Scheduling.Affinity($0, field: "process.execCPUAffinity.final") }
@@ -248,23 +250,23 @@ struct ProcessSetup {
     }
 
     /// Finds args[0] as execvp(3) would, in the container's PATH from the config's env.
-    func resolveExecutable(environment: [String]) throws -> String {
+    func resolveExecutable(environment: [String], requireExecutePermission: Bool = true) throws -> String {
         guard let file = process.args?.first, !file.isEmpty else {
             throw RuntimeError("process.args: no program to run")
         }
         if file.contains("/") {
-            try checkExecutable(file, name: file)
+            try checkExecutable(file, name: file, requireExecutePermission: requireExecutePermission)
             return file
         }
         let pathValue = environment.last(where: { $0.hasPrefix("PATH=") }).map { String($0.dropFirst(5)) } ?? Self.defaultPath
         for dir in pathValue.split(separator: ":", omittingEmptySubsequences: false) {
             let candidate = (dir.isEmpty ? "." : String(dir)) + "/" + file
-            if (try? checkExecutable(candidate, name: file)) != nil { return candidate }
+            if (try? checkExecutable(candidate, name: file, requireExecutePermission: requireExecutePermission)) != nil { return candidate }
         }
         throw RuntimeError("exec: \"\(file)\": executable file not found in $PATH")
     }
 
-    private func checkExecutable(_ path: String, name: String) throws {
+    func checkExecutable(_ path: String, name: String, requireExecutePermission: Bool = true) throws {
         var st = stat()
         if stat(path, &st) != 0 {
             throw RuntimeError("exec: \"\(name)\": stat \(path): \(SysError("stat", errno: errno).reason)")
@@ -274,7 +276,7 @@ struct ProcessSetup {
         }
         // With the effective ids and capabilities, as execve(2) will check: access(2) uses the
         // real ones, so a process given CAP_DAC_OVERRIDE would be refused what it may run.
-        if faccessat(AT_FDCWD, path, X_OK, AT_EACCESS) != 0 {
+        if requireExecutePermission, faccessat(AT_FDCWD, path, X_OK, AT_EACCESS) != 0 {
             throw RuntimeError("exec: \"\(name)\": \(path): \(SysError("access", errno: errno).reason)")
         }
     }

@@ -32,7 +32,9 @@ public enum RuntimeFeatures {
                 mountExtensions: Features.MountExtensions(idmap: Features.IDMap(enabled: true)),
                 netDevices: Features.NetDevices(enabled: true)
             ),
-            annotations: ["io.hako.version": version]
+            // The wasm handler, as crun lists its own: the annotation that makes a container
+            // a WebAssembly one (Sources/Wasm).
+            annotations: ["io.hako.version": version, "run.oci.handler": "wasm"]
         )
     }
 }

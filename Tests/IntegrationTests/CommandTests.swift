@@ -79,7 +79,7 @@ struct CommandTests {
         let criu = try #require(object["criu"] as? [String: Any])
         if let path = criu["path"] as? String { #expect(FileManager.default.isExecutableFile(atPath: path)) }
         #expect(object["checkpointRestore"] as? Bool == false)
-        #expect(object["wasm"] as? Bool == false)
+        #expect(object["wasm"] as? Bool == true)
         let text = try Runner.run(["info"])
         for label in ["hako:", "os:", "architecture:", "cpu:", "memory:", "kernel:", "cgroups:", "libseccomp:", "criu:", "checkpoint:", "wasm:"] {
             #expect(text.stdout.contains("\n\(label) ") || text.stdout.hasPrefix("\(label) "), "\(label) missing: \(text.stdout)")
