@@ -11,7 +11,7 @@ repo=$PWD
 
 if [ "$(id -u)" != 0 ]; then echo "e2e: needs root" >&2; exit 1; fi
 need=()
-for tool in podman:podman ctr:containerd dockerd:docker.io script:bsdutils busybox:busybox-static; do
+for tool in podman:podman ctr:containerd dockerd:docker.io script:bsdutils busybox:busybox-static wat2wasm:wabt; do
     command -v "${tool%%:*}" >/dev/null 2>&1 || need+=("${tool##*:}")
 done
 # The CRI client (e2e/cri/client.py) runs on Debian's python3 with Debian's grpc (not
@@ -255,6 +255,17 @@ scenario "podman pause, unpause, top, stats --no-stream" p_pause_top_stats
 scenario "podman run --memory 1m" p_memory_1m
 scenario "podman --security-opt seccomp=profile.json" p_seccomp
 scenario "podman shows hako's error" p_error_surfaces
+# A wasm image: its rootfs holds one WASI module (e2e/wasm/hello.wat, compiled with Debian's
+# wabt), its entrypoint; podman's --annotation marks the container for the wasm handler.
+p_wasm() {
+    mkdir -p "$work/wasm-rootfs" && wat2wasm "$repo/e2e/wasm/hello.wat" -o "$work/wasm-rootfs/hello.wasm" || return 1
+    tar -C "$work/wasm-rootfs" -cf "$work/wasm.tar" . &&
+    podman import -q --change 'ENTRYPOINT ["/hello.wasm"]' "$work/wasm.tar" localhost/hako-wasm:e2e >/dev/null || return 1
+    local out; out=$(podman run --rm --annotation run.oci.handler=wasm localhost/hako-wasm:e2e from-podman 2>&1); local rc=$?
+    echo "rc=$rc $out"
+    [ $rc -eq 3 ] && grep -q "hello from a wasm image" <<<"$out" && grep -q "from-podman" <<<"$out"
+}
+scenario "podman run --annotation run.oci.handler=wasm of an image whose entrypoint is a .wasm" p_wasm
 
 # --- containerd ---
 mkdir -p "$work/containerd"

@@ -149,6 +149,25 @@ struct WasmContainerTests {
         #expect(try native.runExpectingSuccess() == "native\n")
     }
 
+    @Test("a running wasm container: exec of a native program, pause, resume, kill, delete")
+    func lifecycle() throws {
+        // Spins until killed; a cpu quota keeps it to a tenth of a core.
+        let bundle = try bundle(Self.module("(func (export \"_start\") (loop $forever (br $forever)))"))
+        bundle.spec.linux?.resources = .init(cpu: .init(quota: 10_000, period: 100_000))
+        #expect(try bundle.create().status == 0)
+        #expect(try bundle.hako(["start", bundle.id]).status == 0)
+        #expect(try bundle.state()?["status"] as? String == "running")
+        let exec = try bundle.hako(["exec", bundle.id, "echo", "native beside wasm"])
+        #expect(exec.status == 0 && exec.stdout == "native beside wasm\n", "\(exec.stderr)")
+        #expect(try bundle.hako(["pause", bundle.id]).status == 0)
+        #expect(try bundle.state()?["status"] as? String == "paused")
+        #expect(try bundle.hako(["resume", bundle.id]).status == 0)
+        #expect(try bundle.hako(["kill", bundle.id, "KILL"]).status == 0)
+        #expect(try eventually { try bundle.state()?["status"] as? String == "stopped" })
+        #expect(try bundle.hako(["delete", bundle.id]).status == 0)
+        bundle.expectNothingLeft()
+    }
+
     @Test("a module growing its memory past the cgroup's limit is killed")
     func memoryLimit() throws {
         // Grows one 64 KiB page at a time and writes to each, up to 1 GiB.
