@@ -1,4 +1,4 @@
-# Sourced by bench/soak.sh, bench/crash-loop.sh and fuzz/run.sh: the hako binary, a
+# Sourced by bench/soak.sh, bench/crash-loop.sh, bench/wasm.sh and fuzz/run.sh: the hako binary, a
 # busybox bundle, and what a run's containers left behind.
 
 # Sets HAKO: $HAKO if set, else the release build, else the debug build (paths from the
