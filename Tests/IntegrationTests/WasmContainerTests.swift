@@ -149,6 +149,28 @@ struct WasmContainerTests {
         #expect(try native.runExpectingSuccess() == "native\n")
     }
 
+    @Test("on a terminal: run relays it, the module reads its input and writes to it")
+    func terminal() throws {
+        let bundle = try bundle(Self.module(imports: """
+          (import "\(Self.wasi)" "fd_read" (func $fd_read (param i32 i32 i32 i32) (result i32)))
+        """, """
+          (data (i32.const 256) "got:")
+          (func (export "_start") (local $n i32)
+            (i32.store (i32.const 32) (i32.const 1024))
+            (i32.store (i32.const 36) (i32.const 100))
+            (drop (call $fd_read (i32.const 0) (i32.const 32) (i32.const 1) (i32.const 40)))
+            (local.set $n (i32.load (i32.const 40)))
+            (call $print (i32.const 256) (i32.const 4))
+            (call $print (i32.const 1024) (local.get $n))
+            (call $proc_exit (i32.const 3)))
+        """))
+        bundle.spec.process?.terminal = true
+        let result = try bundle.run([], stdin: "hello\n")
+        #expect(result.status == 3, "\(result.stderr)")
+        #expect(result.stdout.contains("got:hello"), "\(result.stdout.debugDescription)")
+        bundle.expectNothingLeft()
+    }
+
     @Test("a running wasm container: exec of a native program, pause, resume, kill, delete")
     func lifecycle() throws {
         // Spins until killed; a cpu quota keeps it to a tenth of a core.
