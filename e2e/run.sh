@@ -373,6 +373,16 @@ state = "$work/cri/state"
     [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.hako.options]
       BinaryName = "$hako"
       Root = "$work/cri/hako-root"
+  # A RuntimeClass for wasm pods: hako again, with the pod's wasm annotations passed on to
+  # the OCI configs of the pod's sandbox and containers (compat-smart: modules run as wasm,
+  # the native pause program as usual).
+  [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.hako-wasm]
+    runtime_type = "io.containerd.runc.v2"
+    pod_annotations = ["module.wasm.image/variant", "run.oci.handler"]
+    container_annotations = ["module.wasm.image/variant", "run.oci.handler"]
+    [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.hako-wasm.options]
+      BinaryName = "$hako"
+      Root = "$work/cri/hako-root"
 CONF
 # The client makes its Python stubs from e2e/cri/cri.proto into the work directory.
 cri() { "$python" "$repo/e2e/cri/client.py" --socket "$work/cri/containerd.sock" --stubs "$work/cri/stubs" "$@"; }
@@ -442,9 +452,27 @@ k_error() {
     cri rm "$ctr" && cri stopp "$pod" && cri rmp "$pod" && cri_gone "$pod" "$ctr"
 }
 
+k_wasm() {
+    local pod ctr
+    mkdir -p "$work/cri-wasm" && wat2wasm "$repo/e2e/wasm/hello.wat" -o "$work/cri-wasm/hello.wasm" &&
+    tar -C "$work/cri-wasm" -cf "$work/cri-wasm.tar" . &&
+    podman import -q --change 'ENTRYPOINT ["/hello.wasm"]' "$work/cri-wasm.tar" localhost/hako-wasm-cri:e2e >/dev/null &&
+    podman save -q --format oci-archive -o "$work/cri-wasm-oci.tar" localhost/hako-wasm-cri:e2e &&
+    command ctr --address "$work/cri/containerd.sock" --namespace k8s.io images import --base-name localhost/hako-wasm-cri \
+        "$work/cri-wasm-oci.tar" >/dev/null || return 1
+    pod=$(cri runp --handler hako-wasm --annotation module.wasm.image/variant=compat-smart --log-dir "$work/cri/logs/k4" \
+        --cgroup-parent "/$cri_cgroup" --config-out "$work/cri/k4.pod" k4) && echo "pod $pod" &&
+    expect_output "state=SANDBOX_READY handler=hako-wasm" cri inspectp "$pod" && hako_runs "$pod" &&
+    grep -q '"module.wasm.image/variant":"compat-smart"' <(tr -d ' \n' < "$cri_hako_root/$pod/config.json") &&
+    ctr=$(cri create --pod-config "$work/cri/k4.pod" "$pod" k4c localhost/hako-wasm-cri:e2e /hello.wasm from-cri) &&
+    cri start "$ctr" && expect_output 3 cri wait "$ctr" &&
+    expect_output "hello from a wasm image" cri logs "$ctr" && expect_output "from-cri" cri logs "$ctr" &&
+    cri rm "$ctr" && cri stopp "$pod" && cri rmp "$pod" && cri_gone "$pod" "$ctr"
+}
 scenario "CRI pod with runtime_handler hako (BinaryName): container output, exit code" k_run
 scenario "CRI container in a hako pod: ExecSync, stop, remove" k_exec
 scenario "CRI shows hako's error" k_error
+scenario "CRI wasm pod: RuntimeClass handler hako-wasm, compat-smart passed on, a .wasm entrypoint run by hako" k_wasm
 
 echo
 [ ${#failures[@]} -eq 0 ] || printf 'failed: %s\n' "${failures[@]}"

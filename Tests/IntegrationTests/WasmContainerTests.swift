@@ -81,9 +81,9 @@ struct WasmContainerTests {
         #expect(out.contains("GREETING=hi there\0"), "\(out.debugDescription)")
     }
 
-    /// path_open of `path` under the preopened root (fd 3), written to and closed; exits
-    /// with path_open's errno.
-    static func writer(_ path: String, _ text: String) -> String {
+    /// path_open of `path` under a preopened directory (fd 3 is the root, fd 4 the cwd when
+    /// it is not the root), written to and closed; exits with path_open's errno.
+    static func writer(_ path: String, _ text: String, directory: Int = 3) -> String {
         module(imports: """
           (import "\(wasi)" "path_open" (func $path_open (param i32 i32 i32 i32 i32 i64 i64 i32 i32) (result i32)))
           (import "\(wasi)" "fd_close" (func $fd_close (param i32) (result i32)))
@@ -91,7 +91,7 @@ struct WasmContainerTests {
           (data (i32.const 256) "\(path)")
           (data (i32.const 512) "\(text)")
           (func (export "_start") (local $errno i32)
-            (local.set $errno (call $path_open (i32.const 3) (i32.const 0) (i32.const 256) (i32.const \(path.utf8.count))
+            (local.set $errno (call $path_open (i32.const \(directory)) (i32.const 0) (i32.const 256) (i32.const \(path.utf8.count))
                                                (i32.const 9) (i64.const -1) (i64.const -1) (i32.const 0) (i32.const 32)))
             (if (local.get $errno) (then (call $proc_exit (local.get $errno))))
             (i32.store (i32.const 16) (i32.const 512))
@@ -107,6 +107,15 @@ struct WasmContainerTests {
         bundle.spec.root?.readonly = false
         _ = try bundle.runExpectingSuccess()
         #expect(try String(contentsOfFile: bundle.rootfs + "/tmp/from-wasm", encoding: .utf8) == "written by wasm")
+    }
+
+    @Test("process.cwd is preopened too: a relative file lands in it")
+    func cwdPreopened() throws {
+        let bundle = try bundle(Self.writer("in-cwd", "relative to the cwd", directory: 4))
+        bundle.spec.root?.readonly = false
+        bundle.spec.process?.cwd = "/tmp"
+        _ = try bundle.runExpectingSuccess()
+        #expect(try String(contentsOfFile: bundle.rootfs + "/tmp/in-cwd", encoding: .utf8) == "relative to the cwd")
     }
 
     @Test("a path that leaves the preopened root is refused")

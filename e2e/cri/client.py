@@ -45,6 +45,8 @@ def main():
     p.add_argument("--handler", default="", help="runtime_handler (a runtime in containerd's CRI config)")
     p.add_argument("--log-dir", required=True)
     p.add_argument("--cgroup-parent", default="")
+    p.add_argument("--annotation", action="append", default=[], metavar="KEY=VALUE",
+                   help="a pod annotation (containerd passes those its runtime lists to the OCI configs)")
     p.add_argument("--config-out", required=True, help="where to keep the pod config for `create`")
     p.add_argument("name")
     p = sub.add_parser("create", help="create a container in a pod; prints its id")
@@ -93,6 +95,7 @@ def main():
             config = pb.PodSandboxConfig(
                 metadata=pb.PodSandboxMetadata(name=args.name, uid=args.name + "-uid", namespace="hako-e2e"),
                 log_directory=os.path.abspath(args.log_dir),
+                annotations=dict(a.split("=", 1) for a in args.annotation),
                 linux=pb.LinuxPodSandboxConfig(
                     cgroup_parent=args.cgroup_parent,
                     security_context=pb.LinuxSandboxSecurityContext(namespace_options=node)))
