@@ -80,13 +80,13 @@ public final class SystemdBusConnection: SystemdConnection {
             let version = try connection.bus.property("Version", of: managerInterface, at: objectPath, on: service)
             connection.version = parseVersion(version.text ?? "")
         } catch {
-            throw CgroupError(unreachable, errno: error.errno, reason: error.description)
+            throw CgroupError(unreachable, errno: error.errno, reason: error.descriptionWithoutErrno)
         }
         do {
             // Only systemd's own signals: the sender is the bus's owner of its name.
             try connection.bus.addMatch("type='signal',sender='\(service)',path='\(objectPath)',interface='\(managerInterface)',member='JobRemoved'")
         } catch {
-            throw CgroupError("listening for systemd's JobRemoved signals", errno: error.errno, reason: error.description)
+            throw CgroupError("listening for systemd's JobRemoved signals", errno: error.errno, reason: error.descriptionWithoutErrno)
         }
         return connection
     }
@@ -104,7 +104,7 @@ public final class SystemdBusConnection: SystemdConnection {
             let group = try bus.property("ControlGroup", of: Self.managerInterface, at: Self.objectPath, on: Self.service).text ?? ""
             return group == "/" ? "" : group
         } catch {
-            throw CgroupError("reading the cgroup of systemd's manager", errno: error.errno, reason: error.description)
+            throw CgroupError("reading the cgroup of systemd's manager", errno: error.errno, reason: error.descriptionWithoutErrno)
         }
     }
 
@@ -117,7 +117,7 @@ public final class SystemdBusConnection: SystemdConnection {
                                                     .array(element: "(sa(sv))", [])])
         } catch {
             if error.name == "org.freedesktop.systemd1.UnitExists" { return .unitExists }
-            throw CgroupError(step, errno: error.errno, reason: error.description)
+            throw CgroupError(step, errno: error.errno, reason: error.descriptionWithoutErrno)
         }
         return .finished(try waitForJob(of: reply, step: step, timeout: timeoutMicroseconds))
     }
@@ -129,7 +129,7 @@ public final class SystemdBusConnection: SystemdConnection {
             reply = try call("StopUnit", [.string(name), .string("replace")])
         } catch {
             if error.name == "org.freedesktop.systemd1.NoSuchUnit" { return .noSuchUnit }
-            throw CgroupError(step, errno: error.errno, reason: error.description)
+            throw CgroupError(step, errno: error.errno, reason: error.descriptionWithoutErrno)
         }
         return .finished(try waitForJob(of: reply, step: step, timeout: timeoutMicroseconds))
     }
@@ -138,7 +138,7 @@ public final class SystemdBusConnection: SystemdConnection {
         do {
             _ = try call("SetUnitProperties", [.string(name), .bool(true), Self.encode(properties)])
         } catch {
-            throw CgroupError("setting properties of systemd unit \(name)", errno: error.errno, reason: error.description)
+            throw CgroupError("setting properties of systemd unit \(name)", errno: error.errno, reason: error.descriptionWithoutErrno)
         }
     }
 
@@ -146,7 +146,7 @@ public final class SystemdBusConnection: SystemdConnection {
         do {
             _ = try call("ResetFailedUnit", [.string(name)])
         } catch {
-            throw CgroupError("resetting systemd unit \(name)", errno: error.errno, reason: error.description)
+            throw CgroupError("resetting systemd unit \(name)", errno: error.errno, reason: error.descriptionWithoutErrno)
         }
     }
 

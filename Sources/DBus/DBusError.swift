@@ -34,13 +34,19 @@ public struct DBusError: Error, CustomStringConvertible, Sendable, Equatable {
         DBusError("reading a D-Bus message", reason: reason)
     }
 
-    public var description: String {
+    public var description: String { text(withErrno: true) }
+
+    /// The description without the errno's text, for an error that carries the errno
+    /// itself and prints it once (CgroupError).
+    public var descriptionWithoutErrno: String { text(withErrno: false) }
+
+    private func text(withErrno: Bool) -> String {
         var text = step
         if let bus { text += " (\(bus))" }
         var causes: [String] = []
         if let name { causes.append(name) }
         if let reason { causes.append(reason) }
-        if let errno { causes.append(String(cString: strerror(errno))) }
+        if withErrno, let errno { causes.append(String(cString: strerror(errno))) }
         if !causes.isEmpty { text += ": " + causes.joined(separator: ": ") }
         return text
     }

@@ -2,6 +2,7 @@ import Foundation
 import Synchronization
 import Testing
 import DBus
+import LinuxSys
 
 /// A dbus-daemon of the test's own (Debian's dbus-daemon package), listening on a socket in
 /// a temporary directory, with the session bus's policy: any client of this uid may own
@@ -28,9 +29,18 @@ final class PrivateBus {
         defer { for arg in argv { free(arg) } }
         let spawned = posix_spawn(&daemon, Self.executable, nil, nil, &argv, environ)
         try #require(spawned == 0, "posix_spawn dbus-daemon: \(String(cString: strerror(spawned)))")
-        // The daemon listens once the socket exists.
-        for _ in 0..<500 where !FileManager.default.fileExists(atPath: socketPath) { usleep(10_000) }
-        try #require(FileManager.default.fileExists(atPath: socketPath), "dbus-daemon did not listen within 5 s")
+        // The socket file appears at bind(2), a moment before listen(2): wait until a
+        // connection is accepted, not only for the file.
+        var listening = false
+        for _ in 0..<500 {
+            if let fd = try? Sockets.connect(path: socketPath) {
+                close(fd)
+                listening = true
+                break
+            }
+            usleep(10_000)
+        }
+        try #require(listening, "dbus-daemon did not listen within 5 s")
     }
 
     func stop() {
