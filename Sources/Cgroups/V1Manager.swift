@@ -14,8 +14,9 @@ public final class V1Manager: CgroupManager {
     public private(set) var deviceRules: [LinuxDeviceCgroup] = []
     public private(set) var warnings: [String] = []
     public var mode: CgroupMode { host.mode }
-    /// How many times `freeze` writes FROZEN while the kernel reports FREEZING.
-    public var freezeAttempts = 1000
+    /// How long (microseconds) each try of `freeze` waits for FROZEN before it thaws and
+    /// tries again; 2.3 s in all, longer than the longest cpu period (1 s).
+    public var freezeWindows: [UInt32] = [10_000, 20_000, 40_000, 80_000, 160_000, 320_000, 640_000, 1_000_000]
 
     let io: CgroupIO
     /// Directories `create` made, outermost first, so `remove` can take them away.
@@ -136,23 +137,35 @@ public final class V1Manager: CgroupManager {
         }
     }
 
-    /// Writes FROZEN until the kernel reports FROZEN rather than FREEZING. A v1 freeze can
-    /// stall while new tasks keep arriving, so now and then thaw, wait, and try again
-    /// (the schedule follows runc's, which was tuned on real kernels).
+    /// Writes FROZEN until the kernel reports FROZEN rather than FREEZING, within windows
+    /// that grow (`freezeWindows`), thawing between them. Two things keep a v1 freeze in
+    /// FREEZING: new tasks arriving (fork), which a thaw and a fresh try get past, and a
+    /// task that must run to reach the freezer but has no CPU time: one throttled by its
+    /// cpu quota waits for its next period (up to a second). Short windows first for the
+    /// one, long ones later for the other; most freezes settle in the first few polls.
     private func freezeV1(_ dir: String) throws(CgroupError) {
-        for attempt in 0..<max(freezeAttempts, 1) {
-            if attempt % 50 == 49 {
+        for (index, window) in freezeWindows.enumerated() {
+            if index > 0 {
                 try? io.write(dir, "freezer.state", "THAWED")
                 io.system.pause(microseconds: 10_000)
             }
-            try io.write(dir, "freezer.state", "FROZEN")
-            if attempt % 25 == 24 { io.system.pause(microseconds: 10) }
-            let state = try io.read(dir, "freezer.state").trimmingWhitespace()
-            switch state {
-            case "FROZEN": return
-            case "FREEZING": continue
-            default:
-                throw CgroupError("freezing", path: dir + "/freezer.state", reason: "unexpected state \(CgroupIO.quoted(state)) after writing FROZEN")
+            var polls = 0
+            var waited: UInt32 = 0
+            while true {
+                try io.write(dir, "freezer.state", "FROZEN")
+                let state = try io.read(dir, "freezer.state").trimmingWhitespace()
+                switch state {
+                case "FROZEN": return
+                case "FREEZING": break
+                default:
+                    throw CgroupError("freezing", path: dir + "/freezer.state", reason: "unexpected state \(CgroupIO.quoted(state)) after writing FROZEN")
+                }
+                if waited >= window { break }
+                polls += 1
+                if polls > 25 {
+                    io.system.pause(microseconds: 1000)
+                    waited += 1000
+                }
             }
         }
         try? io.write(dir, "freezer.state", "THAWED")

@@ -366,14 +366,17 @@ struct V1ManagerTests {
     func freezeStuck() throws {
         let tree = try FakeTree(v1: [["freezer"]])
         let manager = try makeManager(tree)
-        manager.freezeAttempts = 60
+        manager.freezeWindows = [2_000, 5_000]
         tree.system.freezingReads = 1000
         let error = cgroupError { try manager.freeze() }
         #expect(error?.reason == "the processes did not freeze (stuck in FREEZING)")
         let writes = tree.system.written(tree.mount("freezer") + "/hako/c1/freezer.state")
         #expect(writes.last == "THAWED")
-        // One thaw-and-wait on the way (attempt 50) besides the final thaw.
+        // One thaw-and-wait between the windows besides the final thaw.
         #expect(writes.filter { $0 == "THAWED" }.count == 2)
+        // Each window: 26 polls at once, then one a millisecond until the window is spent.
+        #expect(writes.filter { $0 == "FROZEN" }.count == (26 + 2) + (26 + 5))
+        #expect(tree.system.pauses == Array(repeating: 1000, count: 2) + [10_000] + Array(repeating: 1000, count: 5))
         tree.system.freezingReads = 0
     }
 

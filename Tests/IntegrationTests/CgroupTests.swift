@@ -153,6 +153,23 @@ struct CgroupTests {
         bundle.expectNothingLeft()
     }
 
+    @Test("pause freezes a busy container throttled to 1% of a CPU: its task reaches the freezer only in its next period")
+    func pauseThrottled() throws {
+        let bundle = try TestBundle(args: ["sh", "-c", "while :; do :; done"])
+        bundle.spec.linux?.resources = .init(cpu: .init(quota: 1_000, period: 100_000))
+        #expect(try bundle.run(["--detach"]).status == 0)
+        // Spent its quota: throttled for most of each period from here on.
+        usleep(300_000)
+        for _ in 0..<3 {
+            let pause = try bundle.hako(["pause", bundle.id])
+            #expect(pause.status == 0, "\(pause.stderr)")
+            #expect(try cgroupFile("freezer", bundle, "freezer.state") == "FROZEN")
+            #expect(try bundle.hako(["resume", bundle.id]).status == 0)
+        }
+        #expect(try bundle.hako(["delete", "--force", bundle.id]).status == 0)
+        bundle.expectNothingLeft()
+    }
+
     @Test("a pre-existing frozen cgroup is refused by run and create, not waited on; the cgroup is left as it was")
     func frozenCgroupRefused() throws {
         let bundle = try TestBundle(args: ["true"])
