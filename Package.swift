@@ -37,6 +37,7 @@ let package = Package(
         .target(
             name: "Wasm",
             dependencies: [
+                "LinuxSys",
                 .product(name: "WasmKit", package: "WasmKit"),
                 .product(name: "WasmKitWASI", package: "WasmKit"),
                 .product(name: "WASI", package: "WasmKit"),

@@ -162,15 +162,15 @@ public final class SystemdBusConnection: SystemdConnection {
         guard case .objectPath(let job)? = reply.body.first else {
             throw CgroupError(step, errno: EBADMSG, reason: "the reply holds no job path")
         }
-        let deadline = Self.now() + timeout
+        let deadline = MonotonicClock.milliseconds() + Int64(timeout / 1000)
         while true {
-            let now = Self.now()
+            let now = MonotonicClock.milliseconds()
             guard now < deadline else {
                 throw CgroupError(step, reason: "job \(job) did not finish within \(timeout / 1_000_000) s")
             }
             let message: DBusMessage?
             do {
-                message = try bus.nextMessage(timeoutMilliseconds: Int32(min((deadline - now) / 1000 + 1, UInt64(Int32.max))))
+                message = try bus.nextMessage(timeoutMilliseconds: Int32(min(deadline - now, Int64(Int32.max))))
             } catch {
                 throw CgroupError(step, errno: error.errno, reason: "waiting for job \(job): \(error)")
             }
@@ -180,12 +180,6 @@ public final class SystemdBusConnection: SystemdConnection {
                 return result
             }
         }
-    }
-
-    private static func now() -> UInt64 {
-        var ts = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &ts)
-        return UInt64(ts.tv_sec) * 1_000_000 + UInt64(ts.tv_nsec) / 1000
     }
 
     /// a(sv): each property's name and its value in a variant of its own type.

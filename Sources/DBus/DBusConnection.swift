@@ -130,7 +130,7 @@ public final class DBusConnection {
     public func call(_ message: DBusMessage, timeoutMilliseconds: Int32 = defaultTimeoutMilliseconds) throws(DBusError) -> DBusMessage {
         let step = "calling \(message.qualifiedMember)"
         let serial = try send(message)
-        let deadline = Self.now() + Int64(timeoutMilliseconds)
+        let deadline = MonotonicClock.milliseconds() + Int64(timeoutMilliseconds)
         while true {
             guard let reply = try receive(step: step, deadline: deadline) else {
                 throw DBusError(step, bus: address.text, errno: ETIMEDOUT, reason: "no reply within \(timeoutMilliseconds) ms")
@@ -150,7 +150,7 @@ public final class DBusConnection {
     /// method call addressed to it. Nil when none arrives within the timeout.
     public func nextMessage(timeoutMilliseconds: Int32) throws(DBusError) -> DBusMessage? {
         if !queued.isEmpty { return queued.removeFirst() }
-        return try receive(step: "waiting for a message", deadline: Self.now() + Int64(timeoutMilliseconds))
+        return try receive(step: "waiting for a message", deadline: MonotonicClock.milliseconds() + Int64(timeoutMilliseconds))
     }
 
     /// Reads one whole message, or nil when the deadline passes first.
@@ -171,7 +171,7 @@ public final class DBusConnection {
                     throw DBusError(step, bus: address.text, reason: error.reason)
                 }
             }
-            let left = deadline - Self.now()
+            let left = deadline - MonotonicClock.milliseconds()
             if left <= 0 { return nil }
             if !(try fill(step: step, timeoutMilliseconds: Int32(min(left, Int64(Int32.max))), waitingFor: nil)) { return nil }
         }
@@ -200,12 +200,6 @@ public final class DBusConnection {
         } catch {
             throw DBusError(step, bus: address.text, error)
         }
-    }
-
-    private static func now() -> Int64 {
-        var ts = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &ts)
-        return Int64(ts.tv_sec) * 1000 + Int64(ts.tv_nsec) / 1_000_000
     }
 }
 

@@ -40,6 +40,24 @@ public enum Files {
         return try readAll(fd, path: path)
     }
 
+    /// Reads at most `count` bytes from the start of a file: fewer when it is shorter.
+    public static func readPrefix(_ path: String, count: Int) throws(SysError) -> [UInt8] {
+        let fd = try open(path, O_RDONLY)
+        defer { close(fd) }
+        var result = [UInt8](repeating: 0, count: count)
+        var filled = 0
+        while filled < count {
+            let n = result.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress! + filled, count - filled) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw SysError("read", path: path, errno: errno)
+            }
+            if n == 0 { break }
+            filled += n
+        }
+        return Array(result[0..<filled])
+    }
+
     /// Reads a file as UTF-8 text.
     public static func readText(_ path: String) throws(SysError) -> String {
         String(decoding: try read(path), as: UTF8.self)

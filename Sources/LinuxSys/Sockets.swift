@@ -68,37 +68,45 @@ extension Sockets {
         return fd
     }
 
-    /// A close-on-exec Unix socket of `type`, bound or connected (`call`) to `path`.
-    private static func unixSocket(_ type: __socket_type, path: String, _ operation: String,
+    /// A close-on-exec Unix socket of `type`, bound or connected (`call`) to `path`, or to
+    /// a name in the abstract namespace when `abstract`.
+    private static func unixSocket(_ type: __socket_type, path: String, abstract: Bool = false, _ operation: String,
                                    _ call: (Int32, UnsafePointer<sockaddr>, socklen_t) -> Int32) throws(SysError) -> Int32 {
+        let shown = abstract ? "@" + path : path
         let fd = try check(socket(AF_UNIX, Int32(type.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0), "socket")
-        let address: sockaddr_un
+        let address: (sockaddr_un, socklen_t)
         do {
-            address = try unixAddress(path)
+            address = try unixAddress(path, abstract: abstract)
         } catch {
             close(fd)
             throw error
         }
-        let result = withUnsafePointer(to: address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { call(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        let result = withUnsafePointer(to: address.0) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { call(fd, $0, address.1) }
         }
         if result != 0 {
             let err = errno
             close(fd)
-            throw SysError(operation, path: path, errno: err)
+            throw SysError(operation, path: shown, errno: err)
         }
         return fd
     }
 
-    static func unixAddress(_ path: String) throws(SysError) -> sockaddr_un {
+    /// The address of a socket file, or of an abstract name: a leading NUL marks the
+    /// abstract namespace, and the address length, not a NUL, says where the name ends.
+    static func unixAddress(_ path: String, abstract: Bool = false) throws(SysError) -> (sockaddr_un, socklen_t) {
         var address = sockaddr_un()
         address.sun_family = sa_family_t(AF_UNIX)
         let bytes = Array(path.utf8)
-        guard bytes.count < MemoryLayout.size(ofValue: address.sun_path) else { throw SysError("socket address", path: path, errno: ENAMETOOLONG) }
-        withUnsafeMutableBytes(of: &address.sun_path) { raw in
-            for (i, byte) in bytes.enumerated() { raw[i] = byte }
+        let offset = abstract ? 1 : 0
+        guard bytes.count + offset < MemoryLayout.size(ofValue: address.sun_path) else {
+            throw SysError("socket address", path: abstract ? "@" + path : path, errno: ENAMETOOLONG)
         }
-        return address
+        withUnsafeMutableBytes(of: &address.sun_path) { raw in
+            for (i, byte) in bytes.enumerated() { raw[i + offset] = byte }
+        }
+        let length = abstract ? MemoryLayout<sa_family_t>.size + 1 + bytes.count : MemoryLayout<sockaddr_un>.size
+        return (address, socklen_t(length))
     }
 }
 
@@ -106,28 +114,7 @@ extension Sockets {
     /// Connects to a Unix stream socket in the abstract namespace (a name, not a file:
     /// D-Bus's `unix:abstract=` addresses).
     public static func connect(abstract name: String) throws(SysError) -> Int32 {
-        let fd = try check(socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0), "socket")
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        let bytes = Array(name.utf8)
-        guard bytes.count + 1 < MemoryLayout.size(ofValue: address.sun_path) else {
-            close(fd)
-            throw SysError("socket address", path: "@" + name, errno: ENAMETOOLONG)
-        }
-        // A leading NUL marks the abstract namespace; the length says where the name ends.
-        withUnsafeMutableBytes(of: &address.sun_path) { raw in
-            for (i, byte) in bytes.enumerated() { raw[i + 1] = byte }
-        }
-        let length = socklen_t(MemoryLayout<sa_family_t>.size + 1 + bytes.count)
-        let result = withUnsafePointer(to: address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd, $0, length) }
-        }
-        if result != 0 {
-            let err = errno
-            close(fd)
-            throw SysError("connect", path: "@" + name, errno: err)
-        }
-        return fd
+        try unixSocket(SOCK_STREAM, path: name, abstract: true, "connect") { Glibc.connect($0, $1, $2) }
     }
 
     /// Writes all bytes to a stream socket; a closed peer is EPIPE, not SIGPIPE.

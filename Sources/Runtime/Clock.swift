@@ -11,13 +11,6 @@ public enum Clock {
         return rfc3339(seconds: Int(ts.tv_sec), nanoseconds: Int(ts.tv_nsec))
     }
 
-    /// CLOCK_MONOTONIC in milliseconds, for deadlines.
-    public static func monotonicMilliseconds() -> Int64 {
-        var ts = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &ts)
-        return Int64(ts.tv_sec) * 1000 + Int64(ts.tv_nsec) / 1_000_000
-    }
-
     public static func rfc3339(seconds: Int, nanoseconds: Int) -> String {
         var t = time_t(seconds)
         var parts = tm()

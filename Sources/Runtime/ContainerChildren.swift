@@ -294,7 +294,8 @@ struct ContainerChildren {
             // What execve would have done: the start barrier closes (`start` returns), and
             // the module becomes the container's process, in this one.
             close(fifo)
-            let status = wasm.run()
+            let status: Int32
+            do { status = try wasm.run() } catch { fail("running the WebAssembly module", error, status: WasmCommand.trapStatus) }
             fflush(nil)
             _exit(status)
         }
@@ -304,10 +305,11 @@ struct ContainerChildren {
     }
 
     /// After `create` returned there is no channel: report on the container's stderr.
-    func fail(_ what: String, _ error: any Error) -> Never {
+    func fail(_ what: String, _ error: any Error, status: Int32 = 127) -> Never {
         let message = "hako: \(what): \(error)\n"
         _ = message.withCString { write(2, $0, strlen($0)) }
-        _exit(127)
+        fflush(nil)
+        _exit(status)
     }
 }
 

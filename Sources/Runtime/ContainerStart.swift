@@ -13,15 +13,15 @@ extension Container {
     func awaitExec(reader: Int32, fifoPath: String, warn: (String) -> Void) {
         // Each startContainer hook may take its timeout (30 s counted for one without).
         let hookTime = (state.hooks?.startContainer ?? []).reduce(0) { $0 + ($1.timeout ?? 30) }
-        let deadline = Clock.monotonicMilliseconds() + Int64(10 + hookTime) * 1000
+        let deadline = MonotonicClock.milliseconds() + Int64(10 + hookTime) * 1000
         // First the byte must have been taken by init, or ours would be read back.
         while (try? Files.unreadBytes(reader, path: fifoPath)) ?? 0 > 0 {
-            if Clock.monotonicMilliseconds() > deadline || !initIsAlive { return }
+            if MonotonicClock.milliseconds() > deadline || !initIsAlive { return }
             usleep(200)
         }
         var entry = pollfd(fd: reader, events: Int16(POLLIN), revents: 0)
         while true {
-            let left = deadline - Clock.monotonicMilliseconds()
+            let left = deadline - MonotonicClock.milliseconds()
             if left <= 0 {
                 warn("poststart hooks: init (pid \(state.pid)) has not exec'd the container process yet; running them anyway")
                 return

@@ -1,6 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#endif
+import LinuxSys
 import WASI
 import WasmKit
 import WasmKitWASI
@@ -29,13 +27,10 @@ public enum WasmHandler: Sendable, Equatable {
     /// "\0asm", the first four bytes of every module.
     public static let magic: [UInt8] = [0x00, 0x61, 0x73, 0x6d]
 
-    /// Whether the file at `path` starts with the wasm magic.
+    /// Whether the file at `path` starts with the wasm magic; a file that cannot be read
+    /// is not a module, and its execve reports why.
     public static func isModule(_ path: String) -> Bool {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return false }
-        defer { close(fd) }
-        var head = [UInt8](repeating: 0, count: 4)
-        return read(fd, &head, 4) == 4 && head == magic
+        (try? Files.readPrefix(path, count: magic.count)) == magic
     }
 }
 
@@ -103,15 +98,16 @@ public final class WasmCommand {
         }
     }
 
-    /// Runs `_start` and returns the exit status: proc_exit's code, 0 when `_start`
-    /// returns, and 134 (128 + SIGABRT, as wasmtime) when the module traps.
-    public func run() -> Int32 {
+    /// The exit status of a module that traps: 128 + SIGABRT, as wasmtime reports it.
+    public static let trapStatus: Int32 = 134
+
+    /// Runs `_start` and returns the exit status: proc_exit's code, or 0 when `_start`
+    /// returns. A trap is thrown, naming the module and the trap.
+    public func run() throws(WasmError) -> Int32 {
         do {
             return Int32(truncatingIfNeeded: try wasi.start(instance))
         } catch {
-            let message = "hako: \(path): wasm trap: \(error)\n"
-            _ = message.withCString { write(2, $0, strlen($0)) }
-            return 134
+            throw WasmError(path: path, reason: "wasm trap: \(error)")
         }
     }
 }
