@@ -87,15 +87,17 @@ extension CgroupManager {
 /// Entry points: pick the manager that fits the host.
 public enum Cgroups {
     /// A manager for a container's cgroup, not yet created.
+    /// - Parameter rootless: the cgroup is delegated to a user (see `V2Manager.rootless`).
     public static func manager(
         host: CgroupHost,
         path: CgroupPath,
-        system: any CgroupSystem = HostCgroupSystem()
+        system: any CgroupSystem = HostCgroupSystem(),
+        rootless: Bool = false
     ) -> any CgroupManager {
         switch host.mode {
         case .unified:
             let dir = host.unified.map { $0.directory(for: path) } ?? host.root
-            return V2Manager(host: host, directory: dir, system: system)
+            return V2Manager(host: host, directory: dir, system: system, rootless: rootless)
         case .legacy, .hybrid:
             var dirs: [String: String] = [:]
             for hierarchy in host.hierarchies {
@@ -146,8 +148,7 @@ public enum Cgroups {
             unit.cgroupPath = try connection.controlGroup() + unit.cgroupPath
             connector = { () throws(CgroupError) in connection }
         }
-        let manager = SystemdManager(host: host, unit: unit, containerID: containerID, system: system, connect: connector)
-        (manager.files as? V2Manager)?.rootless = userInstance
+        let manager = SystemdManager(host: host, unit: unit, containerID: containerID, system: system, rootless: userInstance, connect: connector)
         manager.annotationProperties = annotationProperties
         return manager
     }
@@ -158,6 +159,7 @@ public enum Cgroups {
         host: CgroupHost,
         paths: [String: String],
         system: any CgroupSystem = HostCgroupSystem(),
+        userInstance: Bool = SystemdBusConnection.usesUserInstance(),
         connectSystemd: @escaping () throws(CgroupError) -> any SystemdConnection = { () throws(CgroupError) in try SystemdBusConnection.connect() }
     ) throws(CgroupError) -> any CgroupManager {
         var paths = paths
@@ -174,7 +176,8 @@ public enum Cgroups {
             guard let dir = paths[""], paths.count == 1 else {
                 throw CgroupError("restoring cgroup paths", reason: "not a single cgroup2 directory in the saved paths of a cgroup v2 host")
             }
-            files = V2Manager(host: host, directory: dir, system: system)
+            // A user instance's unit, as `systemdManager` made it.
+            files = V2Manager(host: host, directory: dir, system: system, rootless: unitName != nil && userInstance)
         case .legacy, .hybrid:
             files = V1Manager(host: host, paths: paths, system: system)
         }

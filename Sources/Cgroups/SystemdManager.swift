@@ -46,7 +46,8 @@ public final class SystemdManager: CgroupManager {
 
     /// A manager for a new container's unit; nothing happens until `setUp`.
     /// - Parameter connect: opens the connection to systemd (the system bus by default).
-    public init(host: CgroupHost, unit: SystemdUnit, containerID: String, system: any CgroupSystem = HostCgroupSystem(),
+    /// - Parameter rootless: the unit is a user instance's (see `V2Manager.rootless`).
+    public init(host: CgroupHost, unit: SystemdUnit, containerID: String, system: any CgroupSystem = HostCgroupSystem(), rootless: Bool = false,
                 connect: @escaping () throws(CgroupError) -> any SystemdConnection = { () throws(CgroupError) in try SystemdBusConnection.connect() }) {
         self.host = host
         self.unit = unit
@@ -54,7 +55,7 @@ public final class SystemdManager: CgroupManager {
         self.containerID = containerID
         self.system = system
         // The unit's path is the same in every hierarchy, from each one's root.
-        self.files = Cgroups.manager(host: host, path: .absolute(unit.cgroupPath), system: system)
+        self.files = Cgroups.manager(host: host, path: .absolute(unit.cgroupPath), system: system, rootless: rootless)
         self.directory = Self.witness(files.paths)
         self.connector = connect
     }

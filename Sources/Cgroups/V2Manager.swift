@@ -20,14 +20,15 @@ public final class V2Manager: CgroupManager {
     /// Rootless (a cgroup delegated to a user, as a user's systemd instance gives): a device
     /// program a user may not attach is skipped, as runc skips it. Such a container has a
     /// user namespace, which lets it make no device nodes; it can only bind the host's.
-    public var rootless = false
+    public let rootless: Bool
 
     let io: CgroupIO
     private(set) var created: [String] = []
 
-    public init(host: CgroupHost, directory: String, system: any CgroupSystem = HostCgroupSystem()) {
+    public init(host: CgroupHost, directory: String, system: any CgroupSystem = HostCgroupSystem(), rootless: Bool = false) {
         self.host = host
         self.directory = directory
+        self.rootless = rootless
         self.io = CgroupIO(system: system)
     }
 

@@ -417,6 +417,12 @@ struct SystemdManagerTests {
         try manager.setUp(pid: 4242, resources: resources)
         #expect(!manager.devicesEnforced)
         #expect(tree.system.written(dir + "/pids.max") == ["9"])
+        // `update` by a later hako, from the saved paths: the same skip.
+        tree.system.failures[dir] = (EPERM, 1)
+        let restored = try Cgroups.restore(host: try tree.detect(), paths: manager.paths, system: tree.system,
+                                           userInstance: true, connectSystemd: { () throws(CgroupError) in systemd })
+        try restored.apply(resources: LinuxResources(devices: [LinuxDeviceCgroup(allow: false)], pids: LinuxPids(limit: 10)))
+        #expect(tree.system.written(dir + "/pids.max") == ["9", "10"])
         // The system instance (root) does not skip it.
         let rootTree = try FakeTree(v2: ["memory", "pids", "cpu"])
         let rootSystemd = FakeSystemd(tree: rootTree)
