@@ -109,6 +109,39 @@ struct WasmContainerTests {
         #expect(try String(contentsOfFile: bundle.rootfs + "/tmp/from-wasm", encoding: .utf8) == "written by wasm")
     }
 
+    @Test("a file written, closed, opened again and read back by the module")
+    func readsBack() throws {
+        let path = "tmp/round-trip", text = "written then read back"
+        let bundle = try bundle(Self.module(imports: """
+          (import "\(Self.wasi)" "path_open" (func $path_open (param i32 i32 i32 i32 i32 i64 i64 i32 i32) (result i32)))
+          (import "\(Self.wasi)" "fd_read" (func $fd_read (param i32 i32 i32 i32) (result i32)))
+          (import "\(Self.wasi)" "fd_close" (func $fd_close (param i32) (result i32)))
+        """, """
+          (data (i32.const 256) "\(path)")
+          (data (i32.const 512) "\(text)")
+          (func (export "_start") (local $errno i32)
+            ;; Created and truncated (oflags 9), written, closed.
+            (local.set $errno (call $path_open (i32.const 3) (i32.const 0) (i32.const 256) (i32.const \(path.utf8.count))
+                                               (i32.const 9) (i64.const -1) (i64.const -1) (i32.const 0) (i32.const 32)))
+            (if (local.get $errno) (then (call $proc_exit (local.get $errno))))
+            (i32.store (i32.const 16) (i32.const 512))
+            (i32.store (i32.const 20) (i32.const \(text.utf8.count)))
+            (drop (call $fd_write (i32.load (i32.const 32)) (i32.const 16) (i32.const 1) (i32.const 24)))
+            (drop (call $fd_close (i32.load (i32.const 32))))
+            ;; Opened again for reading, read into 2048, printed.
+            (local.set $errno (call $path_open (i32.const 3) (i32.const 0) (i32.const 256) (i32.const \(path.utf8.count))
+                                               (i32.const 0) (i64.const -1) (i64.const -1) (i32.const 0) (i32.const 36)))
+            (if (local.get $errno) (then (call $proc_exit (i32.add (i32.const 100) (local.get $errno)))))
+            (i32.store (i32.const 40) (i32.const 2048))
+            (i32.store (i32.const 44) (i32.const 100))
+            (drop (call $fd_read (i32.load (i32.const 36)) (i32.const 40) (i32.const 1) (i32.const 48)))
+            (call $print (i32.const 2048) (i32.load (i32.const 48))))
+        """))
+        bundle.spec.root?.readonly = false
+        #expect(try bundle.runExpectingSuccess() == text)
+        #expect(try String(contentsOfFile: bundle.rootfs + "/" + path, encoding: .utf8) == text)
+    }
+
     @Test("process.cwd is preopened too: a relative file lands in it")
     func cwdPreopened() throws {
         let bundle = try bundle(Self.writer("in-cwd", "relative to the cwd", directory: 4))
@@ -201,20 +234,50 @@ struct WasmContainerTests {
         bundle.expectNothingLeft()
     }
 
-    @Test("a module growing its memory past the cgroup's limit is killed")
-    func memoryLimit() throws {
-        // Grows one 64 KiB page at a time and writes to each, up to 1 GiB.
-        let bundle = try bundle(Self.module("""
+    /// Grows the linear memory one 64 KiB page at a time up to `pages`, writing to each.
+    static func grower(pages: Int) -> String {
+        module("""
           (func (export "_start") (local $page i32)
             (block $done (loop $grow
               (br_if $done (i32.eq (memory.grow (i32.const 1)) (i32.const -1)))
               (local.set $page (i32.add (local.get $page) (i32.const 1)))
               (i32.store (i32.mul (local.get $page) (i32.const 65536)) (i32.const 1))
-              (br_if $grow (i32.lt_u (local.get $page) (i32.const 16384))))))
-        """))
-        bundle.spec.linux?.resources = .init(memory: .init(limit: 32 << 20, swap: 32 << 20))
-        let result = try bundle.run()
+              (br_if $grow (i32.lt_u (local.get $page) (i32.const \(pages)))))))
+        """)
+    }
+
+    @Test("the cgroup's memory limit bounds the module: 8 MiB fits under 32 MiB, 1 GiB is killed")
+    func memoryLimit() throws {
+        let fits = try bundle(Self.grower(pages: 128))
+        fits.spec.linux?.resources = .init(memory: .init(limit: 32 << 20, swap: 32 << 20))
+        _ = try fits.runExpectingSuccess()
+        let tooMuch = try bundle(Self.grower(pages: 16384))
+        tooMuch.spec.linux?.resources = .init(memory: .init(limit: 32 << 20, swap: 32 << 20))
+        let result = try tooMuch.run()
         #expect(result.status == 137, "status \(result.status): \(result.stderr)")
+        tooMuch.expectNothingLeft()
+    }
+
+    @Test("update and events --stats on a running wasm container: the module is the one process of its cgroup")
+    func updateAndStats() throws {
+        let bundle = try bundle(Self.module("(func (export \"_start\") (loop $forever (br $forever)))"))
+        bundle.spec.linux?.resources = .init(memory: .init(limit: 64 << 20), cpu: .init(quota: 10_000, period: 100_000), pids: .init(limit: 10))
+        #expect(try bundle.run(["--detach"]).status == 0)
+        let update = try bundle.hako(["update", "--memory", "48m", "--pids-limit", "5", bundle.id])
+        #expect(update.status == 0, "\(update.stderr)")
+        let stats = try bundle.hako(["events", "--stats", bundle.id])
+        #expect(stats.status == 0, "\(stats.stderr)")
+        let event = try #require(try JSONSerialization.jsonObject(with: Data(stats.stdout.utf8)) as? [String: Any])
+        let data = try #require(event["data"] as? [String: Any])
+        let pids = try #require(data["pids"] as? [String: Any])
+        #expect(pids["current"] as? Int == 1)
+        #expect(pids["limit"] as? Int == 5)
+        let memory = try #require((data["memory"] as? [String: Any])?["usage"] as? [String: Any])
+        #expect(memory["limit"] as? Int == 48 << 20)
+        // The module's process spends the cpu the quota gives it.
+        let cpu = try #require((data["cpu"] as? [String: Any])?["usage"] as? [String: Any])
+        #expect((cpu["total"] as? Int ?? 0) > 0)
+        #expect(try bundle.hako(["delete", "--force", bundle.id]).status == 0)
         bundle.expectNothingLeft()
     }
 }
