@@ -36,6 +36,8 @@ struct CommandTests {
         #expect(result.status == 0)
         let features = try Features.decode(Data(result.stdout.utf8))
         #expect(features.ociVersionMax == "1.2.0")
+        // The wasm handler, listed as crun lists its handlers.
+        #expect(features.annotations?["run.oci.handler"] == "wasm")
         #expect(Set(features.linux?.namespaces ?? []) == ["pid", "network", "mount", "ipc", "uts", "user", "cgroup", "time"])
         #expect(features.hooks?.count == 6)
         #expect(features.mountOptions?.contains("rbind") == true)

@@ -58,6 +58,15 @@ struct WasmContainerTests {
         bundle.expectNothingLeft()
     }
 
+    @Test("a module that traps exits 134, and stderr names the module and the trap")
+    func trap() throws {
+        let bundle = try bundle(Self.module("(func (export \"_start\") unreachable)"))
+        let result = try bundle.run()
+        #expect(result.status == 134, "\(result.stderr)")
+        #expect(result.stderr.contains("/app.wasm: wasm trap:"), "\(result.stderr)")
+        bundle.expectNothingLeft()
+    }
+
     @Test("args from process.args, environment from process.env")
     func argsAndEnvironment() throws {
         let wat = Self.module(imports: """
@@ -140,6 +149,24 @@ struct WasmContainerTests {
         bundle.spec.root?.readonly = false
         #expect(try bundle.runExpectingSuccess() == text)
         #expect(try String(contentsOfFile: bundle.rootfs + "/" + path, encoding: .utf8) == text)
+    }
+
+    @Test("clocks and random numbers come from the host")
+    func clocksAndRandom() throws {
+        // Prints "ok" when the realtime clock is past 2020 and 16 random bytes are not all zero.
+        let bundle = try bundle(Self.module(imports: """
+          (import "\(Self.wasi)" "clock_time_get" (func $clock (param i32 i64 i32) (result i32)))
+          (import "\(Self.wasi)" "random_get" (func $random (param i32 i32) (result i32)))
+        """, """
+          (data (i32.const 256) "ok")
+          (func (export "_start")
+            (if (call $clock (i32.const 0) (i64.const 1) (i32.const 1024)) (then (call $proc_exit (i32.const 10))))
+            (if (i64.lt_u (i64.load (i32.const 1024)) (i64.const 1577836800000000000)) (then (call $proc_exit (i32.const 11))))
+            (if (call $random (i32.const 2048) (i32.const 16)) (then (call $proc_exit (i32.const 12))))
+            (if (i64.eqz (i64.or (i64.load (i32.const 2048)) (i64.load (i32.const 2056)))) (then (call $proc_exit (i32.const 13))))
+            (call $print (i32.const 256) (i32.const 2)))
+        """))
+        #expect(try bundle.runExpectingSuccess() == "ok")
     }
 
     @Test("process.cwd is preopened too: a relative file lands in it")
