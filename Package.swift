@@ -43,11 +43,13 @@ let package = Package(
                 .product(name: "WASI", package: "WasmKit"),
             ]
         ),
+        // CRIU's RPC (criu swrk): the protobuf messages of checkpoint and restore.
+        .target(name: "Criu", dependencies: ["LinuxSys"]),
         // The container runtime as a library: state, process model, rootfs, namespaces.
         .target(
             name: "Runtime",
             dependencies: [
-                "OCISpec", "LinuxSys", "CLinux", "Cgroups", "Seccomp", "Wasm",
+                "OCISpec", "LinuxSys", "CLinux", "Cgroups", "Seccomp", "Wasm", "Criu",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -71,6 +73,7 @@ let package = Package(
         .testTarget(name: "CgroupsTests", dependencies: ["Cgroups", "OCISpec", "LinuxSys", "DBus"]),
         .testTarget(name: "DBusTests", dependencies: ["DBus", "Cgroups", "OCISpec", "LinuxSys"]),
         .testTarget(name: "SeccompTests", dependencies: ["Seccomp", "CSeccomp", "OCISpec", "LinuxSys"]),
+        .testTarget(name: "CriuTests", dependencies: ["Criu"]),
         .testTarget(name: "RuntimeTests", dependencies: ["Runtime", "OCISpec", "LinuxSys"]),
         .testTarget(name: "IntegrationTests", dependencies: ["hako", "OCISpec", "LinuxSys", .product(name: "WAT", package: "WasmKit")]),
     ]

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Runs vm/cgroup-v2-check.sh in the cgroup v2 + systemd guest of ../shared/vm, then
-# vm/cgroup-hybrid-check.sh in the same guest booted with systemd's hybrid layout (build the
-# image first with ../shared/vm/build-image.sh). Slow (software emulation): several minutes.
+# Runs vm/cgroup-v2-check.sh in the cgroup v2 + systemd guest of ../shared/vm,
+# vm/cgroup-hybrid-check.sh in the same guest booted with systemd's hybrid layout, and
+# vm/checkpoint-check.sh (criu) in the v2 guest (build the image first with
+# ../shared/vm/build-image.sh). Slow (software emulation): several minutes.
+# Usage: vm/run.sh [v2] [hybrid] [checkpoint]   (none: all three)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 vmdir="${VM_DIR:-../shared/vm}"
@@ -88,16 +90,42 @@ make_rootless("rl-limits", ["sleep", "1000"], {"memory": {"limit": 67108864}, "c
               "pids": {"limit": 42}, "blockIO": {"weight": 300}})
 make_rootless("rl-podman", ["sh", "-c", "cat /proc/self/cgroup"], {"pids": {"limit": 9}}, "user.slice:libpod:rlpod")
 make_rootless("rl-cpuset", ["true"], {"cpu": {"cpus": "0"}})
+# Checkpoint and restore (vm/checkpoint-check.sh): a counter, a terminal, a TCP echo.
+def make_cr(name, args, terminal=False, netns=None, resources=None):
+    c = json.loads(json.dumps(base))
+    c["process"]["terminal"] = terminal
+    c["process"]["args"] = args
+    c["root"]["readonly"] = False
+    c["linux"]["resources"] = resources or {}
+    if netns:
+        c["linux"]["namespaces"] = [n if n["type"] != "network" else {"type": "network", "path": netns} for n in c["linux"]["namespaces"]]
+    json.dump(c, open(f"{share}/configs/{name}.json", "w"))
+counter = 'start=$RANDOM$RANDOM; i=0; while :; do i=$((i+1)); echo "$start $i" > /count.tmp && mv /count.tmp /count; sleep 0.2; done'
+make_cr("cr-counter", ["sh", "-c", counter], resources={"memory": {"limit": 67108864}, "pids": {"limit": 20}})
+make_cr("cr-tty", ["sh", "-c", "i=0; while :; do i=$((i+1)); echo tick $i; sleep 0.2; done"], terminal=True)
+make_cr("cr-tcp", ["sh", "-c", "rm -f /tcp.out; nc -ll -p 9000 -e cat & sleep 0.5; while :; do echo ping; sleep 0.3; done | nc 127.0.0.1 9000 >> /tcp.out"],
+        netns="/var/run/netns/crnet")
 PY
 rm -r "$share/config.json" "$share/rootless"
-cp vm/cgroup-hybrid-check.sh vm/check-lib.sh "$share/"
-# Two guests: pure cgroup v2, then systemd's hybrid layout (v1 controllers, cgroup2 for
-# systemd's own tracking) for the systemd driver on v1.
+cp vm/cgroup-hybrid-check.sh vm/check-lib.sh vm/checkpoint-check.sh "$share/"
+# A console socket for the guest, which has no python3.
+gcc -static -O2 -o "$share/recvtty" vm/recvtty.c
+# Three boots: pure cgroup v2, systemd's hybrid layout (v1 controllers, cgroup2 for
+# systemd's own tracking) for the systemd driver on v1, and checkpoint/restore with criu
+# on cgroup v2. Arguments pick some of them (v2, hybrid, checkpoint); none runs all.
+runs=("$@"); [ ${#runs[@]} -gt 0 ] || runs=(v2 hybrid checkpoint)
 status=0
-echo "### cgroup v2 guest"
-"$vmdir/run-in-vm.sh" "$share" cgroup-v2-check.sh | tee "$share/v2.out" || status=1
-echo "### hybrid (systemd.unified_cgroup_hierarchy=0) guest"
-VM_APPEND="systemd.unified_cgroup_hierarchy=0" "$vmdir/run-in-vm.sh" "$share" cgroup-hybrid-check.sh | tee "$share/hybrid.out" || status=1
-# One total over both guests.
-cat "$share/v2.out" "$share/hybrid.out" | awk '/^[0-9]+ passed, [0-9]+ failed$/ {p += $1; f += $3} END {print p " passed, " f " failed"}'
+for run in "${runs[@]}"; do
+    case $run in
+    v2) echo "### cgroup v2 guest"
+        "$vmdir/run-in-vm.sh" "$share" cgroup-v2-check.sh | tee "$share/$run.out" || status=1 ;;
+    hybrid) echo "### hybrid (systemd.unified_cgroup_hierarchy=0) guest"
+        VM_APPEND="systemd.unified_cgroup_hierarchy=0" "$vmdir/run-in-vm.sh" "$share" cgroup-hybrid-check.sh | tee "$share/$run.out" || status=1 ;;
+    checkpoint) echo "### checkpoint/restore (criu) in the cgroup v2 guest"
+        "$vmdir/run-in-vm.sh" "$share" checkpoint-check.sh | tee "$share/$run.out" || status=1 ;;
+    *) echo "vm/run.sh: unknown run $run (v2, hybrid or checkpoint)" >&2; exit 2 ;;
+    esac
+done
+# One total over the guests.
+for run in "${runs[@]}"; do cat "$share/$run.out"; done | awk '/^[0-9]+ passed, [0-9]+ failed$/ {p += $1; f += $3} END {print p " passed, " f " failed"}'
 exit $status

@@ -10,6 +10,8 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/personality.h>
+#include <sys/stat.h>
+#include <linux/stat.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -322,4 +324,14 @@ int hako_bpf_prog_fd_by_id(uint32_t id) {
 
 int hako_setxattr(const char *path, const char *name, const void *value, size_t size, int flags) {
     return setxattr(path, name, value, size, flags);
+}
+
+int hako_is_mount_root(int dirfd, const char *path) {
+    struct statx st;
+    if (statx(dirfd, path, AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT, STATX_TYPE, &st) != 0) return -1;
+    if (!(st.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT)) {
+        errno = ENOSYS;
+        return -1;
+    }
+    return (st.stx_attributes & STATX_ATTR_MOUNT_ROOT) ? 1 : 0;
 }

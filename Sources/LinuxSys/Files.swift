@@ -58,6 +58,15 @@ public enum Files {
         return Array(result[0..<filled])
     }
 
+    /// What a symlink points at (readlink(2)); /proc's magic links name pipes and sockets
+    /// as "pipe:[INODE]".
+    public static func readLink(_ path: String) throws(SysError) -> String {
+        var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+        let n = readlink(path, &buffer, buffer.count - 1)
+        guard n >= 0 else { throw SysError("readlink", path: path, errno: errno) }
+        return String(decoding: buffer[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
     /// Reads a file as UTF-8 text.
     public static func readText(_ path: String) throws(SysError) -> String {
         String(decoding: try read(path), as: UTF8.self)
@@ -141,13 +150,26 @@ public enum Files {
 
     /// Removes a directory tree without following symlinks (`rm -rf`).
     public static func removeTree(_ path: String) throws(SysError) {
+        try removeTree(path, top: true, device: nil)
+    }
+
+    /// Never descends into a mount below `path` (a bind of a rootfs left mounted would
+    /// take the rootfs's files with it): such a directory is EBUSY, as rmdir(2) says.
+    private static func removeTree(_ path: String, top: Bool, device: dev_t?) throws(SysError) {
         var st = stat()
         if lstat(path, &st) != 0 {
             if errno == ENOENT { return }
             throw SysError("lstat", path: path, errno: errno)
         }
         if (st.st_mode & S_IFMT) == S_IFDIR {
-            for entry in try listDirectory(path) { try removeTree(path + "/" + entry) }
+            if !top {
+                let root = hako_is_mount_root(AT_FDCWD, path)
+                // Where statx cannot tell (before 5.8), another filesystem still shows.
+                if root == 1 || (root < 0 && device != nil && st.st_dev != device) {
+                    throw SysError("rmdir", path: path, errno: EBUSY)
+                }
+            }
+            for entry in try listDirectory(path) { try removeTree(path + "/" + entry, top: false, device: st.st_dev) }
             if rmdir(path) != 0 && errno != ENOENT { throw SysError("rmdir", path: path, errno: errno) }
         } else if unlink(path) != 0 && errno != ENOENT {
             throw SysError("unlink", path: path, errno: errno)

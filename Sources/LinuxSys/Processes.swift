@@ -102,6 +102,53 @@ public enum Processes {
         return (output, status)
     }
 
+    /// Starts a program found in PATH with the given descriptors as its 0, 1, 2, 3 ...
+    /// (`descriptors[n]` becomes its fd n; every other descriptor is close-on-exec or
+    /// closed) and returns its pid. The caller must be single-threaded, as for `fork`.
+    public static func spawn(_ program: String, _ arguments: [String], descriptors: [Int32]) throws(SysError) -> pid_t {
+        let argv = ([program] + arguments).map { strdup($0) } + [nil]
+        defer { for pointer in argv { free(pointer) } }
+        let count = Int32(descriptors.count)
+        // Allocated before the fork: the child only calls async-signal-safe functions.
+        var lifted = [Int32](repeating: -1, count: descriptors.count)
+        let pid = try fork()
+        if pid == 0 {
+            // First above every target, so that placing one never overwrites a source.
+            for (index, fd) in descriptors.enumerated() {
+                lifted[index] = fcntl(fd, F_DUPFD_CLOEXEC, max(count, 3))
+                if lifted[index] < 0 { _exit(126) }
+            }
+            for (index, fd) in lifted.enumerated() where dup2(fd, Int32(index)) < 0 { _exit(126) }
+            _ = hako_close_range(UInt32(count), UInt32.max, 0)
+            execvp(program, argv)
+            _exit(127)
+        }
+        return pid
+    }
+
+    /// Like `output(of:_:)`, with stderr in the same pipe: for a program that explains
+    /// itself on stderr (`criu check`).
+    public static func combinedOutput(of program: String, _ arguments: [String]) throws(SysError) -> (output: [UInt8], status: ExitStatus) {
+        var fds: [Int32] = [-1, -1]
+        try check(hako_pipe2(&fds, O_CLOEXEC), "pipe2 for \(program)")
+        let null = Glibc.open("/dev/null", O_RDONLY | O_CLOEXEC)
+        let pid: pid_t
+        do {
+            pid = try spawn(program, arguments, descriptors: [null >= 0 ? null : fds[0], fds[1], fds[1]])
+        } catch {
+            Glibc.close(fds[0])
+            Glibc.close(fds[1])
+            if null >= 0 { Glibc.close(null) }
+            throw error
+        }
+        Glibc.close(fds[1])
+        if null >= 0 { Glibc.close(null) }
+        defer { Glibc.close(fds[0]) }
+        let output = try Files.readAll(fds[0], path: "output of \(program)")
+        guard let (_, status) = try wait(pid) else { throw SysError("waitpid \(pid)", errno: ECHILD) }
+        return (output, status)
+    }
+
     @discardableResult
     public static func prctl(_ option: Int32, _ arg2: UInt = 0, _ arg3: UInt = 0, _ arg4: UInt = 0, _ arg5: UInt = 0, step: String) throws(SysError) -> Int32 {
         try check(hako_prctl(option, arg2, arg3, arg4, arg5), step)

@@ -19,12 +19,7 @@ struct CgroupMount {
 
     /// This process's cgroup in each hierarchy, from /proc/self/cgroup: controllers -> path.
     static func ownCgroups() throws -> [String: String] {
-        var result: [String: String] = [:]
-        for line in try Files.readText("/proc/self/cgroup").split(separator: "\n") {
-            let fields = line.split(separator: ":", maxSplits: 2, omittingEmptySubsequences: false)
-            if fields.count == 3 { result[String(fields[1])] = String(fields[2]) }
-        }
-        return result
+        try cgroups(of: getpid())
     }
 
     /// Mounts one hierarchy at `target`: a new cgroupfs in the container's namespace, or a
@@ -53,6 +48,37 @@ struct CgroupMount {
     /// start, finds it read.
     static func hostHierarchies() throws -> [CgroupHost.MountEntry] {
         try CgroupHost.hostMounts().filter { $0.fsType == "cgroup" || $0.fsType == "cgroup2" }
+    }
+
+    /// The binds a `cgroup` mount at `destination` is made of when the container shares
+    /// the host's cgroup namespace, as (mount point, host directory), `own` being the
+    /// container's cgroups as /proc/PID/cgroup lists them: CRIU must treat them as
+    /// external mounts. One for a cgroup2-only host, one per hierarchy otherwise.
+    static func binds(destination: String, own: [String: String]) throws -> [(destination: String, source: String)] {
+        let hierarchies = try hostHierarchies()
+        func source(_ hierarchy: CgroupHost.MountEntry, key: String) -> String {
+            let path = own[key] ?? "/"
+            return hierarchy.mountPoint + (path == "/" ? "" : path)
+        }
+        let destination = Paths.clean(destination)
+        if hierarchies.count == 1 && hierarchies[0].fsType == "cgroup2" && hierarchies[0].mountPoint == "/sys/fs/cgroup" {
+            return [(destination, source(hierarchies[0], key: ""))]
+        }
+        return hierarchies.filter { $0.mountPoint.hasPrefix("/sys/fs/cgroup/") }.map { hierarchy in
+            let controllers = hierarchy.superOptions.split(separator: ",").filter { $0 != "rw" && $0 != "ro" }.joined(separator: ",")
+            let name = String(hierarchy.mountPoint.dropFirst("/sys/fs/cgroup/".count))
+            return (destination + "/" + name, source(hierarchy, key: hierarchy.fsType == "cgroup2" ? "" : controllers))
+        }
+    }
+
+    /// /proc/PID/cgroup as controllers -> path.
+    static func cgroups(of pid: pid_t) throws -> [String: String] {
+        var result: [String: String] = [:]
+        for line in try Files.readText("/proc/\(pid)/cgroup").split(separator: "\n") {
+            let fields = line.split(separator: ":", maxSplits: 2, omittingEmptySubsequences: false)
+            if fields.count == 3 { result[String(fields[1])] = String(fields[2]) }
+        }
+        return result
     }
 
     /// Reads them ahead, in main.

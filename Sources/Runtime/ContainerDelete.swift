@@ -18,7 +18,7 @@ extension Container {
         try container.deleteLocked(force: force, warn: warn)
     }
 
-    private func deleteLocked(force: Bool, warn: (String) -> Void) throws {
+    func deleteLocked(force: Bool, warn: (String) -> Void) throws {
         let status = self.status
         switch status {
         case .stopped where state.creation != nil:

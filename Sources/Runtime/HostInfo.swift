@@ -34,6 +34,9 @@ public struct HostInfo: Encodable, Sendable {
         public var path: String?
         /// What `criu --version` says ("3.17.1"), when it runs.
         public var version: String?
+        /// Why `criu check` fails on this host, when it does; nil when it passes or criu
+        /// is missing.
+        public var checkFailure: String?
     }
     public var hako: String
     public var os: OperatingSystem
@@ -57,7 +60,7 @@ public struct HostInfo: Encodable, Sendable {
     public var lastCapability: Int
     public var libseccomp: String
     public var criu: CRIU
-    /// Whether this build runs checkpoint and restore (with criu).
+    /// Whether checkpoint and restore work here: criu found, and `criu check` passes.
     public var checkpointRestore: Bool
     /// Whether this build runs WebAssembly modules as container processes.
     public var wasm: Bool
@@ -96,6 +99,7 @@ public struct HostInfo: Encodable, Sendable {
         let status = (try? Files.readText("/proc/self/status")) ?? ""
         let apparmor = ((try? Files.readText("/sys/module/apparmor/parameters/enabled")) ?? "").hasPrefix("Y")
         let selinux = Files.exists("/sys/fs/selinux/enforce")
+        let criu = criu()
         let maxUserNamespaces = Int(((try? Files.readText("/proc/sys/user/max_user_namespaces")) ?? "0").trimmingWhitespace()) ?? 0
         return HostInfo(
             hako: version, os: operatingSystem(), architecture: field(names.machine), cpu: cpu(),
@@ -104,8 +108,8 @@ public struct HostInfo: Encodable, Sendable {
             cgroup: cgroup, cgroupError: cgroupError, containerControllers: containerControllers, namespaces: namespaces,
             seccomp: status.contains("Seccomp:"), apparmor: apparmor, selinux: selinux,
             userNamespaces: maxUserNamespaces > 0, lastCapability: Capabilities.lastCapability(),
-            libseccomp: RuntimeFeatures.libseccompVersion, criu: criu(),
-            checkpointRestore: false, wasm: true)
+            libseccomp: RuntimeFeatures.libseccompVersion, criu: criu,
+            checkpointRestore: criu.version != nil && criu.checkFailure == nil, wasm: true)
     }
 
     /// NAME and VERSION of os-release(5): /etc/os-release, else /usr/lib/os-release.
@@ -142,8 +146,9 @@ public struct HostInfo: Encodable, Sendable {
         return kilobytes * 1024
     }
 
-    /// criu found in PATH, and its version from `criu --version` ("Version: 3.17.1").
-    static func criu() -> CRIU {
+    /// criu found in PATH, its version from `criu --version` ("Version: 3.17.1") and, when
+    /// `check`, why `criu check` fails if it does.
+    static func criu(check: Bool = true) -> CRIU {
         let searchPath = getenv("PATH").map { String(cString: $0) } ?? "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
         let candidates: [String] = searchPath.split(separator: ":").map { "\($0)/criu" }
         let path = candidates.first { access($0, X_OK) == 0 }
@@ -152,6 +157,10 @@ public struct HostInfo: Encodable, Sendable {
             return CRIU(path: path, version: nil)
         }
         let line = String(decoding: stdout, as: UTF8.self).split(separator: "\n").first { $0.hasPrefix("Version:") }
-        return CRIU(path: path, version: line.map { String($0.dropFirst("Version:".count)).trimmingWhitespace() })
+        var failure: String?
+        if check {
+            do { try CriuSupport.requireWorking() } catch { failure = "\(error)" }
+        }
+        return CRIU(path: path, version: line.map { String($0.dropFirst("Version:".count)).trimmingWhitespace() }, checkFailure: failure)
     }
 }

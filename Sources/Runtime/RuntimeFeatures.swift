@@ -15,6 +15,11 @@ public enum RuntimeFeatures {
     /// The linked libseccomp's version, "2.5.4" (`--version`, `info`).
     public static var libseccompVersion: String { SeccompFeatures.libseccompVersion }
 
+    /// "io.hako.criu.version" when PATH has a criu that says its version.
+    static var criuAnnotations: [String: String] {
+        HostInfo.criu(check: false).version.map { ["io.hako.criu.version": $0] } ?? [:]
+    }
+
     public static func current(version: String) -> Features {
         Features(
             ociVersionMin: "1.0.0",
@@ -33,8 +38,12 @@ public enum RuntimeFeatures {
                 netDevices: Features.NetDevices(enabled: true)
             ),
             // The wasm handler, as crun lists its own: the annotation that makes a container
-            // a WebAssembly one (Sources/Wasm).
-            annotations: ["io.hako.version": version, "run.oci.handler": "wasm"]
+            // a WebAssembly one (Sources/Wasm). Checkpoint and restore are built in, as
+            // runc says of itself, and criu's version when PATH has one; whether criu
+            // works here is `info`'s to say (`criu check` takes too long for a command
+            // engines call at start-up).
+            annotations: criuAnnotations.merging(["io.hako.version": version, "run.oci.handler": "wasm",
+                                                  "io.hako.checkpoint.enabled": "true"]) { _, new in new }
         )
     }
 }

@@ -34,7 +34,7 @@ struct Hako: ParsableCommand {
         ("create", Create.self), ("start", Start.self), ("state", StateCommand.self), ("kill", Kill.self),
         ("delete", Delete.self), ("run", Run.self), ("exec", Exec.self), ("pause", Pause.self), ("resume", Resume.self),
         ("ps", Ps.self), ("events", Events.self), ("update", Update.self), ("info", Info.self), ("list", List.self),
-        ("spec", SpecCommand.self), ("features", FeaturesCommand.self),
+        ("spec", SpecCommand.self), ("features", FeaturesCommand.self), ("checkpoint", Checkpoint.self), ("restore", Restore.self),
     ]
 
 

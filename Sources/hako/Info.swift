@@ -43,7 +43,9 @@ struct Info: HakoCommand {
         print("libseccomp:       \(info.libseccomp)")
         let criu = info.criu.path.map { "\($0)" + (info.criu.version.map { " \($0)" } ?? " (does not run)") } ?? "not found"
         print("criu:             \(criu)")
-        print("checkpoint:       \(info.checkpointRestore ? "supported" : "not supported by this build")")
+        let checkpoint = info.checkpointRestore ? "available (criu \(info.criu.version ?? "?"))"
+            : "not available: \(info.criu.checkFailure ?? (info.criu.path == nil ? "criu not found" : "criu does not run"))"
+        print("checkpoint:       \(checkpoint)")
         print("wasm:             \(info.wasm ? "built in" : "not built in")")
     }
 

@@ -128,5 +128,8 @@ int hako_bpf_attach_cgroup_device(int cgroup_fd, int prog_fd, uint32_t flags);
 int hako_bpf_detach_cgroup_device(int cgroup_fd, int prog_fd);
 int hako_bpf_query_cgroup_device(int cgroup_fd, uint32_t *ids, uint32_t *count, uint32_t *attach_flags);
 int hako_bpf_prog_fd_by_id(uint32_t id);
+/* 1 when `path` (relative to dirfd, not followed) is the root of a mount, 0 when not;
+ * -1 with errno ENOSYS where statx cannot tell (before Linux 5.8). */
+int hako_is_mount_root(int dirfd, const char *path);
 
 #endif

@@ -1,0 +1,207 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Criu
+import FoundationEssentials
+import LinuxSys
+import OCISpec
+
+/// What `hako checkpoint` was asked to do, with runc's flags.
+public struct CheckpointOptions: Sendable {
+    /// Where the images go (made if missing).
+    public var imagePath: String
+    /// Where CRIU's log and work files go; the image directory when nil.
+    public var workPath: String?
+    /// A previous (pre-)dump, relative to the image directory: only changed memory is dumped.
+    public var parentPath: String?
+    public var leaveRunning = false
+    public var tcpEstablished = false
+    public var tcpSkipInFlight = false
+    public var linkRemap = false
+    public var externalUnixSockets = false
+    public var shellJob = false
+    public var lazyPages = false
+    /// A descriptor of the caller's that gets "\0" once the lazy-pages server is ready.
+    public var statusFD: Int32?
+    /// "ADDRESS:PORT" of a page server that receives the memory.
+    public var pageServer: String?
+    public var fileLocks = false
+    /// Dump memory only and leave the container running, for a later dump with a parent.
+    public var preDump = false
+    public var manageCgroupsMode = ""
+    public var emptyNamespaces: [String] = []
+    public var autoDedup = false
+
+    public init(imagePath: String) {
+        self.imagePath = imagePath
+    }
+}
+
+extension Container {
+    /// The name, in the image directory, of the list of init's stdio as /proc showed them:
+    /// `restore` hands pipes among them back to CRIU (runc's descriptors.json).
+    static let descriptorsFile = "descriptors.json"
+
+    /// Checkpoints a running (or paused) container with CRIU into `options.imagePath`.
+    /// Unless `leaveRunning` or `preDump`, the container is gone afterwards (CRIU kills
+    /// it once dumped; hako deletes what is left, as runc does).
+    public func checkpoint(_ options: CheckpointOptions, warn: (String) -> Void = { _ in }) throws {
+        let (lock, container) = try locked()
+        defer { lock.release() }
+        try container.checkpointLocked(options, warn: warn)
+    }
+
+    private func checkpointLocked(_ options: CheckpointOptions, warn: (String) -> Void) throws {
+        let status = self.status
+        guard status == .running || status == .paused else {
+            throw RuntimeError("cannot checkpoint container \"\(id)\": it is \(status.rawValue)")
+        }
+        var criuOptions = try CriuOptions(imagesDirectoryFD: -1)
+            .configured(cgroupMode: CriuSupport.cgroupMode(options.manageCgroupsMode),
+                        emptyNamespaces: CriuSupport.emptyNamespaces(options.emptyNamespaces))
+        let pageServer = try options.pageServer.map { try CriuSupport.pageServer($0) }
+        if let fd = options.statusFD {
+            let flags = fcntl(fd, F_GETFL)
+            guard flags >= 0 else { throw RuntimeError("--status-fd \(fd)", SysError("fcntl(F_GETFL)", errno: errno)) }
+            guard flags & O_ACCMODE != O_RDONLY else { throw RuntimeError("--status-fd \(fd): not open for writing") }
+        }
+        let spec = try state.config
+        try CriuSupport.requireWorking()
+
+        let imagePath = Paths.absolute(options.imagePath, base: currentDirectory())
+        let images = try step("making the image directory \(imagePath)") { () throws -> Int32 in
+            try Files.makeDirectories(imagePath, mode: 0o700)
+            return try Files.open(imagePath, O_RDONLY | O_DIRECTORY)
+        }
+        defer { close(images) }
+        if let parent = options.parentPath {
+            guard !parent.hasPrefix("/") else { throw RuntimeError("--parent-path \(parent): must be relative to the image directory") }
+            guard Files.isDirectory(imagePath + "/" + parent) else {
+                throw RuntimeError("--parent-path \(parent): \(imagePath)/\(parent) is not a directory")
+            }
+        }
+        var logDirectory = imagePath
+        var work: Int32 = -1
+        defer { if work >= 0 { close(work) } }
+        if let workPath = options.workPath {
+            logDirectory = Paths.absolute(workPath, base: currentDirectory())
+            work = try step("making the work directory \(logDirectory)") { () throws -> Int32 in
+                try Files.makeDirectories(logDirectory, mode: 0o700)
+                return try Files.open(logDirectory, O_RDONLY | O_DIRECTORY)
+            }
+        }
+
+        criuOptions.imagesDirectoryFD = images
+        criuOptions.workDirectoryFD = work >= 0 ? work : nil
+        criuOptions.pid = state.pid
+        criuOptions.root = state.rootfs
+        criuOptions.logFile = "dump.log"
+        criuOptions.leaveRunning = options.leaveRunning
+        criuOptions.tcpEstablished = options.tcpEstablished
+        criuOptions.tcpSkipInFlight = options.tcpSkipInFlight
+        criuOptions.linkRemap = options.linkRemap
+        criuOptions.externalUnixSockets = options.externalUnixSockets
+        criuOptions.shellJob = options.shellJob
+        criuOptions.fileLocks = options.fileLocks
+        criuOptions.autoDedup = options.autoDedup
+        criuOptions.lazyPages = options.lazyPages
+        criuOptions.orphanPtsMaster = true
+        criuOptions.pageServer = pageServer
+        criuOptions.configFile = CriuSupport.configFile(spec.annotations)
+        if let parent = options.parentPath {
+            criuOptions.parentImage = parent
+            criuOptions.trackMemory = true
+        }
+        // Namespaces joined by path stay outside the dump: restore hands CRIU the same
+        // ones again, under the same key.
+        for namespace in spec.linux?.namespaces ?? [] {
+            guard let kind = namespace.kind, kind == .network || kind == .pid, let path = namespace.path, !path.isEmpty else { continue }
+            guard let inode = Namespaces.inode(path) else {
+                throw RuntimeError("linux.namespaces: the \(kind.rawValue) namespace \(path) the container joined is gone")
+            }
+            criuOptions.external.append("\(kind == .network ? "net" : "pid")[\(inode)]:\(CriuSupport.key(for: kind))")
+        }
+        // CRIU freezes the tree with the cgroup freezer rather than ptrace when told where.
+        if let paths = state.cgroupPaths {
+            criuOptions.freezeCgroup = paths["freezer"] ?? paths[""]
+        }
+        if !options.preDump {
+            for mount in try CriuSupport.externalMounts(spec, cgroupOwner: state.pid) {
+                criuOptions.externalMounts.append((mount.destination, mount.destination))
+            }
+            for path in spec.linux?.maskedPaths ?? [] {
+                // Files are masked with a bind of /dev/null; directories with a tmpfs.
+                guard let info = try? Files.status("/proc/\(state.pid)/root" + Paths.clean(path)), info.st_mode & S_IFMT != S_IFDIR else { continue }
+                criuOptions.externalMounts.append((Paths.clean(path), CriuSupport.maskName))
+            }
+            let descriptors = (0...2).map { (try? Files.readLink("/proc/\(state.pid)/fd/\($0)")) ?? "" }
+            try step("writing \(Self.descriptorsFile)") {
+                try Files.writeAtomically(imagePath + "/" + Self.descriptorsFile, Array(JSONEncoder().encode(descriptors)), mode: 0o600)
+            }
+        }
+
+        if options.preDump {
+            try Self.require(features: CriuFeatures(memoryTracking: true), flag: "--pre-dump")
+        }
+        if options.lazyPages {
+            try Self.require(features: CriuFeatures(lazyPages: true), flag: "--lazy-pages")
+        }
+        let session = try Self.startCriu()
+        var statusFD = options.statusFD
+        defer { if let fd = statusFD { close(fd) } }
+        do {
+            _ = try session.call(CriuRequest(type: options.preDump ? .preDump : .dump, options: criuOptions)) { notification, fd in
+                if let fd { close(fd) }
+                // CRIU 3.15 and later say the lazy-pages server is ready in a notification.
+                if notification.notification?.script == "status-ready", let fd = statusFD {
+                    _ = write(fd, [UInt8(0)], 1)
+                    close(fd)
+                    statusFD = nil
+                }
+            }
+        } catch {
+            session.finish()
+            throw RuntimeError("checkpointing container \"\(id)\"", RuntimeError("\(error)\(CriuSupport.quoteLog(logDirectory + "/dump.log"))"))
+        }
+        // A pre-dump's CRIU waits for the next request: end of file ends it.
+        let exit = session.finish()
+        if !options.preDump, let exit, exit != .exited(0) {
+            throw RuntimeError("checkpointing container \"\(id)\": criu ended with \(exit)\(CriuSupport.quoteLog(logDirectory + "/dump.log"))")
+        }
+        if !options.leaveRunning && !options.preDump {
+            try deleteLocked(force: true, warn: warn)
+        }
+    }
+
+    /// A CRIU service with /dev/null as its stdio.
+    static func startCriu() throws -> CriuSwrk {
+        let null = try Files.open("/dev/null", O_RDWR)
+        defer { close(null) }
+        return try CriuSwrk(stdio: [null, null, null])
+    }
+
+    /// Asks CRIU (a service of its own, as it serves one request) whether it has
+    /// `features`, and names the flag that needs them if not.
+    static func require(features: CriuFeatures, flag: String) throws {
+        let session = try startCriu()
+        defer { session.finish() }
+        var request = CriuRequest(type: .featureCheck)
+        request.features = features
+        let answer = try session.call(request).features
+        if features.memoryTracking == true && answer?.memoryTracking != true {
+            throw RuntimeError("\(flag): criu cannot track memory changes on this host (no soft-dirty bits)")
+        }
+        if features.lazyPages == true && answer?.lazyPages != true {
+            throw RuntimeError("\(flag): criu cannot restore pages lazily on this host (no userfaultfd)")
+        }
+    }
+}
+
+extension CriuOptions {
+    func configured(cgroupMode: CriuCgroupMode, emptyNamespaces: UInt32) -> CriuOptions {
+        var copy = self
+        copy.cgroupMode = cgroupMode
+        copy.emptyNamespaces = emptyNamespaces
+        return copy
+    }
+}

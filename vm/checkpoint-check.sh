@@ -1,0 +1,174 @@
+#!/bin/bash
+# Runs inside the cgroup v2 + systemd guest (../shared/vm), where criu works: checkpoint
+# and restore of real containers through hako's CLI, each scenario of the issue, with
+# nothing left behind; then checkpoint and restore timed against runc. Expects ./hako,
+# ./busybox, ./recvtty and configs/cr-*.json in the shared directory. Prints one line
+# per check and "N passed, N failed".
+set -u
+cd "$(dirname "$0")"
+work=/var/tmp/hako-cr
+. ./check-lib.sh
+h() { "$hako" --root "$root" "$@"; }
+b="$work/bundle"
+
+echo "== $(uname -r), criu $(criu --version | head -1)"
+"$hako" info | grep -E "criu|checkpoint" | sed 's/^/   /'
+
+# Pipes as stdio, as engines give them (runc's tests do the same): a file or device of
+# the host's would be out of the container's reach for CRIU; pipes are handed back.
+# hako's own messages land in LOG too.
+piped() { local log=$1; shift; "$@" < <(sleep 3600) > >(cat >>"$log") 2> >(cat >>"$log"); }
+# The counter: "$start $i" in /count, start drawn once at the process's start.
+count() { cat "$b/rootfs/count" 2>/dev/null; }
+start_of() { local s n; for n in $(seq 20); do s=$(count | cut -d' ' -f1); [ -n "$s" ] && break; sleep 0.1; done; echo "$s"; }
+tick_of() { count | cut -d' ' -f2; }
+nothing_left() {
+    local id=$1
+    [ ! -e "$root/$id" ] || { echo "state left: $root/$id"; return 1; }
+    [ ! -e "/sys/fs/cgroup/$id" ] || { echo "cgroup left: /sys/fs/cgroup/$id"; return 1; }
+    ! grep -q criu-root /proc/self/mountinfo || { echo "criu-root mount left"; return 1; }
+}
+wait_tick() { local t=$1 n; for n in $(seq 50); do [ "$(tick_of)" -gt "$t" ] 2>/dev/null && return 0; sleep 0.2; done; return 1; }
+
+t_counter() {
+    config cr-counter; rm -f "$b/rootfs/count"
+    piped "$work/cr1.log" h run -d --bundle "$b" cr1 || { cat "$work/cr1.log"; return 1; }
+    wait_tick 3 || return 1
+    local s1; s1=$(start_of)
+    h checkpoint --image-path "$work/img1" --work-path "$work/wk1" cr1 || return 1
+    h state cr1 2>/dev/null && { echo "still there after checkpoint"; return 1; }
+    local t1; t1=$(tick_of); sleep 0.5
+    [ "$(tick_of)" = "$t1" ] || { echo "counting after checkpoint"; return 1; }
+    piped "$work/cr1r.log" h restore -d --image-path "$work/img1" --work-path "$work/wk1" --bundle "$b" cr1 || { cat "$work/cr1r.log"; return 1; }
+    h state cr1 | grep -q '"running"' || return 1
+    wait_tick "$t1" || { echo "not counting after restore"; return 1; }
+    [ "$(start_of)" = "$s1" ] || { echo "restarted: start $(start_of), was $s1"; return 1; }
+    echo "counted from $t1 on, start $s1 kept"
+    [ "$(h exec cr1 echo ok)" = ok ] || return 1
+    h pause cr1 && h state cr1 | grep -q '"paused"' && h resume cr1 || return 1
+    grep -qx 67108864 /sys/fs/cgroup/cr1/memory.max && grep -qx 20 /sys/fs/cgroup/cr1/pids.max || { echo "limits lost"; return 1; }
+    h kill cr1 KILL; sleep 0.3; h delete -f cr1 && nothing_left cr1
+}
+check "a counter checkpointed and restored counts on (same memory), takes exec, pause, kill; its cgroup limits are back; nothing left" t_counter
+
+t_leave_running() {
+    config cr-counter; rm -f "$b/rootfs/count"
+    piped "$work/log" h run -d --bundle "$b" cr2 || return 1
+    wait_tick 2 || return 1
+    h checkpoint --leave-running --image-path "$work/img2" cr2 || return 1
+    h state cr2 | grep -q '"running"' || { echo "not running after --leave-running"; return 1; }
+    local t; t=$(tick_of); wait_tick "$t" || return 1
+    h delete -f cr2 || return 1
+    piped "$work/log" h restore --detach --pid-file "$work/cr2b.pid" --image-path "$work/img2" --bundle "$b" cr2b || return 1
+    local pid; pid=$(cat "$work/cr2b.pid")
+    h state cr2b | grep -q "\"pid\": *$pid," || { h state cr2b; echo "pid file says $pid"; return 1; }
+    t=$(tick_of); wait_tick "$t" || return 1
+    h delete -f cr2b && nothing_left cr2b && nothing_left cr2
+}
+check "checkpoint --leave-running; restore under a new id with --detach --pid-file" t_leave_running
+
+t_predump() {
+    config cr-counter; rm -f "$b/rootfs/count"
+    piped "$work/log" h run -d --bundle "$b" cr3 || return 1
+    wait_tick 2 || return 1
+    mkdir -p "$work/img3"
+    h checkpoint --pre-dump --image-path "$work/img3/parent" cr3 || return 1
+    h state cr3 | grep -q '"running"' || return 1
+    h checkpoint --parent-path ../parent --image-path "$work/img3/final" cr3 || return 1
+    ls "$work/img3/final" | grep -q '^parent$' || { echo "no parent link in the image"; ls "$work/img3/final"; return 1; }
+    local t; t=$(tick_of)
+    piped "$work/log" h restore -d --image-path "$work/img3/final" --bundle "$b" cr3 || return 1
+    wait_tick "$t" || return 1
+    h delete -f cr3 && nothing_left cr3
+}
+check "checkpoint --pre-dump, then a dump with --parent-path, restored" t_predump
+
+t_bad_parent() {
+    config cr-counter
+    piped "$work/log" h run -d --bundle "$b" cr4 || return 1
+    local out; out=$(h checkpoint --pre-dump --parent-path /abs --image-path "$work/img4" cr4 2>&1)
+    echo "$out"; echo "$out" | grep -q -- "--parent-path /abs: must be relative" || { h delete -f cr4; return 1; }
+    out=$(h checkpoint --parent-path ../none --image-path "$work/img4" cr4 2>&1)
+    echo "$out"; echo "$out" | grep -q -- "--parent-path ../none" || { h delete -f cr4; return 1; }
+    h state cr4 | grep -q '"running"' && h delete -f cr4 && nothing_left cr4
+}
+check "a bad --parent-path is refused, naming the flag; the container runs on" t_bad_parent
+
+t_tty() {
+    config cr-tty
+    ./recvtty "$work/tty1.sock" "$work/tty1.out" & local r1=$!
+    sleep 0.3
+    h run -d --console-socket "$work/tty1.sock" --bundle "$b" cr5 || return 1
+    for _ in $(seq 50); do grep -q "tick 3" "$work/tty1.out" 2>/dev/null && break; sleep 0.2; done
+    h checkpoint --image-path "$work/img5" cr5 || return 1
+    kill $r1 2>/dev/null
+    ./recvtty "$work/tty2.sock" "$work/tty2.out" & local r2=$!
+    sleep 0.3
+    h restore -d --console-socket "$work/tty2.sock" --image-path "$work/img5" --bundle "$b" cr5 || { kill $r2; return 1; }
+    for _ in $(seq 50); do grep -q tick "$work/tty2.out" 2>/dev/null && break; sleep 0.2; done
+    tail -c 60 "$work/tty2.out"; echo
+    grep -q tick "$work/tty2.out" || { kill $r2; h delete -f cr5; return 1; }
+    h exec cr5 tty | grep -q /dev/pts || { kill $r2; h delete -f cr5; return 1; }
+    h delete -f cr5; kill $r2 2>/dev/null; nothing_left cr5
+}
+check "a container on a terminal: restored with --console-socket, its pty master sent there, it prints on" t_tty
+
+t_tcp() {
+    ip netns add crnet && ip -n crnet link set lo up || return 1
+    config cr-tcp
+    piped "$work/log" h run -d --bundle "$b" cr6 || { ip netns del crnet; return 1; }
+    local n
+    for _ in $(seq 50); do n=$(wc -l < "$b/rootfs/tcp.out" 2>/dev/null); [ "${n:-0}" -gt 3 ] && break; sleep 0.2; done
+    h checkpoint --tcp-established --image-path "$work/img6" cr6 || { ip netns del crnet; return 1; }
+    n=$(wc -l < "$b/rootfs/tcp.out")
+    piped "$work/log" h restore -d --tcp-established --image-path "$work/img6" --bundle "$b" cr6 || { ip netns del crnet; return 1; }
+    local m
+    for _ in $(seq 50); do m=$(wc -l < "$b/rootfs/tcp.out"); [ "$m" -gt $((n + 2)) ] && break; sleep 0.2; done
+    echo "echoes before: $n, after: $m"
+    [ "$m" -gt $((n + 2)) ]; local rc=$?
+    h delete -f cr6; ip netns del crnet; [ $rc -eq 0 ] && nothing_left cr6
+}
+check "an established TCP connection and its listener (netns joined by path) survive with --tcp-established" t_tcp
+
+t_errors() {
+    local out
+    out=$(h restore -d --image-path "$work/none" --bundle "$b" cr7 2>&1); echo "$out"
+    echo "$out" | grep -q -- "--image-path $work/none" || return 1
+    out=$(h checkpoint --manage-cgroups-mode sometimes cr7 2>&1); echo "$out"
+    config cr-counter
+    piped "$work/log" h run -d --bundle "$b" cr7 || return 1
+    out=$(h checkpoint --manage-cgroups-mode sometimes --image-path "$work/img7" cr7 2>&1); echo "$out"
+    echo "$out" | grep -q -- "--manage-cgroups-mode sometimes" || { h delete -f cr7; return 1; }
+    out=$(h checkpoint --empty-ns pid --image-path "$work/img7" cr7 2>&1); echo "$out"
+    echo "$out" | grep -q -- "--empty-ns pid" || { h delete -f cr7; return 1; }
+    # A restore whose id is taken fails and leaves the running one alone.
+    h checkpoint --leave-running --image-path "$work/img7" cr7 || return 1
+    out=$(h restore -d --image-path "$work/img7" --bundle "$b" cr7 2>&1); echo "$out"
+    h state cr7 | grep -q '"running"' || return 1
+    # A restore that criu refuses (the same tree restored twice: its pids are taken) leaves nothing.
+    piped "$work/cr7b.log" h restore -d --image-path "$work/img7" --bundle "$b" cr7b; tail -3 "$work/cr7b.log"
+    if [ -n "$(h state cr7b 2>/dev/null)" ]; then h delete -f cr7b; fi
+    h delete -f cr7 && nothing_left cr7 && nothing_left cr7b
+}
+check "bad flags name themselves; a restore over a taken id or refused by criu leaves nothing" t_errors
+
+# Timing against runc in the same guest: checkpoint and restore of a small container.
+t_timing() {
+    config cr-counter
+    local i s e hk=0 hr=0 rk=0 rr=0
+    for i in 1 2 3; do
+        piped "$work/log" h run -d --bundle "$b" crt || return 1; sleep 0.5
+        s=$(date +%s%N); h checkpoint --image-path "$work/imgt$i" crt || return 1; e=$(date +%s%N); hk=$((hk + e - s))
+        s=$(date +%s%N); piped "$work/log" h restore -d --image-path "$work/imgt$i" --bundle "$b" crt || return 1; e=$(date +%s%N); hr=$((hr + e - s))
+        h delete -f crt
+        piped "$work/log" runc --root "$work/runc" run -d --bundle "$b" crt || return 1; sleep 0.5
+        s=$(date +%s%N); runc --root "$work/runc" checkpoint --image-path "$work/rimgt$i" crt || return 1; e=$(date +%s%N); rk=$((rk + e - s))
+        s=$(date +%s%N); piped "$work/log" runc --root "$work/runc" restore -d --image-path "$work/rimgt$i" --bundle "$b" crt || return 1; e=$(date +%s%N); rr=$((rr + e - s))
+        runc --root "$work/runc" delete -f crt
+    done
+    echo "TIMING checkpoint: hako $((hk / 3000000)) ms, runc $((rk / 3000000)) ms; restore: hako $((hr / 3000000)) ms, runc $((rr / 3000000)) ms (mean of 3, software-emulated guest)"
+}
+check "checkpoint and restore timed against runc" t_timing
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
