@@ -19,7 +19,8 @@ struct CgroupMount {
 
     /// This process's cgroup in each hierarchy, from /proc/self/cgroup: controllers -> path.
     static func ownCgroups() throws -> [String: String] {
-        try cgroups(of: getpid())
+        // "self", not getpid(): init is pid 1 of its namespace, and /proc is the host's.
+        try cgroups(proc: "/proc/self/cgroup")
     }
 
     /// Mounts one hierarchy at `target`: a new cgroupfs in the container's namespace, or a
@@ -73,8 +74,12 @@ struct CgroupMount {
 
     /// /proc/PID/cgroup as controllers -> path.
     static func cgroups(of pid: pid_t) throws -> [String: String] {
+        try cgroups(proc: "/proc/\(pid)/cgroup")
+    }
+
+    private static func cgroups(proc file: String) throws -> [String: String] {
         var result: [String: String] = [:]
-        for line in try Files.readText("/proc/\(pid)/cgroup").split(separator: "\n") {
+        for line in try Files.readText(file).split(separator: "\n") {
             let fields = line.split(separator: ":", maxSplits: 2, omittingEmptySubsequences: false)
             if fields.count == 3 { result[String(fields[1])] = String(fields[2]) }
         }

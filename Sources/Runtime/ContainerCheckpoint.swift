@@ -6,34 +6,71 @@ import FoundationEssentials
 import LinuxSys
 import OCISpec
 
-/// What `hako checkpoint` was asked to do, with runc's flags.
-public struct CheckpointOptions: Sendable {
-    /// Where the images go (made if missing).
+/// What `checkpoint` and `restore` both take, with runc's flags.
+public struct CriuCommonOptions: Sendable {
+    /// Where the images are (made by checkpoint if missing).
     public var imagePath: String
     /// Where CRIU's log and work files go; the image directory when nil.
     public var workPath: String?
+    public var tcpEstablished = false
+    public var externalUnixSockets = false
+    public var shellJob = false
+    public var fileLocks = false
+    public var lazyPages = false
+    public var autoDedup = false
+    /// soft, full, strict or ignore; "" for CRIU's default (soft).
+    public var manageCgroupsMode = ""
+    /// Namespaces made empty rather than restored ("network").
+    public var emptyNamespaces: [String] = []
+
+    public init(imagePath: String) {
+        self.imagePath = imagePath
+    }
+
+    /// The options of CRIU's request these flags set.
+    func apply(to options: inout CriuOptions) throws {
+        options.cgroupMode = try CriuSupport.cgroupMode(manageCgroupsMode)
+        options.emptyNamespaces = try CriuSupport.emptyNamespaces(emptyNamespaces)
+        options.tcpEstablished = tcpEstablished
+        options.externalUnixSockets = externalUnixSockets
+        options.shellJob = shellJob
+        options.fileLocks = fileLocks
+        options.lazyPages = lazyPages
+        options.autoDedup = autoDedup
+    }
+
+    /// The image directory, absolute.
+    var images: String { Paths.absolute(imagePath, base: currentDirectory()) }
+
+    /// The work directory, made if missing and opened (-1 without one), and where the log goes.
+    func openWorkDirectory() throws -> (fd: Int32, logDirectory: String) {
+        guard let workPath else { return (-1, images) }
+        let path = Paths.absolute(workPath, base: currentDirectory())
+        let fd = try step("making the work directory \(path)") { () throws -> Int32 in
+            try Files.makeDirectories(path, mode: 0o700)
+            return try Files.open(path, O_RDONLY | O_DIRECTORY)
+        }
+        return (fd, path)
+    }
+}
+
+/// What `hako checkpoint` was asked to do beyond the common flags.
+public struct CheckpointOptions: Sendable {
+    public var common: CriuCommonOptions
     /// A previous (pre-)dump, relative to the image directory: only changed memory is dumped.
     public var parentPath: String?
     public var leaveRunning = false
-    public var tcpEstablished = false
     public var tcpSkipInFlight = false
     public var linkRemap = false
-    public var externalUnixSockets = false
-    public var shellJob = false
-    public var lazyPages = false
     /// A descriptor of the caller's that gets "\0" once the lazy-pages server is ready.
     public var statusFD: Int32?
     /// "ADDRESS:PORT" of a page server that receives the memory.
     public var pageServer: String?
-    public var fileLocks = false
     /// Dump memory only and leave the container running, for a later dump with a parent.
     public var preDump = false
-    public var manageCgroupsMode = ""
-    public var emptyNamespaces: [String] = []
-    public var autoDedup = false
 
-    public init(imagePath: String) {
-        self.imagePath = imagePath
+    public init(common: CriuCommonOptions) {
+        self.common = common
     }
 }
 
@@ -42,7 +79,7 @@ extension Container {
     /// `restore` hands pipes among them back to CRIU (runc's descriptors.json).
     static let descriptorsFile = "descriptors.json"
 
-    /// Checkpoints a running (or paused) container with CRIU into `options.imagePath`.
+    /// Checkpoints a running (or paused) container with CRIU into `options.common.imagePath`.
     /// Unless `leaveRunning` or `preDump`, the container is gone afterwards (CRIU kills
     /// it once dumped; hako deletes what is left, as runc does).
     public func checkpoint(_ options: CheckpointOptions, warn: (String) -> Void = { _ in }) throws {
@@ -56,9 +93,8 @@ extension Container {
         guard status == .running || status == .paused else {
             throw RuntimeError("cannot checkpoint container \"\(id)\": it is \(status.rawValue)")
         }
-        var criuOptions = try CriuOptions(imagesDirectoryFD: -1)
-            .configured(cgroupMode: CriuSupport.cgroupMode(options.manageCgroupsMode),
-                        emptyNamespaces: CriuSupport.emptyNamespaces(options.emptyNamespaces))
+        var criuOptions = CriuOptions(imagesDirectoryFD: -1)
+        try options.common.apply(to: &criuOptions)
         let pageServer = try options.pageServer.map { try CriuSupport.pageServer($0) }
         if let fd = options.statusFD {
             let flags = fcntl(fd, F_GETFL)
@@ -68,7 +104,7 @@ extension Container {
         let spec = try state.config
         try CriuSupport.requireWorking()
 
-        let imagePath = Paths.absolute(options.imagePath, base: currentDirectory())
+        let imagePath = options.common.images
         let images = try step("making the image directory \(imagePath)") { () throws -> Int32 in
             try Files.makeDirectories(imagePath, mode: 0o700)
             return try Files.open(imagePath, O_RDONLY | O_DIRECTORY)
@@ -80,16 +116,8 @@ extension Container {
                 throw RuntimeError("--parent-path \(parent): \(imagePath)/\(parent) is not a directory")
             }
         }
-        var logDirectory = imagePath
-        var work: Int32 = -1
+        let (work, logDirectory) = try options.common.openWorkDirectory()
         defer { if work >= 0 { close(work) } }
-        if let workPath = options.workPath {
-            logDirectory = Paths.absolute(workPath, base: currentDirectory())
-            work = try step("making the work directory \(logDirectory)") { () throws -> Int32 in
-                try Files.makeDirectories(logDirectory, mode: 0o700)
-                return try Files.open(logDirectory, O_RDONLY | O_DIRECTORY)
-            }
-        }
 
         criuOptions.imagesDirectoryFD = images
         criuOptions.workDirectoryFD = work >= 0 ? work : nil
@@ -97,14 +125,8 @@ extension Container {
         criuOptions.root = state.rootfs
         criuOptions.logFile = "dump.log"
         criuOptions.leaveRunning = options.leaveRunning
-        criuOptions.tcpEstablished = options.tcpEstablished
         criuOptions.tcpSkipInFlight = options.tcpSkipInFlight
         criuOptions.linkRemap = options.linkRemap
-        criuOptions.externalUnixSockets = options.externalUnixSockets
-        criuOptions.shellJob = options.shellJob
-        criuOptions.fileLocks = options.fileLocks
-        criuOptions.autoDedup = options.autoDedup
-        criuOptions.lazyPages = options.lazyPages
         criuOptions.orphanPtsMaster = true
         criuOptions.pageServer = pageServer
         criuOptions.configFile = CriuSupport.configFile(spec.annotations)
@@ -143,7 +165,7 @@ extension Container {
         if options.preDump {
             try Self.require(features: CriuFeatures(memoryTracking: true), flag: "--pre-dump")
         }
-        if options.lazyPages {
+        if options.common.lazyPages {
             try Self.require(features: CriuFeatures(lazyPages: true), flag: "--lazy-pages")
         }
         let session = try Self.startCriu()
@@ -194,14 +216,5 @@ extension Container {
         if features.lazyPages == true && answer?.lazyPages != true {
             throw RuntimeError("\(flag): criu cannot restore pages lazily on this host (no userfaultfd)")
         }
-    }
-}
-
-extension CriuOptions {
-    func configured(cgroupMode: CriuCgroupMode, emptyNamespaces: UInt32) -> CriuOptions {
-        var copy = self
-        copy.cgroupMode = cgroupMode
-        copy.emptyNamespaces = emptyNamespaces
-        return copy
     }
 }

@@ -194,6 +194,12 @@ struct ContainerChildren {
         }
         if plan.process.terminal == true {
             try step("setting up the console") { try Console.setUp(socket: consoleSocket, size: plan.process.consoleSize) }
+        } else {
+            // A session of its own, as runc's init has, terminal or not: the container's
+            // processes are no job of the caller's shell (its terminal's signals reach
+            // hako, which forwards them), and criu refuses to dump a tree whose session
+            // leader is outside its pid namespace.
+            _ = setsid()
         }
         if let hostname = spec.hostname, !hostname.isEmpty {
             try check(hako_sethostname(hostname, hostname.utf8.count), "sethostname \(hostname)")

@@ -62,17 +62,21 @@ extension Container {
         var creation = Creation(plan: plan, store: store, logger: logger, lockFD: lock.fd)
         do {
             let state = try creation.run()
-            if let pidFile = options.pidFile {
-                try step("writing the pid file \(pidFile)") {
-                    try Files.writeAtomically(Paths.absolute(pidFile, base: currentDirectory()), Array("\(state.pid)".utf8), durable: false)
-                }
-            }
+            try writePidFile(options.pidFile, pid: state.pid)
             logger.debug("container created", metadata: ["id": "\(options.id)", "pid": "\(state.pid)"])
             return Container(state: state, store: store)
         } catch {
             creation.abort()
             try? store.remove(options.id)
             throw RuntimeError("creating container \"\(options.id)\"", error)
+        }
+    }
+
+    /// `--pid-file`: init's pid, written once the container is committed.
+    static func writePidFile(_ path: String?, pid: Int32) throws {
+        guard let path else { return }
+        try step("writing the pid file \(path)") {
+            try Files.writeAtomically(Paths.absolute(path, base: currentDirectory()), Array("\(pid)".utf8), durable: false)
         }
     }
 

@@ -291,6 +291,9 @@ struct Execution {
             let process = options.process
             if process.terminal == true {
                 try step("setting up the console") { try Console.setUp(socket: consoleSocket, size: process.consoleSize, bindConsole: false) }
+            } else {
+                // A session of its own, as init's (see ContainerChildren).
+                _ = setsid()
             }
             let setup = ProcessSetup(process: process, canSetGroups: ProcessSetup.setgroupsAllowed(inUserNamespace: namespaces.has(.user)))
             if let score = process.oomScoreAdj {

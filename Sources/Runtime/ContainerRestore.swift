@@ -7,35 +7,24 @@ import LinuxSys
 import Logging
 import OCISpec
 
-/// What `hako restore` was asked to do, with runc's flags.
+/// What `hako restore` was asked to do beyond the common flags.
 public struct RestoreOptions: Sendable {
     /// The new container's id, bundle, console socket, pid file and cgroup driver, as `create` takes them.
     public var create: CreateOptions
-    /// Where the images of `checkpoint` are.
-    public var imagePath: String
-    /// Where CRIU's log and work files go; the image directory when nil.
-    public var workPath: String?
-    public var tcpEstablished = false
-    public var externalUnixSockets = false
-    public var shellJob = false
-    public var fileLocks = false
-    public var lazyPages = false
-    public var autoDedup = false
-    public var manageCgroupsMode = ""
-    public var emptyNamespaces: [String] = []
+    public var common: CriuCommonOptions
     /// "TYPE:NAME", the LSM profile of the restored processes instead of the dumped one.
     public var lsmProfile: String?
     /// The LSM mount context of the restored mounts instead of the dumped one.
     public var lsmMountContext: String?
 
-    public init(create: CreateOptions, imagePath: String) {
+    public init(create: CreateOptions, common: CriuCommonOptions) {
         self.create = create
-        self.imagePath = imagePath
+        self.common = common
     }
 }
 
 extension Container {
-    /// Restores a container checkpointed by `checkpoint` from `options.imagePath`, under
+    /// Restores a container checkpointed by `checkpoint` from `options.common.imagePath`, under
     /// the id and with the bundle of `options.create`: a new container, `running`, whose
     /// init is the restored tree's root, in a new cgroup with the config's limits. On any
     /// failure nothing is left behind. The restored init is a child of the caller (CRIU
@@ -48,9 +37,8 @@ extension Container {
     /// The caller must be single-threaded: this forks. It enters a new mount namespace.
     public static func restore(_ options: RestoreOptions, store: StateStore, logger: Logger) throws -> Container {
         try ContainerID.validate(options.create.id)
-        let criuOptions = try CriuOptions(imagesDirectoryFD: -1)
-            .configured(cgroupMode: CriuSupport.cgroupMode(options.manageCgroupsMode),
-                        emptyNamespaces: CriuSupport.emptyNamespaces(options.emptyNamespaces))
+        var criuOptions = CriuOptions(imagesDirectoryFD: -1)
+        try options.common.apply(to: &criuOptions)
         let bundle = try step("resolving the bundle \(options.create.bundle)") { try realPath(options.create.bundle) }
         let loaded = try options.create.config ?? loadConfig(bundle: bundle)
         var createOptions = options.create
@@ -62,7 +50,7 @@ extension Container {
         if plan.namespaces.joins.contains(where: { $0.kind == .cgroup }) {
             throw RuntimeError("linux.namespaces: criu cannot join a cgroup namespace by path")
         }
-        let imagePath = Paths.absolute(options.imagePath, base: currentDirectory())
+        let imagePath = options.common.images
         guard Files.isDirectory(imagePath) else { throw RuntimeError("--image-path \(imagePath): no such directory") }
         try CriuSupport.requireWorking()
 
@@ -72,11 +60,7 @@ extension Container {
                                       options: options, criuOptions: criuOptions, imagePath: imagePath)
         do {
             let state = try restoration.run()
-            if let pidFile = plan.options.pidFile {
-                try step("writing the pid file \(pidFile)") {
-                    try Files.writeAtomically(Paths.absolute(pidFile, base: currentDirectory()), Array("\(state.pid)".utf8), durable: false)
-                }
-            }
+            try writePidFile(plan.options.pidFile, pid: state.pid)
             logger.debug("container restored", metadata: ["id": "\(plan.options.id)", "pid": "\(state.pid)"])
             return Container(state: state, store: store)
         } catch {
@@ -111,16 +95,8 @@ struct Restoration {
         let root = try prepareRoot()
         let images = try Files.open(imagePath, O_RDONLY | O_DIRECTORY)
         defer { close(images) }
-        var logDirectory = imagePath
-        var work: Int32 = -1
+        let (work, logDirectory) = try options.common.openWorkDirectory()
         defer { if work >= 0 { close(work) } }
-        if let workPath = options.workPath {
-            logDirectory = Paths.absolute(workPath, base: currentDirectory())
-            work = try step("making the work directory \(logDirectory)") { () throws -> Int32 in
-                try Files.makeDirectories(logDirectory, mode: 0o700)
-                return try Files.open(logDirectory, O_RDONLY | O_DIRECTORY)
-            }
-        }
         let consoleSocket = try creation.connectConsoleSocket()
         defer { if consoleSocket >= 0 { close(consoleSocket) } }
 
@@ -131,12 +107,6 @@ struct Restoration {
         criuOptions.evasiveDevices = true
         criuOptions.restoreSibling = true
         criuOptions.orphanPtsMaster = true
-        criuOptions.tcpEstablished = options.tcpEstablished
-        criuOptions.externalUnixSockets = options.externalUnixSockets
-        criuOptions.shellJob = options.shellJob
-        criuOptions.fileLocks = options.fileLocks
-        criuOptions.lazyPages = options.lazyPages
-        criuOptions.autoDedup = options.autoDedup
         criuOptions.lsmProfile = options.lsmProfile
         criuOptions.lsmMountContext = options.lsmMountContext
         criuOptions.configFile = CriuSupport.configFile(plan.spec.annotations)

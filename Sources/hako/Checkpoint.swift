@@ -34,8 +34,21 @@ struct CriuArguments: ParsableArguments {
     @Flag(name: .customLong("auto-dedup"), help: "Deduplicate memory images as they are written.")
     var autoDedup = false
 
-    /// runc's default: "checkpoint" in the current directory.
-    var images: String { imagePath ?? "checkpoint" }
+    /// What these flags ask of either command; the images by default in "checkpoint" of
+    /// the current directory, as runc keeps them.
+    var options: CriuCommonOptions {
+        var options = CriuCommonOptions(imagePath: imagePath ?? "checkpoint")
+        options.workPath = workPath
+        options.tcpEstablished = tcpEstablished
+        options.externalUnixSockets = externalUnixSockets
+        options.shellJob = shellJob
+        options.fileLocks = fileLocks
+        options.lazyPages = lazyPages
+        options.manageCgroupsMode = manageCgroupsMode
+        options.emptyNamespaces = emptyNamespaces
+        options.autoDedup = autoDedup
+        return options
+    }
 }
 
 struct Checkpoint: HakoCommand {
@@ -71,23 +84,14 @@ struct Checkpoint: HakoCommand {
     @Argument(help: "The container id.", completion: Completion.containerIDs) var id: String
 
     func execute(logger: Logger) throws {
-        var options = CheckpointOptions(imagePath: criu.images)
-        options.workPath = criu.workPath
+        var options = CheckpointOptions(common: criu.options)
         options.parentPath = parentPath
         options.leaveRunning = leaveRunning
-        options.tcpEstablished = criu.tcpEstablished
         options.tcpSkipInFlight = tcpSkipInFlight
         options.linkRemap = linkRemap
-        options.externalUnixSockets = criu.externalUnixSockets
-        options.shellJob = criu.shellJob
-        options.lazyPages = criu.lazyPages
         options.statusFD = statusFD >= 0 ? statusFD : nil
         options.pageServer = pageServer
-        options.fileLocks = criu.fileLocks
         options.preDump = preDump
-        options.manageCgroupsMode = criu.manageCgroupsMode
-        options.emptyNamespaces = criu.emptyNamespaces
-        options.autoDedup = criu.autoDedup
         try Container.load(id: id, store: global.store).checkpoint(options, warn: { logger.warning("\($0)") })
     }
 }

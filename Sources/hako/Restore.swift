@@ -41,16 +41,7 @@ struct Restore: HakoCommand {
     func execute(logger: Logger) throws {
         var create = CreateOptions(id: id, bundle: bundle, consoleSocket: consoleSocket, pidFile: pidFile, noPivot: noPivot)
         create.systemdCgroup = global.values.systemdCgroup
-        var options = RestoreOptions(create: create, imagePath: criu.images)
-        options.workPath = criu.workPath
-        options.tcpEstablished = criu.tcpEstablished
-        options.externalUnixSockets = criu.externalUnixSockets
-        options.shellJob = criu.shellJob
-        options.fileLocks = criu.fileLocks
-        options.lazyPages = criu.lazyPages
-        options.autoDedup = criu.autoDedup
-        options.manageCgroupsMode = criu.manageCgroupsMode
-        options.emptyNamespaces = criu.emptyNamespaces
+        var options = RestoreOptions(create: create, common: criu.options)
         options.lsmProfile = lsmProfile
         options.lsmMountContext = lsmMountContext
         if !detach && !noSubreaper { try Supervision.becomeSubreaper() }
