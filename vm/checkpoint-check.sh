@@ -124,14 +124,25 @@ t_tcp() {
     h state cr6 | grep -q '"running"' || { echo "not running:"; cat "$work/cr6.log"; h delete -f cr6; ip netns del crnet; return 1; }
     h checkpoint --tcp-established --image-path "$work/img6" cr6 || { h delete -f cr6; ip netns del crnet; return 1; }
     n=$(wc -l < "$b/rootfs/tcp.out")
+    # As engines do (podman tears the network down and sets it up again): a new namespace
+    # under the same path. The dumped one keeps criu's network lock (iptables DROP rules) for
+    # the restore to lift; criu 3.17 cannot lift it twice, so a reused one stays dropped.
+    ip netns del crnet && ip netns add crnet && ip -n crnet link set lo up || return 1
     piped "$work/log" h restore -d --tcp-established --image-path "$work/img6" --bundle "$b" cr6 || { ip netns del crnet; return 1; }
     local m
     for _ in $(seq 50); do m=$(wc -l < "$b/rootfs/tcp.out"); [ "$m" -gt $((n + 2)) ] && break; sleep 0.2; done
     echo "echoes before: $n, after: $m"
     [ "$m" -gt $((n + 2)) ]; local rc=$?
+    if [ $rc -ne 0 ]; then
+        { echo "-- iptables in crnet after restore"; ip netns exec crnet iptables-save 2>&1 | grep -v '^#'
+          echo "-- sockets"; ip netns exec crnet ss -tan 2>&1
+          echo "-- dump.log"; grep -i -E "lock|iptables|tcp" "$work/img6/dump.log" | tail -15
+          echo "-- restore.log"; grep -i -E -A3 "lock|iptables" "$work/img6/restore.log" | tail -15; } > "$work/tcp-diagnosis" 2>&1
+    fi
     h delete -f cr6; ip netns del crnet; [ $rc -eq 0 ] && nothing_left cr6
 }
 check "an established TCP connection and its listener (netns joined by path) survive with --tcp-established" t_tcp
+[ -f "$work/tcp-diagnosis" ] && sed 's/^/      /' "$work/tcp-diagnosis"
 
 t_errors() {
     local out
@@ -169,9 +180,10 @@ t_timing() {
         s=$(date +%s%N); piped "$work/log" runc --root "$work/runc" restore -d --image-path "$work/rimgt$i" --bundle "$b" crt || return 1; e=$(date +%s%N); rr=$((rr + e - s))
         runc --root "$work/runc" delete -f crt
     done
-    echo "TIMING checkpoint: hako $((hk / 3000000)) ms, runc $((rk / 3000000)) ms; restore: hako $((hr / 3000000)) ms, runc $((rr / 3000000)) ms (mean of 3, software-emulated guest)"
+    echo "checkpoint: hako $((hk / 3000000)) ms, runc $((rk / 3000000)) ms; restore: hako $((hr / 3000000)) ms, runc $((rr / 3000000)) ms (mean of 3, software-emulated guest)" > "$work/timing"
 }
 check "checkpoint and restore timed against runc" t_timing
+[ -f "$work/timing" ] && echo "TIMING $(cat "$work/timing")"
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

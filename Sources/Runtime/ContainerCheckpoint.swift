@@ -102,7 +102,7 @@ extension Container {
             guard flags & O_ACCMODE != O_RDONLY else { throw RuntimeError("--status-fd \(fd): not open for writing") }
         }
         let spec = try state.config
-        try CriuSupport.requireWorking()
+        try CriuSupport.requireWorking(store: store)
 
         let imagePath = options.common.images
         let images = try step("making the image directory \(imagePath)") { () throws -> Int32 in

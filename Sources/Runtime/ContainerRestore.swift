@@ -52,7 +52,7 @@ extension Container {
         }
         let imagePath = options.common.images
         guard Files.isDirectory(imagePath) else { throw RuntimeError("--image-path \(imagePath): no such directory") }
-        try CriuSupport.requireWorking()
+        try CriuSupport.requireWorking(store: store)
 
         let lock = try store.claim(plan.options.id)
         defer { lock.release() }

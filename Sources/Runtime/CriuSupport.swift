@@ -8,6 +8,31 @@ import OCISpec
 /// What checkpoint and restore share: finding a working criu, the options both take in
 /// runc's form, the mounts CRIU must treat as external, and quoting CRIU's log on failure.
 enum CriuSupport {
+    /// The file under the state root that remembers a passed `criu check` (a name no
+    /// container id can have, as `seccomp@cache`).
+    static let checkMarker = "criu@check"
+
+    /// `requireWorking`, skipped when this boot's kernel already passed it with the same
+    /// criu binary: `criu check` costs about as much as a small dump (a second in an
+    /// emulated guest), and the answer changes only with the kernel or criu.
+    static func requireWorking(store: StateStore) throws {
+        let marker = store.root + "/" + checkMarker
+        let key = checkKey()
+        if let key, let saved = try? Files.readText(marker), saved == key { return }
+        try requireWorking()
+        if let key {
+            _ = try? Files.makeDirectories(store.root, mode: 0o700)
+            _ = try? Files.writeAtomically(marker, Array(key.utf8), mode: 0o600, durable: false)
+        }
+    }
+
+    /// This boot, and the criu PATH finds with its change time; nil when unknown.
+    static func checkKey() -> String? {
+        guard let boot = try? Files.readText("/proc/sys/kernel/random/boot_id"),
+              let path = HostInfo.criuPath(), let info = try? Files.status(path) else { return nil }
+        return "\(boot.trimmingWhitespace()) \(path) \(info.st_ctim.tv_sec).\(info.st_ctim.tv_nsec) \(info.st_ino)\n"
+    }
+
     /// Runs `criu check`; when it fails, both commands fail at once with criu's reason
     /// (rather than half-way through a dump, with a log to dig in).
     static func requireWorking() throws {

@@ -146,13 +146,16 @@ public struct HostInfo: Encodable, Sendable {
         return kilobytes * 1024
     }
 
+    /// Where PATH finds criu.
+    static func criuPath() -> String? {
+        let searchPath = getenv("PATH").map { String(cString: $0) } ?? "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+        return searchPath.split(separator: ":").map { "\($0)/criu" }.first { access($0, X_OK) == 0 }
+    }
+
     /// criu found in PATH, its version from `criu --version` ("Version: 3.17.1") and, when
     /// `check`, why `criu check` fails if it does.
     static func criu(check: Bool = true) -> CRIU {
-        let searchPath = getenv("PATH").map { String(cString: $0) } ?? "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
-        let candidates: [String] = searchPath.split(separator: ":").map { "\($0)/criu" }
-        let path = candidates.first { access($0, X_OK) == 0 }
-        guard let path else { return CRIU(path: nil, version: nil) }
+        guard let path = criuPath() else { return CRIU(path: nil, version: nil) }
         guard let (stdout, status) = try? Processes.output(of: path, ["--version"]), status == .exited(0) else {
             return CRIU(path: path, version: nil)
         }

@@ -79,6 +79,11 @@ struct CheckpointTests {
         #expect(result.status == 0, "\(result.stderr)")
         #expect(try bundle.state()?["status"] as? String == "running")
         #expect(FileManager.default.fileExists(atPath: dir + "/work/dump.log"))
+        // A passed criu check is remembered for this boot and this criu: not run again.
+        #expect(FileManager.default.fileExists(atPath: bundle.root + "/criu@check"))
+        let again = try bundle.hako(["checkpoint", "--leave-running", "--image-path", dir + "/again", bundle.id],
+                                    environment: Self.environment(["FAKE_CRIU_CHECK_ERROR": "Error: not asked"]))
+        #expect(again.status == 0, "\(again.stderr)")
         result = try bundle.hako(["checkpoint", "--pre-dump", "--image-path", dir + "/parent", bundle.id], environment: environment)
         #expect(result.status == 0, "\(result.stderr)")
         #expect(try bundle.state()?["status"] as? String == "running")
