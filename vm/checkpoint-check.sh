@@ -85,6 +85,37 @@ t_predump() {
 }
 check "checkpoint --pre-dump, then a dump with --parent-path, restored" t_predump
 
+t_page_server() {
+    config cr-counter; rm -f "$b/rootfs/count"
+    piped "$work/log" h run -d --bundle "$b" cr8 || return 1
+    wait_tick 2 || return 1
+    mkdir -p "$work/img8"
+    criu page-server --images-dir "$work/img8" --address 127.0.0.1 --port 27277 >"$work/ps.log" 2>&1 & local server=$!
+    sleep 1
+    h checkpoint --page-server 127.0.0.1:27277 --image-path "$work/img8" cr8 || { kill $server; cat "$work/ps.log"; return 1; }
+    wait $server
+    ls "$work/img8" | grep -q '^pages-' || { echo "no pages from the page server"; ls "$work/img8"; return 1; }
+    local t; t=$(tick_of)
+    piped "$work/log" h restore -d --image-path "$work/img8" --bundle "$b" cr8 || { tail "$work/log"; return 1; }
+    wait_tick "$t" || return 1
+    h delete -f cr8 && nothing_left cr8
+}
+check "checkpoint --page-server: memory sent to criu's page server, restored from its images" t_page_server
+
+t_file_locks() {
+    config cr-lock; rm -f "$b/rootfs/count"
+    piped "$work/log" h run -d --bundle "$b" cr9 || return 1
+    wait_tick 2 || return 1
+    local out; out=$(h checkpoint --image-path "$work/img9a" cr9 2>&1)
+    echo "$out" | grep -q -i "lock" || { echo "a held lock dumped without --file-locks: $out"; h delete -f cr9; return 1; }
+    h state cr9 | grep -q '"running"' || { echo "not running after the refused dump"; return 1; }
+    h checkpoint --file-locks --image-path "$work/img9" cr9 || return 1
+    piped "$work/log" h restore -d --file-locks --image-path "$work/img9" --bundle "$b" cr9 || { tail "$work/log"; return 1; }
+    grep FLOCK /proc/locks | grep -q WRITE || { echo "no lock after restore"; cat /proc/locks; h delete -f cr9; return 1; }
+    h delete -f cr9 && nothing_left cr9
+}
+check "a held flock: refused without --file-locks (the container runs on), kept with it" t_file_locks
+
 t_bad_parent() {
     config cr-counter
     piped "$work/log" h run -d --bundle "$b" cr4 || return 1
@@ -180,7 +211,16 @@ t_timing() {
         s=$(date +%s%N); piped "$work/log" runc --root "$work/runc" restore -d --image-path "$work/rimgt$i" --bundle "$b" crt || return 1; e=$(date +%s%N); rr=$((rr + e - s))
         runc --root "$work/runc" delete -f crt
     done
-    echo "checkpoint: hako $((hk / 3000000)) ms, runc $((rk / 3000000)) ms; restore: hako $((hr / 3000000)) ms, runc $((rr / 3000000)) ms (mean of 3, software-emulated guest)" > "$work/timing"
+    # What a command costs either runtime here without criu, for scale.
+    piped "$work/log" h run -d --bundle "$b" crs || return 1
+    piped "$work/log" runc --root "$work/runc" run -d --bundle "$b" crs || return 1
+    local hs=0 rs=0
+    for i in 1 2 3; do
+        s=$(date +%s%N); h state crs >/dev/null; e=$(date +%s%N); hs=$((hs + e - s))
+        s=$(date +%s%N); runc --root "$work/runc" state crs >/dev/null; e=$(date +%s%N); rs=$((rs + e - s))
+    done
+    h delete -f crs; runc --root "$work/runc" delete -f crs
+    echo "checkpoint: hako $((hk / 3000000)) ms, runc $((rk / 3000000)) ms; restore: hako $((hr / 3000000)) ms, runc $((rr / 3000000)) ms; state: hako $((hs / 3000000)) ms, runc $((rs / 3000000)) ms (mean of 3, software-emulated guest)" > "$work/timing"
 }
 check "checkpoint and restore timed against runc" t_timing
 [ -f "$work/timing" ] && echo "TIMING $(cat "$work/timing")"

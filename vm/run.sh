@@ -102,6 +102,7 @@ def make_cr(name, args, terminal=False, netns=None, resources=None):
     json.dump(c, open(f"{share}/configs/{name}.json", "w"))
 counter = 'start=$RANDOM$RANDOM; i=0; while :; do i=$((i+1)); echo "$start $i" > /count.tmp && mv /count.tmp /count; sleep 0.2; done'
 make_cr("cr-counter", ["sh", "-c", counter], resources={"memory": {"limit": 67108864}, "pids": {"limit": 20}})
+make_cr("cr-lock", ["sh", "-c", "exec 9>/lock; flock -x 9; " + counter])
 make_cr("cr-tty", ["sh", "-c", "i=0; while :; do i=$((i+1)); echo tick $i; sleep 0.2; done"], terminal=True)
 make_cr("cr-tcp", ["sh", "-c", "rm -f /tcp.out; nc -ll -p 9000 -e cat & sleep 0.5; while :; do echo ping; sleep 0.3; done | nc 127.0.0.1 9000 >> /tcp.out"],
         netns="/var/run/netns/crnet")

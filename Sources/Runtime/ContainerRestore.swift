@@ -83,13 +83,6 @@ struct Restoration {
     var root: String?
     var plan: CreatePlan { creation.plan }
 
-    init(creation: Creation, options: RestoreOptions, criuOptions: CriuOptions, imagePath: String) {
-        self.creation = creation
-        self.options = options
-        self.criuOptions = criuOptions
-        self.imagePath = imagePath
-    }
-
     mutating func run() throws -> ContainerRecord {
         try creation.recordIntent()
         let root = try prepareRoot()
