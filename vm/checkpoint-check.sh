@@ -2,7 +2,7 @@
 # Runs inside the cgroup v2 + systemd guest (../shared/vm), where criu works: checkpoint
 # and restore of real containers through hako's CLI, each scenario of the issue, with
 # nothing left behind; then checkpoint and restore timed against runc. Expects ./hako,
-# ./busybox, ./recvtty and configs/cr-*.json in the shared directory. Prints one line
+# ./busybox, ./recvtty, ./flockhold and configs/cr-*.json in the shared directory. Prints one line
 # per check and "N passed, N failed".
 set -u
 cd "$(dirname "$0")"
@@ -103,7 +103,7 @@ t_page_server() {
 check "checkpoint --page-server: memory sent to criu's page server, restored from its images" t_page_server
 
 t_file_locks() {
-    config cr-lock; rm -f "$b/rootfs/count"
+    config cr-lock; rm -f "$b/rootfs/count"; cp flockhold "$b/rootfs/bin/flockhold"
     piped "$work/log" h run -d --bundle "$b" cr9 || return 1
     wait_tick 2 || return 1
     local out; out=$(h checkpoint --image-path "$work/img9a" cr9 2>&1)

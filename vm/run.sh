@@ -102,7 +102,7 @@ def make_cr(name, args, terminal=False, netns=None, resources=None):
     json.dump(c, open(f"{share}/configs/{name}.json", "w"))
 counter = 'start=$RANDOM$RANDOM; i=0; while :; do i=$((i+1)); echo "$start $i" > /count.tmp && mv /count.tmp /count; sleep 0.2; done'
 make_cr("cr-counter", ["sh", "-c", counter], resources={"memory": {"limit": 67108864}, "pids": {"limit": 20}})
-make_cr("cr-lock", ["sh", "-c", "exec 9>/lock; flock -x 9; " + counter])
+make_cr("cr-lock", ["/bin/flockhold", "/lock", "sh", "-c", counter])
 make_cr("cr-tty", ["sh", "-c", "i=0; while :; do i=$((i+1)); echo tick $i; sleep 0.2; done"], terminal=True)
 make_cr("cr-tcp", ["sh", "-c", "rm -f /tcp.out; nc -ll -p 9000 -e cat & sleep 0.5; while :; do echo ping; sleep 0.3; done | nc 127.0.0.1 9000 >> /tcp.out"],
         netns="/var/run/netns/crnet")
@@ -111,6 +111,8 @@ rm -r "$share/config.json" "$share/rootless"
 cp vm/cgroup-hybrid-check.sh vm/check-lib.sh vm/checkpoint-check.sh "$share/"
 # A console socket for the guest, which has no python3.
 gcc -static -O2 -o "$share/recvtty" vm/recvtty.c
+# A lock holder for the --file-locks check: busybox has no flock.
+gcc -static -O2 -o "$share/flockhold" vm/flockhold.c
 # Three boots: pure cgroup v2, systemd's hybrid layout (v1 controllers, cgroup2 for
 # systemd's own tracking) for the systemd driver on v1, and checkpoint/restore with criu
 # on cgroup v2. Arguments pick some of them (v2, hybrid, checkpoint); none runs all.
