@@ -116,6 +116,43 @@ t_file_locks() {
 }
 check "a held flock: refused without --file-locks (the container runs on), kept with it" t_file_locks
 
+t_lazy_pages() {
+    config cr-counter; rm -f "$b/rootfs/count"
+    piped "$work/log" h run -d --bundle "$b" cr10 || return 1
+    wait_tick 2 || return 1
+    mkfifo "$work/lazy.fifo"; exec {lazy}<>"$work/lazy.fifo"
+    # The dump stays up as the page server until the restore has pulled every page.
+    h checkpoint --lazy-pages --page-server 127.0.0.1:27278 --status-fd 9 --image-path "$work/img10" cr10 9>"$work/lazy.fifo" &
+    local dump=$!
+    local ready; ready=$(timeout 60 head -c 1 <&$lazy | od -An -tx1 | tr -d ' ')
+    [ "$ready" = 00 ] || { echo "no \\0 on --status-fd (got '$ready')"; kill $dump; exec {lazy}<&-; return 1; }
+    criu lazy-pages --page-server --address 127.0.0.1 --port 27278 --images-dir "$work/img10" >"$work/lazy.log" 2>&1 &
+    local daemon=$!
+    sleep 1
+    local t; t=$(tick_of)
+    piped "$work/log" h restore -d --lazy-pages --image-path "$work/img10" --bundle "$b" cr10b || { tail "$work/log"; kill $dump $daemon; exec {lazy}<&-; return 1; }
+    wait $dump; local rc=$?; wait $daemon; exec {lazy}<&-
+    [ $rc -eq 0 ] || { echo "checkpoint --lazy-pages ended with $rc"; return 1; }
+    wait_tick "$t" || { echo "not counting after a lazy restore"; return 1; }
+    h state cr10 2>/dev/null && { echo "cr10 still there"; return 1; }
+    h delete -f cr10b && nothing_left cr10b && nothing_left cr10
+}
+check "checkpoint --lazy-pages --page-server --status-fd, criu's lazy-pages daemon, restore --lazy-pages under a new id" t_lazy_pages
+
+t_more_flags() {
+    config cr-counter; rm -f "$b/rootfs/count"
+    piped "$work/log" h run -d --bundle "$b" cr11 || return 1
+    wait_tick 2 || return 1
+    h checkpoint --auto-dedup --empty-ns network --ext-unix-sk --image-path "$work/img11" cr11 || return 1
+    local t; t=$(tick_of)
+    piped "$work/log" h restore -d --auto-dedup --empty-ns network --ext-unix-sk --image-path "$work/img11" --bundle "$b" cr11 || { tail "$work/log"; return 1; }
+    wait_tick "$t" || return 1
+    h delete -f cr11 && nothing_left cr11
+}
+# (--shell-job is for a tree on the caller's terminal: criu's restore then wants its stdin to
+# be one, which pipes are not.)
+check "--auto-dedup, --empty-ns network and --ext-unix-sk taken by criu both ways" t_more_flags
+
 t_bad_parent() {
     config cr-counter
     piped "$work/log" h run -d --bundle "$b" cr4 || return 1
