@@ -65,39 +65,16 @@ enum IDMapWriter {
         guard let path = helperDirectories.map({ $0 + "/" + name }).first(where: { access($0, X_OK) == 0 }) else {
             throw RuntimeError("\(field): mapping ids other than your own (\(ownID)) needs \(name) (Debian's uidmap package) and a range in \(idFile)")
         }
-        var pipe: [Int32] = [-1, -1]
-        try check(hako_pipe2(&pipe, O_CLOEXEC), "pipe2")
-        let arguments = [path] + helperArguments(pid: pid, mappings)
-        let child: pid_t
+        // What it says goes into the error: stdout and stderr both, in one pipe.
+        let arguments = helperArguments(pid: pid, mappings)
+        let result: (output: [UInt8], status: ExitStatus)
         do {
-            child = try Processes.fork()
+            result = try Processes.combinedOutput(of: path, arguments)
         } catch {
-            close(pipe[0])
-            close(pipe[1])
-            throw error
+            throw RuntimeError("\(field): running \(path)", error)
         }
-        if child == 0 {
-            dup2(pipe[1], 1)
-            dup2(pipe[1], 2)
-            // Best effort: the helper is the host's own program, and failing to run it for
-            // want of closing would only make the container fail.
-            try? Descriptors.closeInherited(preserveFds: 0, keep: [])
-            _ = execute(path, arguments: arguments, environment: ["PATH=/usr/sbin:/usr/bin:/sbin:/bin"])
-            let message = "exec \(path): \(String(cString: strerror(errno)))\n"
-            _ = message.withCString { Glibc.write(2, $0, strlen($0)) }
-            _exit(127)
-        }
-        close(pipe[1])
-        var output: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 1024)
-        while true {
-            let n = buffer.withUnsafeMutableBytes { read(pipe[0], $0.baseAddress, $0.count) }
-            if n > 0 { output += buffer.prefix(n) } else if n == 0 || errno != EINTR { break }
-        }
-        close(pipe[0])
-        let status = try Processes.wait(child)?.1
-        if case .exited(0)? = status { return }
-        let said = String(decoding: output, as: UTF8.self).trimmingWhitespace()
-        throw RuntimeError("\(field): \(arguments.joined(separator: " ")) failed" + (said.isEmpty ? "" : ": \(said)"))
+        if result.status == .exited(0) { return }
+        let said = String(decoding: result.output, as: UTF8.self).trimmingWhitespace()
+        throw RuntimeError("\(field): \(([path] + arguments).joined(separator: " ")) failed" + (said.isEmpty ? "" : ": \(said)"))
     }
 }
