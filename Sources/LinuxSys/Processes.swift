@@ -75,30 +75,7 @@ public enum Processes {
     /// what it wrote to stdout and how it ended (127 when it could not be executed, as a
     /// shell says). The caller must be single-threaded, as for `fork`.
     public static func output(of program: String, _ arguments: [String]) throws(SysError) -> (stdout: [UInt8], status: ExitStatus) {
-        var fds: [Int32] = [-1, -1]
-        try check(hako_pipe2(&fds, O_CLOEXEC), "pipe2 for \(program)")
-        // Built before the fork: the child only calls async-signal-safe functions.
-        let argv = ([program] + arguments).map { strdup($0) } + [nil]
-        defer { for pointer in argv { free(pointer) } }
-        let pid: pid_t
-        do {
-            pid = try fork()
-        } catch {
-            Glibc.close(fds[0])
-            Glibc.close(fds[1])
-            throw error
-        }
-        if pid == 0 {
-            let null = Glibc.open("/dev/null", O_RDONLY | O_CLOEXEC)
-            if null >= 0 { dup2(null, 0) }
-            dup2(fds[1], 1)
-            execvp(program, argv)
-            _exit(127)
-        }
-        Glibc.close(fds[1])
-        defer { Glibc.close(fds[0]) }
-        let output = try Files.readAll(fds[0], path: "stdout of \(program)")
-        guard let (_, status) = try wait(pid) else { throw SysError("waitpid \(pid)", errno: ECHILD) }
+        let (output, status) = try capture(program, arguments, stderr: false)
         return (output, status)
     }
 
@@ -127,14 +104,20 @@ public enum Processes {
     }
 
     /// Like `output(of:_:)`, with stderr in the same pipe: for a program that explains
-    /// itself on stderr (`criu check`).
+    /// itself on stderr (`criu check`, newuidmap).
     public static func combinedOutput(of program: String, _ arguments: [String]) throws(SysError) -> (output: [UInt8], status: ExitStatus) {
+        try capture(program, arguments, stderr: true)
+    }
+
+    /// `program`'s stdout (and stderr too when `stderr`, else hako's own), stdin from
+    /// /dev/null, read to its end; then how it ended.
+    private static func capture(_ program: String, _ arguments: [String], stderr: Bool) throws(SysError) -> (output: [UInt8], status: ExitStatus) {
         var fds: [Int32] = [-1, -1]
         try check(hako_pipe2(&fds, O_CLOEXEC), "pipe2 for \(program)")
         let null = Glibc.open("/dev/null", O_RDONLY | O_CLOEXEC)
         let pid: pid_t
         do {
-            pid = try spawn(program, arguments, descriptors: [null >= 0 ? null : fds[0], fds[1], fds[1]])
+            pid = try spawn(program, arguments, descriptors: [null >= 0 ? null : fds[0], fds[1], stderr ? fds[1] : 2])
         } catch {
             Glibc.close(fds[0])
             Glibc.close(fds[1])

@@ -38,10 +38,15 @@ struct CgroupMount {
                 guard error.errno == EPERM else { throw error }
             }
         }
-        let key = hierarchy.fsType == "cgroup2" ? "" : controllers
-        let path = own[key] ?? "/"
-        try Mounts.mount(source: hierarchy.mountPoint + (path == "/" ? "" : path), target: target, type: nil,
+        try Mounts.mount(source: Self.bindSource(hierarchy, controllers: controllers, own: own), target: target, type: nil,
                          flags: MountFlag.bind | MountFlag.recursive)
+    }
+
+    /// The host directory bound for a hierarchy without a cgroup namespace: the
+    /// container's own cgroup in it.
+    static func bindSource(_ hierarchy: CgroupHost.MountEntry, controllers: String, own: [String: String]) -> String {
+        let path = own[hierarchy.fsType == "cgroup2" ? "" : controllers] ?? "/"
+        return hierarchy.mountPoint + (path == "/" ? "" : path)
     }
 
     /// The cgroup filesystems mounted on the host. Main reads mountinfo before it forks
@@ -57,18 +62,24 @@ struct CgroupMount {
     /// external mounts. One for a cgroup2-only host, one per hierarchy otherwise.
     static func binds(destination: String, own: [String: String]) throws -> [(destination: String, source: String)] {
         let hierarchies = try hostHierarchies()
-        func source(_ hierarchy: CgroupHost.MountEntry, key: String) -> String {
-            let path = own[key] ?? "/"
-            return hierarchy.mountPoint + (path == "/" ? "" : path)
-        }
         let destination = Paths.clean(destination)
-        if hierarchies.count == 1 && hierarchies[0].fsType == "cgroup2" && hierarchies[0].mountPoint == "/sys/fs/cgroup" {
-            return [(destination, source(hierarchies[0], key: ""))]
+        if isUnifiedOnly(hierarchies) {
+            return [(destination, bindSource(hierarchies[0], controllers: "", own: own))]
         }
-        return hierarchies.filter { $0.mountPoint.hasPrefix("/sys/fs/cgroup/") }.map { hierarchy in
-            let controllers = hierarchy.superOptions.split(separator: ",").filter { $0 != "rw" && $0 != "ro" }.joined(separator: ",")
-            let name = String(hierarchy.mountPoint.dropFirst("/sys/fs/cgroup/".count))
-            return (destination + "/" + name, source(hierarchy, key: hierarchy.fsType == "cgroup2" ? "" : controllers))
+        return perHierarchy(hierarchies).map { (destination + "/" + $0.name, bindSource($0.hierarchy, controllers: $0.controllers, own: own)) }
+    }
+
+    /// A host with cgroup2 alone at /sys/fs/cgroup: one mount, not a tmpfs of them.
+    static func isUnifiedOnly(_ hierarchies: [CgroupHost.MountEntry]) -> Bool {
+        hierarchies.count == 1 && hierarchies[0].fsType == "cgroup2" && hierarchies[0].mountPoint == "/sys/fs/cgroup"
+    }
+
+    /// The hierarchies under /sys/fs/cgroup, each with its name there and its controller
+    /// options (the rest, rw and such, are mount flags).
+    static func perHierarchy(_ hierarchies: [CgroupHost.MountEntry]) -> [(hierarchy: CgroupHost.MountEntry, name: String, controllers: String)] {
+        hierarchies.filter { $0.mountPoint.hasPrefix("/sys/fs/cgroup/") }.map { hierarchy in
+            (hierarchy, String(hierarchy.mountPoint.dropFirst("/sys/fs/cgroup/".count)),
+             hierarchy.superOptions.split(separator: ",").filter { $0 != "rw" && $0 != "ro" }.joined(separator: ","))
         }
     }
 
@@ -97,7 +108,7 @@ struct CgroupMount {
         let target = try root.ensure(destination, as: .directory, noSymlinks: true)
         defer { close(target) }
         let own = try Self.ownCgroups()
-        if hierarchies.count == 1 && hierarchies[0].fsType == "cgroup2" && hierarchies[0].mountPoint == "/sys/fs/cgroup" {
+        if Self.isUnifiedOnly(hierarchies) {
             try mountHierarchy(hierarchies[0], controllers: "", own: own, at: procFD(target), flags: flags)
             if !ownNamespace && flags & MountFlag.readOnly != 0 {
                 let mounted = try root.open(destination)
@@ -107,12 +118,9 @@ struct CgroupMount {
             return
         }
         try Mounts.mount(source: "tmpfs", target: procFD(target), type: "tmpfs", flags: flags & ~MountFlag.readOnly, data: "mode=755")
-        for hierarchy in hierarchies where hierarchy.mountPoint.hasPrefix("/sys/fs/cgroup/") {
-            let name = String(hierarchy.mountPoint.dropFirst("/sys/fs/cgroup/".count))
+        for (hierarchy, name, controllers) in Self.perHierarchy(hierarchies) {
             let sub = try root.ensure(destination + "/" + name, as: .directory, noSymlinks: true)
             defer { close(sub) }
-            // Only the controller options; the rest (rw, relatime...) are mount flags.
-            let controllers = hierarchy.superOptions.split(separator: ",").filter { $0 != "rw" && $0 != "ro" }.joined(separator: ",")
             try mountHierarchy(hierarchy, controllers: controllers, own: own, at: procFD(sub), flags: flags)
             if !ownNamespace && flags & MountFlag.readOnly != 0 {
                 let mounted = try root.open(destination + "/" + name)
