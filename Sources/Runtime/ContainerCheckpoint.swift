@@ -148,7 +148,7 @@ extension Container {
             criuOptions.freezeCgroup = paths["freezer"] ?? paths[""]
         }
         if !options.preDump {
-            for mount in try CriuSupport.externalMounts(spec, cgroupOwner: state.pid) {
+            for mount in try CriuSupport.externalMounts(spec, cgroups: CgroupMount.cgroups(of: state.pid)) {
                 criuOptions.externalMounts.append((mount.destination, mount.destination))
             }
             for path in spec.linux?.maskedPaths ?? [] {

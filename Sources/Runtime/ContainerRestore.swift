@@ -132,8 +132,11 @@ struct Restoration {
         // CRIU goes into the container's new cgroup first; the tree it restores lands where
         // it is (cg_root), with the config's limits already written.
         try creation.setUpCgroup(pid: session.pid)
-        try addExternalMounts(cgroupOwner: session.pid)
-        for (controllers, path) in try CgroupMount.cgroups(of: session.pid).sorted(by: { $0.key < $1.key }) {
+        // criu's cgroups are the container's now: where the tree goes, and what its cgroup
+        // mount binds.
+        let cgroups = try CgroupMount.cgroups(of: session.pid)
+        try addExternalMounts(cgroups: cgroups)
+        for (controllers, path) in cgroups.sorted(by: { $0.key < $1.key }) {
             criuOptions.cgroupRoots.append((controllers, path))
         }
         try creation.saveRecord()
@@ -195,8 +198,8 @@ struct Restoration {
     }
 
     /// The mounts CRIU must bind from outside: as at the dump, with today's sources.
-    mutating func addExternalMounts(cgroupOwner: pid_t) throws {
-        for mount in try CriuSupport.externalMounts(plan.spec, cgroupOwner: cgroupOwner) {
+    mutating func addExternalMounts(cgroups: [String: String]) throws {
+        for mount in try CriuSupport.externalMounts(plan.spec, cgroups: cgroups) {
             criuOptions.externalMounts.append((mount.destination, mount.source))
         }
         if !(plan.spec.linux?.maskedPaths ?? []).isEmpty {
@@ -234,8 +237,7 @@ struct Restoration {
         for mount in mounts where mount.type != "cgroup" && mount.type != "cgroup2" {
             let destination = Paths.clean(mount.destination)
             if tmpfsDestinations.contains(where: { destination.hasPrefix($0 + "/") }) { continue }
-            let options = mount.options ?? []
-            let isBind = mount.type == "bind" || options.contains("bind") || options.contains("rbind")
+            let isBind = mount.isBind
             let source = mount.source.map { Paths.absolute($0, base: plan.bundle) }
             let kind: SecureRoot.Kind = isBind && source.map { Files.exists($0) && !Files.isDirectory($0) } == true ? .file : .directory
             let point = try root.ensure(destination, as: kind)

@@ -96,26 +96,26 @@ enum CriuSupport {
         return "/etc/criu/hako.conf"
     }
 
-    /// CLONE_NEW* of a namespace kind, for the external ones.
+    /// The key under which a network or pid namespace joined by path is left out of the
+    /// dump and handed back at restore (runc's names, so either runtime restores the other's).
     static func key(for kind: NamespaceKind) -> String {
         kind == .network ? "extRootNetNS" : "extRootPidNS"
     }
 
     /// The mounts of a container that CRIU cannot dump from inside it, as (destination,
     /// source): bind mounts, the binds a cgroup mount is made of without a cgroup
-    /// namespace (`cgroupOwner`: the process whose cgroups they show) and device nodes
+    /// namespace (`cgroups`: the container's, as /proc/PID/cgroup lists them) and device nodes
     /// (bound from the host when a user namespace forbids mknod). At dump, CRIU records
     /// each destination as the mount's name; at restore, it binds the source in its place.
     /// File masks, binds of /dev/null, are the callers' (`maskName`).
-    static func externalMounts(_ spec: Spec, cgroupOwner: pid_t) throws -> [(destination: String, source: String)] {
+    static func externalMounts(_ spec: Spec, cgroups: [String: String]) throws -> [(destination: String, source: String)] {
         var result: [(String, String)] = []
         let ownCgroupNamespace = try NamespacePlan(spec.linux?.namespaces ?? []).has(.cgroup)
         for mount in spec.mounts ?? [] {
-            let options = mount.options ?? []
-            if mount.type == "bind" || options.contains("bind") || options.contains("rbind") {
+            if mount.isBind {
                 result.append((Paths.clean(mount.destination), mount.source ?? mount.destination))
             } else if (mount.type == "cgroup" || mount.type == "cgroup2") && !ownCgroupNamespace {
-                result += try CgroupMount.binds(destination: mount.destination, own: CgroupMount.cgroups(of: cgroupOwner))
+                result += try CgroupMount.binds(destination: mount.destination, own: cgroups)
             }
         }
         for device in spec.linux?.devices ?? [] { result.append((device.path, device.path)) }
@@ -130,20 +130,13 @@ enum CriuSupport {
     static func quoteLog(_ path: String) -> String {
         guard let text = try? Files.readText(path) else { return "" }
         let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
-        var shown = IndexSet()
+        var shown = Set<Int>()
         for (index, line) in lines.enumerated() where line.contains("Error") {
-            shown.insert(integersIn: max(0, index - 5)...index)
+            shown.formUnion(max(0, index - 5)...index)
         }
         guard !shown.isEmpty else { return "" }
-        let quoted = shown.suffix(40).map { "\($0 + 1):\(lines[$0])" }
+        let quoted = shown.sorted().suffix(40).map { "\($0 + 1):\(lines[$0])" }
         return "\n--- \(path)\n" + quoted.joined(separator: "\n") + "\n---"
     }
 }
 
-/// The sorted line numbers to quote, without Foundation.
-struct IndexSet {
-    private var members: Set<Int> = []
-    var isEmpty: Bool { members.isEmpty }
-    mutating func insert(integersIn range: ClosedRange<Int>) { for i in range { members.insert(i) } }
-    func suffix(_ count: Int) -> [Int] { Array(members.sorted().suffix(count)) }
-}

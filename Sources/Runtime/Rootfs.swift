@@ -82,9 +82,8 @@ struct RootfsBuilder {
 
     /// runc's rule: hako populates /dev unless the config bind-mounts it from somewhere.
     var needsDevSetup: Bool {
-        for mount in spec.mounts ?? [] where Paths.clean(mount.destination) == "/dev" {
-            let options = mount.options ?? []
-            if mount.type == "bind" || options.contains("bind") || options.contains("rbind") { return false }
+        for mount in spec.mounts ?? [] where Paths.clean(mount.destination) == "/dev" && mount.isBind {
+            return false
         }
         return true
     }
