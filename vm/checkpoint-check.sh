@@ -30,12 +30,16 @@ nothing_left() {
     [ ! -e "/sys/fs/cgroup/$id" ] || { echo "cgroup left: /sys/fs/cgroup/$id"; return 1; }
     ! grep -q criu-root /proc/self/mountinfo || { echo "criu-root mount left"; return 1; }
 }
+# The counter container ID, run detached with pipes, once it has counted a little.
+counting() {
+    config cr-counter; rm -f "$b/rootfs/count"
+    piped "$work/$1.log" h run -d --bundle "$b" "$1" || { cat "$work/$1.log"; return 1; }
+    wait_tick 2
+}
 wait_tick() { local t=$1 n; for n in $(seq 50); do [ "$(tick_of)" -gt "$t" ] 2>/dev/null && return 0; sleep 0.2; done; return 1; }
 
 t_counter() {
-    config cr-counter; rm -f "$b/rootfs/count"
-    piped "$work/cr1.log" h run -d --bundle "$b" cr1 || { cat "$work/cr1.log"; return 1; }
-    wait_tick 3 || return 1
+    counting cr1 || return 1
     local s1; s1=$(start_of)
     h checkpoint --image-path "$work/img1" --work-path "$work/wk1" cr1 || return 1
     h state cr1 2>/dev/null && { echo "still there after checkpoint"; return 1; }
@@ -54,9 +58,7 @@ t_counter() {
 check "a counter checkpointed and restored counts on (same memory), takes exec, pause, kill; its cgroup limits are back; nothing left" t_counter
 
 t_leave_running() {
-    config cr-counter; rm -f "$b/rootfs/count"
-    piped "$work/log" h run -d --bundle "$b" cr2 || return 1
-    wait_tick 2 || return 1
+    counting cr2 || return 1
     h checkpoint --leave-running --image-path "$work/img2" cr2 || return 1
     h state cr2 | grep -q '"running"' || { echo "not running after --leave-running"; return 1; }
     local t; t=$(tick_of); wait_tick "$t" || return 1
@@ -70,9 +72,7 @@ t_leave_running() {
 check "checkpoint --leave-running; restore under a new id with --detach --pid-file" t_leave_running
 
 t_predump() {
-    config cr-counter; rm -f "$b/rootfs/count"
-    piped "$work/log" h run -d --bundle "$b" cr3 || return 1
-    wait_tick 2 || return 1
+    counting cr3 || return 1
     mkdir -p "$work/img3"
     h checkpoint --pre-dump --image-path "$work/img3/parent" cr3 || return 1
     h state cr3 | grep -q '"running"' || return 1
@@ -86,9 +86,7 @@ t_predump() {
 check "checkpoint --pre-dump, then a dump with --parent-path, restored" t_predump
 
 t_page_server() {
-    config cr-counter; rm -f "$b/rootfs/count"
-    piped "$work/log" h run -d --bundle "$b" cr8 || return 1
-    wait_tick 2 || return 1
+    counting cr8 || return 1
     mkdir -p "$work/img8"
     criu page-server --images-dir "$work/img8" --address 127.0.0.1 --port 27277 >"$work/ps.log" 2>&1 & local server=$!
     sleep 1
@@ -117,9 +115,7 @@ t_file_locks() {
 check "a held flock: refused without --file-locks (the container runs on), kept with it" t_file_locks
 
 t_lazy_pages() {
-    config cr-counter; rm -f "$b/rootfs/count"
-    piped "$work/log" h run -d --bundle "$b" cr10 || return 1
-    wait_tick 2 || return 1
+    counting cr10 || return 1
     mkfifo "$work/lazy.fifo"; exec {lazy}<>"$work/lazy.fifo"
     # The dump stays up as the page server until the restore has pulled every page.
     h checkpoint --lazy-pages --page-server 127.0.0.1:27278 --status-fd 9 --image-path "$work/img10" cr10 9>"$work/lazy.fifo" &
@@ -140,9 +136,7 @@ t_lazy_pages() {
 check "checkpoint --lazy-pages --page-server --status-fd, criu's lazy-pages daemon, restore --lazy-pages under a new id" t_lazy_pages
 
 t_more_flags() {
-    config cr-counter; rm -f "$b/rootfs/count"
-    piped "$work/log" h run -d --bundle "$b" cr11 || return 1
-    wait_tick 2 || return 1
+    counting cr11 || return 1
     h checkpoint --auto-dedup --empty-ns network --ext-unix-sk --image-path "$work/img11" cr11 || return 1
     local t; t=$(tick_of)
     piped "$work/log" h restore -d --auto-dedup --empty-ns network --ext-unix-sk --image-path "$work/img11" --bundle "$b" cr11 || { tail "$work/log"; return 1; }
