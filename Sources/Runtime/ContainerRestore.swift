@@ -86,6 +86,7 @@ struct Restoration {
     mutating func run() throws -> ContainerRecord {
         try creation.recordIntent()
         let root = try prepareRoot()
+        CrashPoint.reach("restore.intent")
         let images = try Files.open(imagePath, O_RDONLY | O_DIRECTORY)
         defer { close(images) }
         let (work, logDirectory) = try options.common.openWorkDirectory()
@@ -140,6 +141,7 @@ struct Restoration {
             criuOptions.cgroupRoots.append((controllers, path))
         }
         try creation.saveRecord()
+        CrashPoint.reach("restore.criu-started")
 
         let request = CriuRequest(type: .restore, options: criuOptions)
         let response: CriuResponse
@@ -159,6 +161,7 @@ struct Restoration {
         creation.record?.creation = nil
         creation.record?.created = Clock.rfc3339Now()
         let committed = try creation.saveRecord()
+        CrashPoint.reach("restore.committed")
         releaseRoot(root)
         self.root = nil
         return committed
@@ -177,6 +180,7 @@ struct Restoration {
             try HookRunner.run(plan.spec.hooks?.createRuntime ?? [], kind: "createRuntime", state: state)
         case "post-restore":
             try recordInit(pid)
+            CrashPoint.reach("restore.restored")
         case "orphan-pts-master":
             guard let fd else { throw RuntimeError("criu sent no terminal master") }
             guard consoleSocket >= 0 else {

@@ -18,6 +18,7 @@ public enum CrashPoint {
         "delete": ["delete.killed", "delete.cgroup-removed", "delete.record-removed"],
         "update": ["update.applied"],
         "pause": ["pause.freezing"],
+        "restore": ["restore.intent", "restore.criu-started", "restore.restored", "restore.committed"],
     ]
 
     /// The point this process is killed at, read once.

@@ -174,6 +174,33 @@ struct CheckpointTests {
         bundle.deleteExpectingNothingLeft()
     }
 
+    @Test("restore killed at each step: the container is listed, and delete --force leaves nothing",
+          arguments: CrashPointNames.restore)
+    func restoreKilled(point: String) throws {
+        let bundle = try runningBundle()
+        let images = try checkpointed(bundle)
+        let result = try bundle.hako(["restore", "-d", "--image-path", images, "--bundle", bundle.path, bundle.id],
+                                     environment: Self.environment(["HAKO_TEST_CRASH_AT": point, "HAKO_TEST_MARKER": bundle.id]))
+        #expect(result.status == 9, "\(point): hako was not killed there: \(result.status) \(result.stderr)")
+        let state = try bundle.hako(["state", bundle.id])
+        #expect(state.status == 0, "\(point): \(state.stderr)")
+        // The bind of the rootfs lived in hako's own mount namespace: gone with it.
+        let mounts = try String(contentsOfFile: "/proc/self/mountinfo", encoding: .utf8)
+        #expect(!mounts.contains("/\(bundle.id)/criu-root"), "\(point)")
+        if point == "restore.committed" {
+            #expect(state.stdout.contains("\"running\""), "\(point): \(state.stdout)")
+            #expect(try bundle.hako(["exec", bundle.id, "true"]).status == 0)
+        } else {
+            // Not committed: stopped, as a create killed before its commit. Killed after
+            // criu restored the tree, the tree runs on in the container's cgroup, where
+            // delete --force finds and kills it.
+            #expect(state.stdout.contains("\"stopped\""), "\(point): \(state.stdout)")
+            if point == "restore.restored" { #expect(!bundle.leftoverProcesses().isEmpty, "the restored tree") }
+            #expect(bundle.leftoverCgroups().isEmpty == (point == "restore.intent"), "\(point): \(bundle.leftoverCgroups())")
+        }
+        bundle.deleteExpectingNothingLeft()
+    }
+
     @Test("restore in the foreground waits for the restored process and exits with its status, then deletes it")
     func restoreForeground() throws {
         let bundle = try runningBundle()

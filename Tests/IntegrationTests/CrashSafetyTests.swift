@@ -261,4 +261,5 @@ enum CrashPointNames {
                          "create.ready", "create.saved", "create.committed"]
     static let start = ["start.released", "start.fifo-removed"]
     static let delete = ["delete.killed", "delete.cgroup-removed", "delete.record-removed"]
+    static let restore = ["restore.intent", "restore.criu-started", "restore.restored", "restore.committed"]
 }
