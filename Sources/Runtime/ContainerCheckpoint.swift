@@ -102,20 +102,23 @@ extension Container {
             guard flags & O_ACCMODE != O_RDONLY else { throw RuntimeError("--status-fd \(fd): not open for writing") }
         }
         let spec = try state.config
+        let imagePath = options.common.images
+        // Flags first, criu after (as runc): a bad path is named even where criu cannot run.
+        if let parent = options.parentPath {
+            guard !parent.hasPrefix("/") else { throw RuntimeError("--parent-path \(parent): must be relative to the image directory") }
+            // Joined as text (the image directory may not exist yet), as criu will see it.
+            let parentDirectory = Paths.absolute(imagePath + "/" + parent, base: (try? Files.currentDirectory()) ?? "/")
+            guard Files.isDirectory(parentDirectory) else {
+                throw RuntimeError("--parent-path \(parent): \(parentDirectory) is not a directory")
+            }
+        }
         try CriuSupport.requireWorking(store: store)
 
-        let imagePath = options.common.images
         let images = try step("making the image directory \(imagePath)") { () throws -> Int32 in
             try Files.makeDirectories(imagePath, mode: 0o700)
             return try Files.open(imagePath, O_RDONLY | O_DIRECTORY)
         }
         defer { close(images) }
-        if let parent = options.parentPath {
-            guard !parent.hasPrefix("/") else { throw RuntimeError("--parent-path \(parent): must be relative to the image directory") }
-            guard Files.isDirectory(imagePath + "/" + parent) else {
-                throw RuntimeError("--parent-path \(parent): \(imagePath)/\(parent) is not a directory")
-            }
-        }
         let (work, logDirectory) = try options.common.openWorkDirectory()
         defer { if work >= 0 { close(work) } }
 

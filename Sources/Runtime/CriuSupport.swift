@@ -38,7 +38,9 @@ enum CriuSupport {
     static func requireWorking() throws {
         let result: (output: [UInt8], status: ExitStatus)
         do {
-            result = try Processes.combinedOutput(of: "criu", ["check"])
+            // Its log to stderr, which is captured: a criu configuration file (/etc/criu/
+            // default.conf) that names a log file would otherwise take the reason there.
+            result = try Processes.combinedOutput(of: "criu", ["check", "--log-file", "/dev/stderr"])
         } catch {
             throw RuntimeError("running criu check", error)
         }

@@ -110,6 +110,9 @@ struct CheckpointTests {
             (["--status-fd", "0"], "--status-fd 0: not open for writing", [:]),
             ([], "criu check failed on this host (status 1): Error (kerndat.c): no vdso", ["FAKE_CRIU_CHECK_ERROR": "Error (kerndat.c): no vdso"]),
             ([], "the fake was told to fail", ["FAKE_CRIU_FAIL": "dump"]),
+            // The flags are checked before criu, as runc does: named even where criu cannot run.
+            (["--parent-path", "/abs"], "--parent-path /abs: must be relative", ["FAKE_CRIU_CHECK_ERROR": "Error (kerndat.c): no vdso"]),
+            (["--pre-dump", "--parent-path", "../none"], "--parent-path ../none", ["FAKE_CRIU_CHECK_ERROR": "Error (kerndat.c): no vdso"]),
           ])
     func refused(flags: [String], message: String, fake: [String: String]) throws {
         let bundle = try runningBundle()
