@@ -49,7 +49,7 @@ let package = Package(
         .target(
             name: "Runtime",
             dependencies: [
-                "OCISpec", "LinuxSys", "CLinux", "Cgroups", "Seccomp", "Wasm", "Criu",
+                "OCISpec", "LinuxSys", "Cgroups", "Seccomp", "Wasm", "Criu",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

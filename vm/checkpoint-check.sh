@@ -143,9 +143,96 @@ t_more_flags() {
     wait_tick "$t" || return 1
     h delete -f cr11 && nothing_left cr11
 }
-# (--shell-job is for a tree on the caller's terminal: criu's restore then wants its stdin to
-# be one, which pipes are not.)
 check "--auto-dedup, --empty-ns network and --ext-unix-sk taken by criu both ways" t_more_flags
+
+# A tree on the caller's terminal (terminal false, hako run from a shell on a pty, as
+# `script` gives one): only --shell-job dumps it, and its restore, run on another pty, prints
+# there and counts on.
+on_pty() { local out=$1; shift; script -qfec "$* ; exec sleep 600" "$out" >/dev/null 2>&1 < <(exec sleep 3600 2>/dev/null) & echo $!; }
+last_tick() { grep -o 'tick [0-9]*' "$1" 2>/dev/null | tail -1 | cut -d' ' -f2; }
+t_shell_job() {
+    config cr-shell
+    local s1 s2 n out
+    s1=$(on_pty "$work/sj1.out" timeout 60 "$hako" --root "$root" run -d --bundle "$b" crsj)
+    for n in $(seq 50); do [ "$(last_tick "$work/sj1.out")" -gt 2 ] 2>/dev/null && break; sleep 0.2; done
+    h state crsj | grep -q '"running"' || { echo "not running:"; cat "$work/sj1.out"; kill $s1; return 1; }
+    out=$(h checkpoint --image-path "$work/img12a" crsj 2>&1)
+    [ $? -ne 0 ] || { echo "a tree on the caller's terminal dumped without --shell-job"; kill $s1; return 1; }
+    echo "without --shell-job: $(echo "$out" | grep -i -m1 -E "tty|terminal|shell|session|error")"
+    h state crsj | grep -q '"running"' || { echo "not running after the refused dump"; kill $s1; return 1; }
+    h checkpoint --shell-job --image-path "$work/img12" crsj || { kill $s1; h delete -f crsj; return 1; }
+    local t; t=$(last_tick "$work/sj1.out"); kill $s1
+    s2=$(on_pty "$work/sj2.out" timeout 60 "$hako" --root "$root" restore -d --shell-job --image-path "$work/img12" --bundle "$b" crsj)
+    for n in $(seq 50); do [ "$(last_tick "$work/sj2.out")" -gt "$t" ] 2>/dev/null && break; sleep 0.2; done
+    echo "last tick before: $t, after restore: $(last_tick "$work/sj2.out")"
+    [ "$(last_tick "$work/sj2.out")" -gt "$t" ] 2>/dev/null || { tail -5 "$work/sj2.out"; kill $s2; h delete -f crsj; return 1; }
+    h state crsj | grep -q '"running"' || { kill $s2; return 1; }
+    h delete -f crsj; kill $s2; nothing_left crsj
+}
+check "--shell-job: a tree on the caller's terminal refused without it, dumped with it, restored on a new terminal, counting on" t_shell_job
+
+# A deleted file held open: with --link-remap criu links it back under a temporary name for
+# the dump (not a copy in the images) and the restored process reads it through its fd.
+t_link_remap() {
+    config cr-remap; rm -f "$b/rootfs/count"
+    piped "$work/log" h run -d --bundle "$b" crlr || return 1
+    wait_tick 2 || return 1
+    h checkpoint --link-remap --image-path "$work/img13" crlr || return 1
+    local how; how=$(grep -i -m2 "link.remap\|link_remap" "$work/img13/dump.log")
+    echo "dump.log: $how"
+    [ -n "$how" ] || { echo "criu did not use a link-remap"; return 1; }
+    local t; t=$(tick_of)
+    piped "$work/log" h restore -d --link-remap --image-path "$work/img13" --bundle "$b" crlr || { tail "$work/log"; return 1; }
+    wait_tick "$t" || return 1
+    local held; held=$(h exec crlr sh -c 'cat /proc/1/fd/3; ls -l /proc/1/fd/3')
+    echo "fd 3: $held"
+    echo "$held" | grep -q held-data && echo "$held" | grep -q deleted || { h delete -f crlr; return 1; }
+    ! ls "$b/rootfs" | grep -q link_remap || { echo "a link_remap file left in the rootfs: $(ls "$b/rootfs")"; return 1; }
+    h delete -f crlr && nothing_left crlr
+}
+check "--link-remap: a deleted file held open comes back, read through its descriptor; no link left behind" t_link_remap
+
+# The systemd driver: the container's scope is made again at restore with its limits.
+t_systemd() {
+    config cr-systemd; rm -f "$b/rootfs/count"
+    piped "$work/log" sd run -d --bundle "$b" crsd || { tail "$work/log"; return 1; }
+    wait_tick 2 || return 1
+    sd checkpoint --image-path "$work/img14" crsd || return 1
+    systemctl is-active -q hako-crsd.scope && { echo "the scope outlived the checkpoint"; return 1; }
+    local t; t=$(tick_of)
+    piped "$work/log" sd restore -d --image-path "$work/img14" --bundle "$b" crsd || { tail "$work/log"; return 1; }
+    wait_tick "$t" || { echo "not counting after restore"; return 1; }
+    local cg=/sys/fs/cgroup/system.slice/hako-crsd.scope
+    systemctl is-active -q hako-crsd.scope || { echo "no scope after restore"; return 1; }
+    echo "scope: memory.max $(cat $cg/memory.max), pids.max $(cat $cg/pids.max), procs $(wc -l < $cg/cgroup.procs)"
+    grep -qx 50331648 $cg/memory.max && grep -qx 21 $cg/pids.max || { echo "limits lost"; return 1; }
+    grep -qx "$(sd state crsd | grep '"pid"' | tr -dc 0-9)" $cg/cgroup.procs || { echo "init not in the scope"; return 1; }
+    sd pause crsd && sd resume crsd || return 1
+    sd delete -f crsd || return 1
+    sleep 0.5
+    systemctl is-active -q hako-crsd.scope && { echo "scope left"; return 1; }
+    [ ! -e "$root/crsd" ] && [ ! -e $cg ]
+}
+check "--systemd-cgroup: checkpoint, then restore into a new scope with the config's limits; pause; delete removes the scope" t_systemd
+
+# LSM: the guest's kernel has AppArmor (Debian's default); the restored tree is put in the
+# profile asked for.
+t_lsm() {
+    local enabled; enabled=$(cat /sys/module/apparmor/parameters/enabled 2>/dev/null)
+    echo "AppArmor enabled: ${enabled:-no}"
+    counting crlsm || return 1
+    h checkpoint --image-path "$work/img15" crlsm || return 1
+    local t; t=$(tick_of)
+    local out; out=$(piped "$work/lsm.log" h restore -d --lsm-profile apparmor:unconfined --image-path "$work/img15" --bundle "$b" crlsm; echo "rc $?")
+    echo "restore --lsm-profile apparmor:unconfined: $out"; tail -3 "$work/lsm.log"
+    if [ "$enabled" = Y ]; then
+        echo "$out" | grep -q "rc 0" || return 1
+        wait_tick "$t" || return 1
+        echo "restored profile: $(cat /proc/$(h state crlsm | grep '"pid"' | tr -dc 0-9)/attr/current)"
+    fi
+    h delete -f crlsm 2>/dev/null; nothing_left crlsm
+}
+check "--lsm-profile apparmor:unconfined reaches criu (on a kernel with AppArmor, the tree is restored under it)" t_lsm
 
 t_bad_parent() {
     config cr-counter
@@ -184,7 +271,7 @@ t_tcp() {
     local n
     for _ in $(seq 50); do n=$(wc -l < "$b/rootfs/tcp.out" 2>/dev/null); [ "${n:-0}" -gt 3 ] && break; sleep 0.2; done
     h state cr6 | grep -q '"running"' || { echo "not running:"; cat "$work/cr6.log"; h delete -f cr6; ip netns del crnet; return 1; }
-    h checkpoint --tcp-established --image-path "$work/img6" cr6 || { h delete -f cr6; ip netns del crnet; return 1; }
+    h checkpoint --tcp-established --tcp-skip-in-flight --image-path "$work/img6" cr6 || { h delete -f cr6; ip netns del crnet; return 1; }
     n=$(wc -l < "$b/rootfs/tcp.out")
     # As engines do (podman tears the network down and sets it up again): a new namespace
     # under the same path. The dumped one keeps criu's network lock (iptables DROP rules) for

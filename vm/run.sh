@@ -90,9 +90,12 @@ make_rootless("rl-limits", ["sleep", "1000"], {"memory": {"limit": 67108864}, "c
               "pids": {"limit": 42}, "blockIO": {"weight": 300}})
 make_rootless("rl-podman", ["sh", "-c", "cat /proc/self/cgroup"], {"pids": {"limit": 9}}, "user.slice:libpod:rlpod")
 make_rootless("rl-cpuset", ["true"], {"cpu": {"cpus": "0"}})
-# Checkpoint and restore (vm/checkpoint-check.sh): a counter, a terminal, a TCP echo.
-def make_cr(name, args, terminal=False, netns=None, resources=None):
+# Checkpoint and restore (vm/checkpoint-check.sh): a counter, a terminal, the caller's terminal,
+# a deleted file held open, the systemd driver, a TCP echo.
+def make_cr(name, args, terminal=False, netns=None, resources=None, cgroups_path=None):
     c = json.loads(json.dumps(base))
+    if cgroups_path:
+        c["linux"]["cgroupsPath"] = cgroups_path
     c["process"]["terminal"] = terminal
     c["process"]["args"] = args
     c["root"]["readonly"] = False
@@ -104,6 +107,10 @@ counter = 'start=$RANDOM$RANDOM; i=0; while :; do i=$((i+1)); echo "$start $i" >
 make_cr("cr-counter", ["sh", "-c", counter], resources={"memory": {"limit": 67108864}, "pids": {"limit": 20}})
 make_cr("cr-lock", ["/bin/flockhold", "/lock", "sh", "-c", counter])
 make_cr("cr-tty", ["sh", "-c", "i=0; while :; do i=$((i+1)); echo tick $i; sleep 0.2; done"], terminal=True)
+make_cr("cr-shell", ["sh", "-c", "i=0; while :; do i=$((i+1)); echo tick $i; sleep 0.2; done"])
+make_cr("cr-remap", ["sh", "-c", "exec 3>/held; echo held-data >&3; rm /held; " + counter])
+make_cr("cr-systemd", ["sh", "-c", counter], resources={"memory": {"limit": 50331648}, "pids": {"limit": 21}},
+        cgroups_path="system.slice:hako:crsd")
 make_cr("cr-tcp", ["sh", "-c", "rm -f /tcp.out; nc -ll -p 9000 -e cat & sleep 0.5; while :; do echo ping; sleep 0.3; done | nc 127.0.0.1 9000 >> /tcp.out"],
         netns="/var/run/netns/crnet")
 PY

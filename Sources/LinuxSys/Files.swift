@@ -267,3 +267,39 @@ public enum Paths {
         path.hasPrefix("/") ? clean(path) : clean(base + "/" + path)
     }
 }
+
+extension Files {
+    /// open(2)'s O_PATH, which Swift's Glibc module does not export.
+    public static let pathOnly: Int32 = HAKO_O_PATH
+
+    /// openat2(2) of `path` under the directory `dirfd` with RESOLVE_* flags `resolve`.
+    public static func open(_ path: String, under dirfd: Int32, flags: Int32, resolve: UInt64) throws(SysError) -> Int32 {
+        try check(hako_openat2(dirfd, path, UInt64(UInt32(bitPattern: flags)), 0, resolve), "openat2", path: path)
+    }
+
+    /// A pipe whose two ends have `flags` (O_CLOEXEC, O_NONBLOCK).
+    public static func pipe(flags: Int32 = O_CLOEXEC) throws(SysError) -> (read: Int32, write: Int32) {
+        var fds: [Int32] = [-1, -1]
+        try check(hako_pipe2(&fds, flags), "pipe2")
+        return (fds[0], fds[1])
+    }
+
+    /// close_range(2) from `first` through `last`; with `onlyMarkCloseOnExec`, marks them
+    /// close-on-exec instead (CLOSE_RANGE_CLOEXEC, Linux 5.11).
+    public static func closeRange(_ first: UInt32, _ last: UInt32, onlyMarkCloseOnExec: Bool = false) throws(SysError) {
+        let CLOSE_RANGE_CLOEXEC: UInt32 = 1 << 2
+        try check(hako_close_range(first, last, onlyMarkCloseOnExec ? CLOSE_RANGE_CLOEXEC : 0), "close_range")
+    }
+
+    /// Sets the extended attribute `name` of `path` to `value`.
+    public static func setAttribute(_ path: String, name: String, value: String) throws(SysError) {
+        let result = value.withCString { hako_setxattr(path, name, $0, strlen($0), 0) }
+        try check(result, "setxattr \(name)", path: path)
+    }
+
+    /// The device number of `major`:`minor`, as mknod(2) takes it.
+    public static func deviceNumber(major: UInt32, minor: UInt32) -> dev_t {
+        dev_t(hako_makedev(major, minor))
+    }
+}
+

@@ -18,6 +18,11 @@ public enum Namespaces {
         try check(hako_setns(fd, type), "setns", path: path)
     }
 
+    /// Joins the namespace open at `fd`; `path` names it in the error.
+    public static func join(fd: Int32, type: Int32, path: String? = nil) throws(SysError) {
+        try check(hako_setns(fd, type), "setns", path: path)
+    }
+
     /// The namespace identity (inode) of a /proc/PID/ns/* entry.
     public static func inode(_ path: String) -> UInt64? {
         var st = stat()

@@ -1,7 +1,6 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import CLinux
 import LinuxSys
 import OCISpec
 
@@ -12,21 +11,13 @@ enum Console {
     /// `bindConsole`: whether /dev/console becomes the pty (for a container's init, not
     /// for a process exec'd into a running container).
     static func setUp(socket: Int32, size: Box?, bindConsole: Bool = true) throws {
-        let master = try check(hako_open_pty_master(O_RDWR | O_NOCTTY | O_CLOEXEC), "open /dev/ptmx")
+        let (master, name) = try Terminals.openMaster(flags: O_RDWR | O_NOCTTY | O_CLOEXEC)
         defer { close(master) }
-        try check(hako_unlockpt(master), "unlockpt")
-        var nameBuffer = [CChar](repeating: 0, count: 128)
-        guard hako_ptsname(master, &nameBuffer, nameBuffer.count) == 0 else { throw SysError("ptsname", errno: errno) }
-        let name = String(cString: nameBuffer)
         // As runc: no "\n" -> "\r\n" on output, so what the process prints reaches the
         // console socket's holder (an engine's log, a script) as written.
-        var attributes = termios()
-        try check(tcgetattr(master, &attributes), "tcgetattr", path: name)
-        attributes.c_oflag &= ~tcflag_t(ONLCR)
-        try check(tcsetattr(master, TCSANOW, &attributes), "tcsetattr", path: name)
+        try Terminals.disableNewlineTranslation(master, path: name)
         if let size {
-            var winsize = winsize(ws_row: UInt16(clamping: size.height), ws_col: UInt16(clamping: size.width), ws_xpixel: 0, ws_ypixel: 0)
-            try check(hako_ioctl_ptr(master, UInt(TIOCSWINSZ), &winsize), "ioctl(TIOCSWINSZ)")
+            try Terminals.setWindowSize(master, winsize(ws_row: UInt16(clamping: size.height), ws_col: UInt16(clamping: size.width), ws_xpixel: 0, ws_ypixel: 0))
         }
         let slave = try Files.open(name, O_RDWR | O_NOCTTY)
         defer { close(slave) }
@@ -42,6 +33,6 @@ enum Console {
         for fd in Int32(0)...2 {
             try check(dup2(slave, fd), "dup2 \(name) to \(fd)")
         }
-        try check(hako_ioctl_int(0, UInt(TIOCSCTTY), 0), "ioctl(TIOCSCTTY)")
+        try Terminals.makeControlling(0)
     }
 }

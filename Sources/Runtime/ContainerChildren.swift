@@ -1,7 +1,6 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import CLinux
 import LinuxSys
 import Wasm
 import OCISpec
@@ -74,8 +73,8 @@ struct ContainerChildren {
     }
 
     func becomeNamespaceRoot() throws {
-        try check(hako_setresgid(0, 0, 0), "setresgid 0 in the user namespace")
-        try check(hako_setresuid(0, 0, 0), "setresuid 0 in the user namespace")
+        try Credentials.setGroupID(0, step: "setresgid 0 in the user namespace")
+        try Credentials.setUserID(0, step: "setresuid 0 in the user namespace")
     }
 
     /// Both children: nothing of hako's may be reachable from the container through /proc
@@ -202,10 +201,10 @@ struct ContainerChildren {
             _ = setsid()
         }
         if let hostname = spec.hostname, !hostname.isEmpty {
-            try check(hako_sethostname(hostname, hostname.utf8.count), "sethostname \(hostname)")
+            try Credentials.setHostname(hostname)
         }
         if let domainname = spec.domainname, !domainname.isEmpty {
-            try check(hako_setdomainname(domainname, domainname.utf8.count), "setdomainname \(domainname)")
+            try Credentials.setDomainname(domainname)
         }
         for (key, value) in (spec.linux?.sysctl ?? [:]).sorted(by: { $0.key < $1.key }) {
             try step("setting sysctl \(key)") {
@@ -217,8 +216,10 @@ struct ContainerChildren {
         }
         if !plan.options.noNewKeyring {
             // ENOSYS and EDQUOT are not fatal: runc goes on without a keyring too.
-            if hako_keyctl_join_session_keyring("_ses.\(plan.options.id)") < 0 && errno != ENOSYS && errno != EDQUOT {
-                throw RuntimeError("joining a session keyring", SysError("keyctl", errno: errno))
+            let failure: SysError?
+            do { try Credentials.joinSessionKeyring("_ses.\(plan.options.id)"); failure = nil } catch { failure = error }
+            if let failure, failure.errno != ENOSYS && failure.errno != EDQUOT {
+                throw RuntimeError("joining a session keyring", failure)
             }
         }
         if let score = plan.process.oomScoreAdj {
@@ -291,8 +292,8 @@ struct ContainerChildren {
         }
         // The start barrier stays open until execve closes it (close-on-exec): `start` takes
         // its end of file as the moment the process is executed, for the poststart hooks.
-        _ = hako_reset_signal_handlers()
-        _ = hako_sigunblock_all()
+        SignalMask.resetHandlers()
+        SignalMask.unblockAll()
         if !exec.finished {
             do { try exec.setup.finish(exec.prepared, channel: nil) } catch { fail("starting the container", error) }
         }

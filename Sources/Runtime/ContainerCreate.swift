@@ -2,7 +2,6 @@
 import Glibc
 #endif
 import Cgroups
-import CLinux
 import FoundationEssentials
 import LinuxSys
 import Logging

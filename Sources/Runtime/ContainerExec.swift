@@ -1,7 +1,6 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import CLinux
 import LinuxSys
 import Logging
 import OCISpec
@@ -262,8 +261,10 @@ struct Execution {
                     try entry?.enter(cgroup2: !inCgroup2)
                     // Directories of the host: never open in the container (CVE-2024-21626).
                     entry?.close()
-                    if cgroupNamespace >= 0 && hako_setns(cgroupNamespace, NamespacePlan.flags[.cgroup] ?? 0) != 0 {
-                        throw RuntimeError("joining the container's cgroup namespace", SysError("setns", errno: errno))
+                    if cgroupNamespace >= 0 {
+                        try step("joining the container's cgroup namespace") {
+                            try Namespaces.join(fd: cgroupNamespace, type: NamespacePlan.flags[.cgroup] ?? 0)
+                        }
                     }
                 } catch {
                     fail(channel, error)
@@ -304,8 +305,8 @@ struct Execution {
             // before the filter, which may refuse poll). Not into a paused container: main
             // returns without waiting for a process that freezes on joining.
             if !paused && !mainLetsItRun(channel) { _exit(1) }
-            _ = hako_reset_signal_handlers()
-            _ = hako_sigunblock_all()
+            SignalMask.resetHandlers()
+            SignalMask.unblockAll()
             try setup.finish(prepared, channel: channel)
             let executable = prepared.executable
             let error = execute(executable.path, arguments: executable.arguments, environment: executable.environment)

@@ -1,7 +1,6 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import CLinux
 import LinuxSys
 
 extension Container {
@@ -26,12 +25,11 @@ extension Container {
                 _ = Glibc.kill(pid, signal)
             }
         }
-        if hako_pidfd_send_signal(pidfd, signal, 0) != 0 {
-            let err = errno
+        do { try Processes.signal(pidfd: pidfd, signal) } catch {
             // Init exiting between the check and the signal is a race `--all` may lose.
-            if err == ESRCH && all { return }
-            if err == ESRCH { throw RuntimeError.notRunning(id) }
-            throw RuntimeError("signalling init (pid \(state.pid))", SysError("pidfd_send_signal", errno: err))
+            if error.errno == ESRCH && all { return }
+            if error.errno == ESRCH { throw RuntimeError.notRunning(id) }
+            throw RuntimeError("signalling init (pid \(state.pid))", error)
         }
     }
 

@@ -1,7 +1,6 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import CLinux
 import LinuxSys
 
 /// Support for `run`: hako stays the parent of the container's init and relays signals.
@@ -15,8 +14,7 @@ public enum Supervision {
 
     /// Blocks signals so they queue for `waitForwardingSignals` instead of killing hako.
     public static func blockSignals() {
-        var old = sigset_t()
-        _ = hako_sigfillset_block(&old)
+        SignalMask.blockAll()
     }
 
     /// Waits for the process `pid` (a child or adopted orphan), forwarding every signal
@@ -35,9 +33,7 @@ public enum Supervision {
                 }
                 break
             }
-            var signal: Int32 = 0
-            var sender: pid_t = 0
-            try check(hako_sigwait_info(&signal, &sender), "sigwaitinfo")
+            let (signal, _) = try SignalMask.waitInfo()
             if signal == SIGCHLD { continue }
             _ = kill(pid, signal)
         }

@@ -1,7 +1,6 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import CLinux
 import LinuxSys
 
 /// File descriptor bookkeeping for the fork path.
@@ -43,8 +42,7 @@ enum Descriptors {
     /// errno a seccomp profile that refuses it picks (EPERM in most profiles older than it):
     /// so any failure falls back, and the fallback's own error is the one reported.
     static func closeRange(_ first: UInt32, _ last: UInt32, onlyMarkCloseOnExec: Bool = false) throws(SysError) {
-        let CLOSE_RANGE_CLOEXEC: UInt32 = 1 << 2
-        if hako_close_range(first, last, onlyMarkCloseOnExec ? CLOSE_RANGE_CLOEXEC : 0) == 0 { return }
+        if (try? Files.closeRange(first, last, onlyMarkCloseOnExec: onlyMarkCloseOnExec)) != nil { return }
         for fd in try openDescriptors(from: first, through: last) {
             if onlyMarkCloseOnExec {
                 if fcntl(fd, F_SETFD, FD_CLOEXEC) != 0 && errno != EBADF {

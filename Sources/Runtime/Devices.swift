@@ -1,7 +1,6 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import CLinux
 import LinuxSys
 import OCISpec
 
@@ -80,8 +79,8 @@ struct DeviceBuilder {
             try Mounts.mount(source: clean, target: procFD(target), type: nil, flags: MountFlag.bind)
             return
         }
-        let dev = hako_makedev(UInt32(truncatingIfNeeded: major), UInt32(truncatingIfNeeded: minor))
-        try check(mknodat(parent, name, type | mode, dev_t(dev)), "mknod", path: clean)
+        let dev = Files.deviceNumber(major: UInt32(truncatingIfNeeded: major), minor: UInt32(truncatingIfNeeded: minor))
+        try check(mknodat(parent, name, type | mode, dev), "mknod", path: clean)
         // mknod(2) applies the umask; the config's mode is meant literally.
         try check(fchmodat(parent, name, mode, 0), "chmod", path: clean)
         try check(fchownat(parent, name, uid, gid, Int32(AT_SYMLINK_NOFOLLOW)), "chown", path: clean)

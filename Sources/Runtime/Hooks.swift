@@ -1,7 +1,6 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import CLinux
 import FoundationEssentials
 import LinuxSys
 import OCISpec
@@ -50,8 +49,8 @@ enum HookRunner {
     }
 
     static func runOne(_ hook: Hook, input: [UInt8], inChild: (() throws -> Void)? = nil) throws {
-        var pipe: [Int32] = [-1, -1]
-        try check(hako_pipe2(&pipe, O_CLOEXEC), "pipe2")
+        let (pipeRead, pipeWrite) = try Files.pipe()
+        let pipe = [pipeRead, pipeWrite]
         let args = hook.args ?? [hook.path]
         let env = hook.env ?? []
         let pid = try Processes.fork()

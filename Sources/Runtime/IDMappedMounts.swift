@@ -1,7 +1,6 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import CLinux
 import LinuxSys
 import OCISpec
 
@@ -152,9 +151,7 @@ extension Channel {
 enum UserNamespaceHelper {
     /// Returns an open /proc/PID/ns/user. The caller must be single-threaded: this forks.
     static func make(uidMappings: [LinuxIDMapping], gidMappings: [LinuxIDMapping]) throws -> Int32 {
-        var fds: [Int32] = [-1, -1]
-        try check(hako_pipe2(&fds, O_CLOEXEC), "pipe2")
-        let (readEnd, writeEnd) = (fds[0], fds[1])
+        let (readEnd, writeEnd) = try Files.pipe()
         let pid: pid_t
         do {
             pid = try Processes.fork()
@@ -165,9 +162,11 @@ enum UserNamespaceHelper {
         }
         if pid == 0 {
             close(readEnd)
-            // Only async-signal-safe calls from here: report unshare's errno, then wait to be killed.
-            _ = hako_prctl(Prctl.setDeathSignal, UInt(SIGKILL), 0, 0, 0)
-            var result: Int32 = hako_unshare(NamespacePlan.flags[.user] ?? 0) == 0 ? 0 : errno
+            // hako is single-threaded here, so the child may allocate: it reports unshare's
+            // errno, then waits to be killed.
+            _ = try? Processes.prctl(Prctl.setDeathSignal, UInt(SIGKILL), step: "prctl(PR_SET_PDEATHSIG)")
+            var result: Int32 = 0
+            do { try Namespaces.unshare(NamespacePlan.flags[.user] ?? 0) } catch { result = error.errno }
             _ = write(writeEnd, &result, MemoryLayout<Int32>.size)
             while true { pause() }
         }

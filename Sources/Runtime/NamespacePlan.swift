@@ -1,7 +1,6 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import CLinux
 import LinuxSys
 import OCISpec
 
@@ -59,8 +58,8 @@ struct NamespacePlan {
             if join.kind == deferred { kept = fd }
         }
         for entry in opened where entry.fd != kept {
-            if hako_setns(entry.fd, Self.flags[entry.kind] ?? 0) != 0 {
-                throw RuntimeError("joining the \(entry.kind.rawValue) namespace \(entry.path)", SysError("setns", path: entry.path, errno: errno))
+            do { try Namespaces.join(fd: entry.fd, type: Self.flags[entry.kind] ?? 0, path: entry.path) } catch {
+                throw RuntimeError("joining the \(entry.kind.rawValue) namespace \(entry.path)", error)
             }
         }
         return kept

@@ -1,7 +1,6 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import CLinux
 import LinuxSys
 import OCISpec
 
@@ -16,6 +15,6 @@ enum Personality {
         if let flags = personality.flags, !flags.isEmpty {
             throw RuntimeError("linux.personality.flags: no flags are defined, got \(flags)")
         }
-        try check(hako_personality(domain), "personality(\(personality.domain))")
+        try step("setting linux.personality.domain \(personality.domain)") { try Credentials.setPersonality(domain) }
     }
 }

@@ -1,7 +1,6 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import CLinux
 import LinuxSys
 import OCISpec
 import Seccomp
@@ -175,8 +174,8 @@ struct ProcessSetup {
             guard let number = RlimitKind.number(named: limit.type) else {
                 throw RuntimeError("process.rlimits: unknown rlimit \"\(limit.type)\"")
             }
-            if hako_setrlimit(Int32(number), limit.soft, limit.hard) != 0 {
-                throw RuntimeError("setting \(limit.type) to soft \(limit.soft), hard \(limit.hard)", SysError("prlimit", errno: errno))
+            try step("setting \(limit.type) to soft \(limit.soft), hard \(limit.hard)") {
+                try Credentials.setResourceLimit(Int32(number), soft: limit.soft, hard: limit.hard)
             }
         }
     }
@@ -217,8 +216,8 @@ struct ProcessSetup {
             let groups = (user.additionalGids ?? []).map { gid_t($0) }
             try check(setgroups(groups.count, groups), "setgroups \(groups)")
         }
-        try check(hako_setresgid(user.gid, user.gid, user.gid), "setresgid \(user.gid)")
-        try check(hako_setresuid(user.uid, user.uid, user.uid), "setresuid \(user.uid)")
+        try Credentials.setGroupID(user.gid)
+        try Credentials.setUserID(user.uid)
         try Processes.prctl(PR_SET_KEEPCAPS, 0, step: "prctl(PR_SET_KEEPCAPS)")
     }
 

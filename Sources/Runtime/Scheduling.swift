@@ -1,7 +1,6 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import CLinux
 import LinuxSys
 import OCISpec
 
@@ -31,9 +30,10 @@ enum Scheduling {
             guard let flag = schedulerFlags[name] else { throw RuntimeError("process.scheduler.flags: unknown flag \"\(name)\"") }
             flags |= flag
         }
-        let result = hako_sched_setattr(policy, flags, scheduler.nice ?? 0, UInt32(max(0, scheduler.priority ?? 0)),
-                                        scheduler.runtime ?? 0, scheduler.deadline ?? 0, scheduler.period ?? 0)
-        if result != 0 { throw RuntimeError("setting process.scheduler (\(scheduler.policy))", SysError("sched_setattr", errno: errno)) }
+        try step("setting process.scheduler (\(scheduler.policy))") {
+            try ThreadScheduling.setAttributes(policy: policy, flags: flags, nice: scheduler.nice ?? 0, priority: UInt32(max(0, scheduler.priority ?? 0)),
+                                        runtime: scheduler.runtime ?? 0, deadline: scheduler.deadline ?? 0, period: scheduler.period ?? 0)
+        }
     }
 
     static func applyIOPriority(_ priority: LinuxIOPriority) throws {
@@ -43,9 +43,7 @@ enum Scheduling {
         guard (0...7).contains(priority.priority) else {
             throw RuntimeError("process.ioPriority.priority: \(priority.priority) is not in 0...7")
         }
-        if hako_ioprio_set_self(ioClass << 13 | Int32(priority.priority)) != 0 {
-            throw RuntimeError("setting process.ioPriority", SysError("ioprio_set", errno: errno))
-        }
+        try step("setting process.ioPriority") { try ThreadScheduling.setIOPriority(ioClass << 13 | Int32(priority.priority)) }
     }
 
     /// Sets the CPU affinity from a list such as "0-3,7".
@@ -70,9 +68,7 @@ enum Scheduling {
         }
 
         func apply() throws {
-            if hako_sched_setaffinity_self(mask, mask.count) != 0 {
-                throw RuntimeError("setting \(field) \"\(list)\"", SysError("sched_setaffinity", errno: errno))
-            }
+            try step("setting \(field) \"\(list)\"") { try ThreadScheduling.setAffinity(mask) }
         }
     }
 
@@ -88,8 +84,7 @@ enum Scheduling {
         let words = max(1, ((nodes.max() ?? 0) / 64) + 1)
         var mask = [UInt](repeating: 0, count: words)
         for node in nodes { mask[node / 64] |= 1 << UInt(node % 64) }
-        let result = nodes.isEmpty ? hako_set_mempolicy(mode, nil, 0) : hako_set_mempolicy(mode, mask, UInt(words * 64 + 1))
-        if result != 0 { throw RuntimeError("setting linux.memoryPolicy (\(policy.mode))", SysError("set_mempolicy", errno: errno)) }
+        try step("setting linux.memoryPolicy (\(policy.mode))") { try ThreadScheduling.setMemoryPolicy(mode: mode, nodes: nodes.isEmpty ? [] : mask) }
     }
 
     /// "0-3,7" -> [0, 1, 2, 3, 7].

@@ -1,7 +1,6 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import CLinux
 import LinuxSys
 
 /// Resolving paths inside a container's rootfs without ever leaving it: every lookup goes
@@ -16,22 +15,23 @@ struct SecureRoot {
     static let resolveBeneath: UInt64 = 0x08
     static let resolveInRoot: UInt64 = 0x10
 
-    /// An HAKO_O_PATH descriptor of the rootfs directory.
+    /// An Files.pathOnly descriptor of the rootfs directory.
     let fd: Int32
     /// The rootfs path, for messages.
     let path: String
 
     init(path: String) throws {
         self.path = path
-        fd = try Files.open(path, HAKO_O_PATH | O_DIRECTORY)
+        fd = try Files.open(path, Files.pathOnly | O_DIRECTORY)
     }
 
-    /// Opens a path relative to the root as HAKO_O_PATH.
+    /// Opens a path relative to the root as Files.pathOnly.
     func open(_ relative: String, noSymlinks: Bool = false) throws(SysError) -> Int32 {
         let name = relative.drop(while: { $0 == "/" })
         let resolve = Self.resolveInRoot | Self.resolveNoMagicLinks | (noSymlinks ? Self.resolveNoSymlinks : 0)
-        let result = hako_openat2(fd, name.isEmpty ? "." : String(name), UInt64(HAKO_O_PATH | O_CLOEXEC), 0, resolve)
-        if result >= 0 { return result }
+        if let opened = try? Files.open(name.isEmpty ? "." : String(name), under: fd, flags: Files.pathOnly | O_CLOEXEC, resolve: resolve) {
+            return opened
+        }
         // Linux before 5.6 (ENOSYS), or a seccomp profile that refuses openat2 with an errno
         // of its choosing (EPERM in older ones): resolve by hand. A path that does not
         // resolve fails the walk with the errno openat2 gives (the unit tests compare them),
@@ -60,7 +60,7 @@ struct SecureRoot {
                 continue
             }
             let next = (Array(component) + [0]).withUnsafeBufferPointer { name in
-                name.withMemoryRebound(to: CChar.self) { openat(directories.last ?? fd, $0.baseAddress!, HAKO_O_PATH | O_NOFOLLOW | O_CLOEXEC) }
+                name.withMemoryRebound(to: CChar.self) { openat(directories.last ?? fd, $0.baseAddress!, Files.pathOnly | O_NOFOLLOW | O_CLOEXEC) }
             }
             if next < 0 { throw SysError("open", path: path + "/" + relative, errno: errno) }
             var info = stat()
@@ -84,7 +84,7 @@ struct SecureRoot {
             pending += target.split(separator: slash).reversed()
         }
         if let last = directories.popLast() { return last }
-        return try check(openat(fd, ".", HAKO_O_PATH | O_CLOEXEC), "open", path: path)
+        return try check(openat(fd, ".", Files.pathOnly | O_CLOEXEC), "open", path: path)
     }
 
     /// Opens a path inside the root, creating it (and missing parents as directories) when

@@ -1,7 +1,6 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import CLinux
 import LinuxSys
 
 /// process.apparmorProfile and process.selinuxLabel: the label the process gets when it
@@ -61,9 +60,8 @@ enum SecurityLabels {
 
     /// The mqueue mount's label, set on its root after mounting (its mount data takes none).
     static func labelMount(_ fd: Int32, label: String, destination: String) throws {
-        let rc = label.withCString { hako_setxattr(procFD(fd), "security.selinux", $0, strlen($0), 0) }
-        if rc != 0 {
-            throw RuntimeError("labelling \(destination) with linux.mountLabel", SysError("setxattr security.selinux", path: destination, errno: errno))
+        do { try Files.setAttribute(procFD(fd), name: "security.selinux", value: label) } catch {
+            throw RuntimeError("labelling \(destination) with linux.mountLabel", SysError(error.operation, path: destination, errno: error.errno))
         }
     }
 }

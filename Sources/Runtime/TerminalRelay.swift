@@ -1,7 +1,6 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import CLinux
 import LinuxSys
 
 /// `run` in the foreground with process.terminal and no --console-socket: hako itself
@@ -14,7 +13,7 @@ public final class TerminalRelay {
     /// The other end, for CreateOptions.consoleSocketFD.
     public let containerEnd: Int32
     private var master: Int32 = -1
-    private var savedTerminal: [UInt8]?
+    private var savedTerminal: Terminals.SavedModes?
 
     public init() throws {
         (socket, containerEnd) = try Sockets.pair()
@@ -28,16 +27,12 @@ public final class TerminalRelay {
         master = fd
         close(socket)
         copyWindowSize()
-        if isatty(0) != 0 {
-            var saved = [UInt8](repeating: 0, count: Int(hako_termios_size()))
-            if hako_terminal_make_raw(0, &saved) == 0 { savedTerminal = saved }
-        }
+        savedTerminal = Terminals.makeRaw(0)
     }
 
     func copyWindowSize() {
-        var size = winsize()
-        if isatty(0) != 0 && hako_ioctl_ptr(0, UInt(TIOCGWINSZ), &size) == 0 {
-            _ = hako_ioctl_ptr(master, UInt(TIOCSWINSZ), &size)
+        if isatty(0) != 0, let size = Terminals.windowSize(0) {
+            try? Terminals.setWindowSize(master, size)
         }
     }
 
@@ -45,7 +40,7 @@ public final class TerminalRelay {
     /// signals to it; returns how it ended. Signals must be blocked.
     public func relay(until pid: pid_t) throws -> ExitStatus {
         defer { restoreTerminal() }
-        let signals = try check(hako_signalfd_all(), "signalfd")
+        let signals = try SignalMask.signalFD()
         defer { close(signals) }
         var stdinOpen = true
         var buffer = [UInt8](repeating: 0, count: 32 * 1024)
@@ -66,7 +61,7 @@ public final class TerminalRelay {
                 throw SysError("poll", errno: errno)
             }
             if fds[0].revents != 0 {
-                while case let signal = hako_signalfd_read(signals), signal > 0 {
+                while let signal = SignalMask.next(signals) {
                     if signal == SIGCHLD { continue }
                     if signal == SIGWINCH { copyWindowSize(); continue }
                     _ = kill(pid, signal)
@@ -119,7 +114,7 @@ public final class TerminalRelay {
 
     private func restoreTerminal() {
         if let saved = savedTerminal {
-            _ = hako_terminal_restore(0, saved)
+            Terminals.restore(0, saved)
             savedTerminal = nil
         }
     }

@@ -1,0 +1,45 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import CLinux
+
+/// The calling thread's signal mask and dispositions, and waiting for blocked signals:
+/// hako blocks every signal while it waits for a container, to forward each one, and its
+/// children put the mask and handlers back before they exec.
+public enum SignalMask {
+    /// Blocks every signal, so that they queue for `waitInfo` or a signalfd.
+    public static func blockAll() {
+        var old = sigset_t()
+        _ = hako_sigfillset_block(&old)
+    }
+
+    /// Unblocks every signal.
+    public static func unblockAll() {
+        _ = hako_sigunblock_all()
+    }
+
+    /// Sets every caught signal back to its default action (ignored ones stay ignored,
+    /// as across execve).
+    public static func resetHandlers() {
+        _ = hako_reset_signal_handlers()
+    }
+
+    /// Waits for a blocked signal; returns it and the pid that sent it.
+    public static func waitInfo() throws(SysError) -> (signal: Int32, sender: pid_t) {
+        var signal: Int32 = 0
+        var sender: pid_t = 0
+        try check(hako_sigwait_info(&signal, &sender), "sigwaitinfo")
+        return (signal, sender)
+    }
+
+    /// A non-blocking signalfd(2) for every signal (they must be blocked).
+    public static func signalFD() throws(SysError) -> Int32 {
+        try check(hako_signalfd_all(), "signalfd")
+    }
+
+    /// The next signal queued on a `signalFD`, or nil when none is.
+    public static func next(_ signalFD: Int32) -> Int32? {
+        let signal = hako_signalfd_read(signalFD)
+        return signal > 0 ? signal : nil
+    }
+}
