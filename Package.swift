@@ -74,6 +74,8 @@ let package = Package(
         .testTarget(name: "DBusTests", dependencies: ["DBus", "Cgroups", "OCISpec", "LinuxSys"]),
         .testTarget(name: "SeccompTests", dependencies: ["Seccomp", "CSeccomp", "OCISpec", "LinuxSys"]),
         .testTarget(name: "CriuTests", dependencies: ["Criu"]),
+        // The syscall wrappers on their own: results, and errors that carry step, path and errno.
+        .testTarget(name: "LinuxSysTests", dependencies: ["LinuxSys"]),
         .testTarget(name: "RuntimeTests", dependencies: ["Runtime", "OCISpec", "LinuxSys"]),
         .testTarget(name: "IntegrationTests", dependencies: ["hako", "OCISpec", "LinuxSys", .product(name: "WAT", package: "WasmKit")]),
     ]

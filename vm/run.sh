@@ -92,8 +92,11 @@ make_rootless("rl-podman", ["sh", "-c", "cat /proc/self/cgroup"], {"pids": {"lim
 make_rootless("rl-cpuset", ["true"], {"cpu": {"cpus": "0"}})
 # Checkpoint and restore (vm/checkpoint-check.sh): a counter, a terminal, the caller's terminal,
 # a deleted file held open, the systemd driver, a TCP echo.
-def make_cr(name, args, terminal=False, netns=None, resources=None, cgroups_path=None):
+def make_cr(name, args, terminal=False, netns=None, resources=None, cgroups_path=None, pts_from_host=False):
     c = json.loads(json.dumps(base))
+    if pts_from_host:
+        c["mounts"] = [m if m["destination"] != "/dev/pts" else {"destination": "/dev/pts", "type": "bind", "source": "/dev/pts", "options": ["rbind", "nosuid", "noexec"]}
+                       for m in c["mounts"]]
     if cgroups_path:
         c["linux"]["cgroupsPath"] = cgroups_path
     c["process"]["terminal"] = terminal
@@ -108,6 +111,10 @@ make_cr("cr-counter", ["sh", "-c", counter], resources={"memory": {"limit": 6710
 make_cr("cr-lock", ["/bin/flockhold", "/lock", "sh", "-c", counter])
 make_cr("cr-tty", ["sh", "-c", "i=0; while :; do i=$((i+1)); echo tick $i; sleep 0.2; done"], terminal=True)
 make_cr("cr-shell", ["sh", "-c", "i=0; while :; do i=$((i+1)); echo tick $i; sleep 0.2; done"])
+# The same on the host's /dev/pts (bound in place of the container's own devpts), so that the
+# caller's terminal is a file criu can find in the container's mounts.
+make_cr("cr-shell-pts", ["sh", "-c", "i=0; while :; do i=$((i+1)); echo tick $i; sleep 0.2; done"],
+        pts_from_host=True)
 make_cr("cr-remap", ["sh", "-c", "exec 3>/held; echo held-data >&3; rm /held; " + counter])
 make_cr("cr-systemd", ["sh", "-c", counter], resources={"memory": {"limit": 50331648}, "pids": {"limit": 21}},
         cgroups_path="system.slice:hako:crsd")

@@ -32,6 +32,29 @@ int hako_pivot_root(const char *new_root, const char *put_old) {
 
 pid_t hako_fork(void) { return fork(); }
 
+void hako_exec_child(const int *fds, int count, const char *program, char *const argv[]) {
+    int lifted[count > 0 ? count : 1];
+    int floor = count > 3 ? count : 3;
+    for (int i = 0; i < count; i++) {
+        lifted[i] = fcntl(fds[i], F_DUPFD_CLOEXEC, floor);
+        if (lifted[i] < 0) _exit(126);
+    }
+    for (int i = 0; i < count; i++) {
+        if (dup2(lifted[i], i) < 0) _exit(126);
+    }
+    if (syscall(SYS_close_range, (unsigned)count, ~0U, 0) != 0) {
+        for (int fd = count; fd < 1024; fd++) close(fd);
+    }
+    sigset_t none;
+    sigemptyset(&none);
+    for (int sig = 1; sig < NSIG; sig++) {
+        if (sig != SIGKILL && sig != SIGSTOP) signal(sig, SIG_DFL);
+    }
+    sigprocmask(SIG_SETMASK, &none, NULL);
+    execvp(program, argv);
+    _exit(127);
+}
+
 #include <linux/sched.h>
 
 pid_t hako_clone3_into_cgroup(int cgroup_fd) {
@@ -324,6 +347,10 @@ int hako_bpf_prog_fd_by_id(uint32_t id) {
 
 int hako_setxattr(const char *path, const char *name, const void *value, size_t size, int flags) {
     return setxattr(path, name, value, size, flags);
+}
+
+long hako_getxattr(const char *path, const char *name, void *value, size_t size) {
+    return getxattr(path, name, value, size);
 }
 
 int hako_is_mount_root(int dirfd, const char *path) {

@@ -297,6 +297,14 @@ extension Files {
         try check(result, "setxattr \(name)", path: path)
     }
 
+    /// The extended attribute `name` of `path` (up to 4 KiB), as bytes.
+    public static func attribute(_ path: String, name: String) throws(SysError) -> [UInt8] {
+        var value = [UInt8](repeating: 0, count: 4096)
+        let n = hako_getxattr(path, name, &value, value.count)
+        if n < 0 { throw SysError("getxattr \(name)", path: path, errno: errno) }
+        return Array(value[0..<Int(n)])
+    }
+
     /// The device number of `major`:`minor`, as mknod(2) takes it.
     public static func deviceNumber(major: UInt32, minor: UInt32) -> dev_t {
         dev_t(hako_makedev(major, minor))

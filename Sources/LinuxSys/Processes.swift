@@ -83,23 +83,23 @@ public enum Processes {
     /// (`descriptors[n]` becomes its fd n; every other descriptor is close-on-exec or
     /// closed) and returns its pid. The caller must be single-threaded, as for `fork`.
     public static func spawn(_ program: String, _ arguments: [String], descriptors: [Int32]) throws(SysError) -> pid_t {
-        let argv = ([program] + arguments).map { strdup($0) } + [nil]
-        defer { for pointer in argv { free(pointer) } }
-        let count = Int32(descriptors.count)
-        // Allocated before the fork: the child only calls async-signal-safe functions.
-        var lifted = [Int32](repeating: -1, count: descriptors.count)
-        let pid = try fork()
-        if pid == 0 {
-            // First above every target, so that placing one never overwrites a source.
-            for (index, fd) in descriptors.enumerated() {
-                lifted[index] = fcntl(fd, F_DUPFD_CLOEXEC, max(count, 3))
-                if lifted[index] < 0 { _exit(126) }
-            }
-            for (index, fd) in lifted.enumerated() where dup2(fd, Int32(index)) < 0 { _exit(126) }
-            _ = hako_close_range(UInt32(count), UInt32.max, 0)
-            execvp(program, argv)
-            _exit(127)
+        // Everything the child needs is laid out in C memory before the fork, and the child
+        // runs only C (hako_exec_child): no Swift runtime call that could take a lock
+        // another thread held at the fork (hako is single-threaded; a test process is not).
+        let argv = UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>.allocate(capacity: arguments.count + 2)
+        argv.initialize(to: strdup(program))
+        for (index, argument) in arguments.enumerated() { (argv + index + 1).initialize(to: strdup(argument)) }
+        (argv + arguments.count + 1).initialize(to: nil)
+        let fds = UnsafeMutablePointer<Int32>.allocate(capacity: max(1, descriptors.count))
+        for (index, fd) in descriptors.enumerated() { (fds + index).initialize(to: fd) }
+        defer {
+            for index in 0...arguments.count { free(argv[index]) }
+            argv.deallocate()
+            fds.deallocate()
         }
+        let count = Int32(descriptors.count)
+        let pid = try fork()
+        if pid == 0 { hako_exec_child(fds, count, argv[0], argv) }
         return pid
     }
 

@@ -18,8 +18,8 @@ public enum SignalMask {
         _ = hako_sigunblock_all()
     }
 
-    /// Sets every caught signal back to its default action (ignored ones stay ignored,
-    /// as across execve).
+    /// Sets every signal's action back to its default, ignored ones included: a program
+    /// hako starts begins as from a fresh login, not with what hako caught or ignored.
     public static func resetHandlers() {
         _ = hako_reset_signal_handlers()
     }

@@ -60,6 +60,10 @@ enum HookRunner {
             try? Descriptors.closeInherited(preserveFds: 0, keep: [])
             // Its own process group, so a timeout kills what it started too.
             setpgid(0, 0)
+            // Not the mask hako waits with (every signal blocked) nor its handlers: a hook that
+            // traps or waits for a signal must get it.
+            SignalMask.resetHandlers()
+            SignalMask.unblockAll()
             do {
                 try inChild?()
             } catch {

@@ -351,6 +351,23 @@ struct SetupTests {
         bundle.expectNothingLeft()
     }
 
+    @Test("hooks start with no signal blocked, though `run` waits with every signal blocked: a hook's trap runs")
+    func hooksGetSignals() throws {
+        let bundle = try TestBundle(args: ["true"])
+        let out = bundle.path + "/trapped"
+        // The hook signals itself and waits a moment: with the mask hako waits under, USR1
+        // would stay pending and the trap never run.
+        let trap = "trap 'echo $1 > \(out).$1; exit 0' USR1; kill -USR1 $$; sleep 2; exit 1"
+        bundle.spec.hooks = Hooks(prestart: [Hook(path: "/bin/sh", args: ["sh", "-c", trap, "sh", "prestart"])],
+                                  poststop: [Hook(path: "/bin/sh", args: ["sh", "-c", trap, "sh", "poststop"])])
+        let result = try bundle.run()
+        #expect(result.status == 0, "\(result.stderr)")
+        for kind in ["prestart", "poststop"] {
+            #expect((try? String(contentsOfFile: out + "." + kind, encoding: .utf8)) == kind + "\n", "\(kind): \(result.stderr)")
+        }
+        bundle.expectNothingLeft()
+    }
+
     @Test("a failing poststart or poststop hook warns, and the hooks after it and the lifecycle go on")
     func failingPostHooks() throws {
         let bundle = try TestBundle(args: ["true"])

@@ -17,6 +17,12 @@ int hako_pivot_root(const char *new_root, const char *put_old);
 
 // fork(2): glibc's, so its own per-thread state stays right in the child.
 pid_t hako_fork(void);
+// In a freshly forked child: fds[i] becomes descriptor i (each first lifted above them all,
+// so no placement overwrites a source), every other descriptor is closed, signal actions
+// go back to their defaults and none is blocked; then execvp. Only async-signal-safe
+// calls, so a child forked from a multi-threaded process cannot deadlock in it. Does not
+// return: exits 126 when a descriptor cannot be placed, 127 when the exec fails.
+__attribute__((noreturn)) void hako_exec_child(const int *fds, int count, const char *program, char *const argv[]);
 
 // clone3(2) with CLONE_INTO_CGROUP: a fork whose child starts in the cgroup2 directory
 // `cgroup_fd`, which costs no cgroup migration (moving a process later takes a global lock
@@ -37,6 +43,7 @@ int hako_capset(uint64_t effective, uint64_t permitted, uint64_t inheritable);
 
 // setxattr(2) (<sys/xattr.h> is not in Swift's Glibc module).
 int hako_setxattr(const char *path, const char *name, const void *value, size_t size, int flags);
+long hako_getxattr(const char *path, const char *name, void *value, size_t size);
 
 // pidfd_open(2) and pidfd_send_signal(2).
 int hako_pidfd_open(pid_t pid, unsigned int flags);
