@@ -25,7 +25,12 @@ let package = Package(
         // Codable runtime-spec types, defaults and validation. No syscalls.
         .target(name: "OCISpec"),
         // Swift wrappers over Linux syscalls that throw errors carrying the step, path and errno.
-        .target(name: "LinuxSys", dependencies: ["CLinux"]),
+        // Debug builds (the tests') route the rootfs and process-setup calls through a seam a
+        // test can record and fail (SyscallSeam.swift); release builds compile it out.
+        .target(
+            name: "LinuxSys", dependencies: ["CLinux"],
+            swiftSettings: [.define("HAKO_SYSCALL_SEAM", .when(configuration: .debug))]
+        ),
         // A D-Bus client in Swift (wire format, SASL EXTERNAL, calls, signals) for the systemd driver.
         .target(name: "DBus", dependencies: ["LinuxSys"]),
         // cgroup v1, hybrid and v2 managers and the systemd driver: detection, limits, freezing, stats.
@@ -45,11 +50,15 @@ let package = Package(
         ),
         // CRIU's RPC (criu swrk): the protobuf messages of checkpoint and restore.
         .target(name: "Criu", dependencies: ["LinuxSys"]),
-        // The container runtime as a library: state, process model, rootfs, namespaces.
+        // Everything that mounts: the rootfs builder, paths resolved inside the rootfs, mount
+        // options, /dev, tmpcopyup, the cgroup mount, idmapped mounts, mount labels. The
+        // security surface, in one room; its calls go through LinuxSys alone.
+        .target(name: "Rootfs", dependencies: ["OCISpec", "LinuxSys"]),
+        // The container runtime as a library: state, process model, namespaces, operations.
         .target(
             name: "Runtime",
             dependencies: [
-                "OCISpec", "LinuxSys", "Cgroups", "Seccomp", "Wasm", "Criu",
+                "OCISpec", "LinuxSys", "Rootfs", "Cgroups", "Seccomp", "Wasm", "Criu",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -76,7 +85,9 @@ let package = Package(
         .testTarget(name: "CriuTests", dependencies: ["Criu"]),
         // The syscall wrappers on their own: results, and errors that carry step, path and errno.
         .testTarget(name: "LinuxSysTests", dependencies: ["LinuxSys"]),
-        .testTarget(name: "RuntimeTests", dependencies: ["Runtime", "OCISpec", "LinuxSys"]),
+        // The rootfs's failure paths through the seam's recorder: no root, nothing mounted.
+        .testTarget(name: "RootfsTests", dependencies: ["Rootfs", "OCISpec", "LinuxSys"]),
+        .testTarget(name: "RuntimeTests", dependencies: ["Runtime", "Rootfs", "OCISpec", "LinuxSys"]),
         .testTarget(name: "IntegrationTests", dependencies: ["hako", "OCISpec", "LinuxSys", .product(name: "WAT", package: "WasmKit")]),
     ]
 )

@@ -18,12 +18,12 @@ public enum Capabilities {
     public static func limitBounding(to keep: UInt64) throws(SysError) {
         let last = lastCapability()
         for cap in 0...last where keep & (1 << UInt64(cap)) == 0 {
-            try check(hako_prctl(Prctl.capBoundingDrop, UInt(cap), 0, 0, 0), "prctl(PR_CAPBSET_DROP, \(cap))")
+            try check(Seam.call(.prctl) { hako_prctl(Prctl.capBoundingDrop, UInt(cap), 0, 0, 0) }, "prctl(PR_CAPBSET_DROP, \(cap))")
         }
     }
 
     public static func set(effective: UInt64, permitted: UInt64, inheritable: UInt64) throws(SysError) {
-        try check(hako_capset(effective, permitted, inheritable), "capset")
+        try check(Seam.call(.capset) { hako_capset(effective, permitted, inheritable) }, "capset")
     }
 
     public static func get() throws(SysError) -> (effective: UInt64, permitted: UInt64, inheritable: UInt64) {
@@ -35,9 +35,9 @@ public enum Capabilities {
     /// Raises each capability of the mask in the ambient set (after clearing it).
     public static func setAmbient(_ mask: UInt64) throws(SysError) {
         let PR_CAP_AMBIENT = Prctl.capAmbient, CLEAR_ALL: UInt = 4, RAISE: UInt = 2
-        try check(hako_prctl(PR_CAP_AMBIENT, CLEAR_ALL, 0, 0, 0), "prctl(PR_CAP_AMBIENT_CLEAR_ALL)")
+        try check(Seam.call(.prctl) { hako_prctl(PR_CAP_AMBIENT, CLEAR_ALL, 0, 0, 0) }, "prctl(PR_CAP_AMBIENT_CLEAR_ALL)")
         for cap in 0...63 where mask & (1 << UInt64(cap)) != 0 {
-            try check(hako_prctl(PR_CAP_AMBIENT, RAISE, UInt(cap), 0, 0), "prctl(PR_CAP_AMBIENT_RAISE, \(cap))")
+            try check(Seam.call(.prctl) { hako_prctl(PR_CAP_AMBIENT, RAISE, UInt(cap), 0, 0) }, "prctl(PR_CAP_AMBIENT_RAISE, \(cap))")
         }
     }
 }

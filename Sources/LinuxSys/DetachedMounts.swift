@@ -17,7 +17,7 @@ extension Mounts {
     /// `path` (of its whole subtree when `recursive`, as `rbind`), not yet attached anywhere.
     public static func cloneTree(_ path: String, recursive: Bool) throws(SysError) -> Int32 {
         let flags = openTreeClone | UInt32(O_CLOEXEC) | (recursive ? atRecursive : 0)
-        return try check(hako_open_tree(AT_FDCWD, path, flags), "open_tree", path: path)
+        return try check(Seam.call(.openTree, path: path) { hako_open_tree(AT_FDCWD, path, flags) }, "open_tree", path: path)
     }
 
     /// mount_setattr(MOUNT_ATTR_IDMAP) on a detached tree: its files' owners are seen
@@ -25,7 +25,7 @@ extension Mounts {
     /// Only the top mount is idmapped unless `recursive`.
     public static func idmapTree(_ tree: Int32, userNamespace: Int32, recursive: Bool, path: String) throws(SysError) {
         let flags = atEmptyPath | (recursive ? atRecursive : 0)
-        try check(hako_mount_setattr_userns(tree, "", flags, attributeIDMap, 0, 0, UInt64(userNamespace)),
+        try check(Seam.call(.mountSetattr, descriptor: tree) { hako_mount_setattr_userns(tree, "", flags, attributeIDMap, 0, 0, UInt64(userNamespace)) },
                   "mount_setattr(MOUNT_ATTR_IDMAP)", path: path)
     }
 
@@ -34,6 +34,6 @@ extension Mounts {
     /// no /proc/self/fd magic link needs following (move_mount does not follow a final
     /// symlink without MOVE_MOUNT_T_SYMLINKS).
     public static func attachTree(_ tree: Int32, onto target: Int32, name: String) throws(SysError) {
-        try check(hako_move_mount(tree, "", target, "", moveMountFromEmptyPath | moveMountToEmptyPath), "move_mount", path: name)
+        try check(Seam.call(.moveMount, descriptor: target) { hako_move_mount(tree, "", target, "", moveMountFromEmptyPath | moveMountToEmptyPath) }, "move_mount", path: name)
     }
 }

@@ -30,7 +30,7 @@ public enum Files {
     }
 
     public static func open(_ path: String, _ flags: Int32, mode: mode_t = 0o644) throws(SysError) -> Int32 {
-        try retrying("open", path: path) { Glibc.open(path, flags | O_CLOEXEC, mode) }
+        try retrying("open", path: path) { Seam.call(.open, path: path) { Glibc.open(path, flags | O_CLOEXEC, mode) } }
     }
 
     /// Reads a whole file.
@@ -129,7 +129,7 @@ public enum Files {
             try check(rename(temporary, path), "rename", path: path)
         } catch {
             close(fd)
-            unlink(temporary)
+            Glibc.unlink(temporary)
             throw error
         }
     }
@@ -171,7 +171,7 @@ public enum Files {
             }
             for entry in try listDirectory(path) { try removeTree(path + "/" + entry, top: false, device: st.st_dev) }
             if rmdir(path) != 0 && errno != ENOENT { throw SysError("rmdir", path: path, errno: errno) }
-        } else if unlink(path) != 0 && errno != ENOENT {
+        } else if Glibc.unlink(path) != 0 && errno != ENOENT {
             throw SysError("unlink", path: path, errno: errno)
         }
     }
@@ -274,7 +274,7 @@ extension Files {
 
     /// openat2(2) of `path` under the directory `dirfd` with RESOLVE_* flags `resolve`.
     public static func open(_ path: String, under dirfd: Int32, flags: Int32, resolve: UInt64) throws(SysError) -> Int32 {
-        try check(hako_openat2(dirfd, path, UInt64(UInt32(bitPattern: flags)), 0, resolve), "openat2", path: path)
+        try check(Seam.call(.openat2, path: path, at: dirfd) { hako_openat2(dirfd, path, UInt64(UInt32(bitPattern: flags)), 0, resolve) }, "openat2", path: path)
     }
 
     /// A pipe whose two ends have `flags` (O_CLOEXEC, O_NONBLOCK).
@@ -293,7 +293,7 @@ extension Files {
 
     /// Sets the extended attribute `name` of `path` to `value`.
     public static func setAttribute(_ path: String, name: String, value: String) throws(SysError) {
-        let result = value.withCString { hako_setxattr(path, name, $0, strlen($0), 0) }
+        let result = Seam.call(.setxattr, path: path) { value.withCString { hako_setxattr(path, name, $0, strlen($0), 0) } }
         try check(result, "setxattr \(name)", path: path)
     }
 

@@ -6,21 +6,22 @@ import CLinux
 /// unshare(2) and setns(2).
 public enum Namespaces {
     public static let newTime: Int32 = 0x0000_0080 // CLONE_NEWTIME, missing from older headers
+    public static let newUser: Int32 = 0x1000_0000 // CLONE_NEWUSER
 
     public static func unshare(_ flags: Int32, step: String = "unshare") throws(SysError) {
-        try check(hako_unshare(flags), step)
+        try check(Seam.call(.unshare) { hako_unshare(flags) }, step)
     }
 
     /// Joins the namespace behind a path such as /proc/PID/ns/net.
     public static func join(path: String, type: Int32) throws(SysError) {
         let fd = try Files.open(path, O_RDONLY)
-        defer { close(fd) }
-        try check(hako_setns(fd, type), "setns", path: path)
+        defer { Files.close(fd) }
+        try join(fd: fd, type: type, path: path)
     }
 
     /// Joins the namespace open at `fd`; `path` names it in the error.
     public static func join(fd: Int32, type: Int32, path: String? = nil) throws(SysError) {
-        try check(hako_setns(fd, type), "setns", path: path)
+        try check(Seam.call(.setns, path: path, descriptor: fd) { hako_setns(fd, type) }, "setns", path: path)
     }
 
     /// The namespace identity (inode) of a /proc/PID/ns/* entry.

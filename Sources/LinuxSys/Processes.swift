@@ -29,6 +29,9 @@ public enum ExitStatus: Sendable, Equatable {
 public enum Processes {
     /// Forks. The caller must be single-threaded and must `fflush(nil)` first.
     public static func fork() throws(SysError) -> pid_t {
+        // A test's recorder cannot pretend a process, and a real fork of a test runner
+        // would run its threads' locks into the child.
+        if Seam.isRecording { throw SysError("fork (not made under a SyscallRecorder)", errno: ENOTSUP) }
         fflush(nil)
         return try check(hako_fork(), "fork")
     }
@@ -37,6 +40,7 @@ public enum Processes {
     /// Same rules as `fork`; the child must not use raise(3) or pthread_kill(3), which would
     /// target the parent's thread id (see hako_clone3_into_cgroup).
     public static func fork(intoCgroup cgroupFD: Int32) throws(SysError) -> pid_t {
+        if Seam.isRecording { throw SysError("clone3 (not made under a SyscallRecorder)", errno: ENOTSUP) }
         fflush(nil)
         return try check(hako_clone3_into_cgroup(cgroupFD), "clone3(CLONE_INTO_CGROUP)")
     }
@@ -134,7 +138,7 @@ public enum Processes {
 
     @discardableResult
     public static func prctl(_ option: Int32, _ arg2: UInt = 0, _ arg3: UInt = 0, _ arg4: UInt = 0, _ arg5: UInt = 0, step: String) throws(SysError) -> Int32 {
-        try check(hako_prctl(option, arg2, arg3, arg4, arg5), step)
+        try check(Seam.call(.prctl) { hako_prctl(option, arg2, arg3, arg4, arg5) }, step)
     }
 
     /// Whether the calling process adopts orphaned descendants (PR_GET_CHILD_SUBREAPER).

@@ -3,6 +3,7 @@ import Glibc
 #endif
 import LinuxSys
 import OCISpec
+import Rootfs
 
 /// process.terminal: a pty from the container's own devpts, its master sent to the
 /// console socket over SCM_RIGHTS (with the pty's name as the message, as runc's

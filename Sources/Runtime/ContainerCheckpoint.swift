@@ -5,6 +5,7 @@ import Criu
 import FoundationEssentials
 import LinuxSys
 import OCISpec
+import Rootfs
 
 /// What `checkpoint` and `restore` both take, with runc's flags.
 public struct CriuCommonOptions: Sendable {

@@ -4,6 +4,7 @@ import Glibc
 import LinuxSys
 import Wasm
 import OCISpec
+import Rootfs
 
 /// The code that runs in the two children of `create`, in forked copies of main. Neither
 /// returns: each ends in _exit(2) or, for init, in execve(2) of the container process.
@@ -158,7 +159,7 @@ struct ContainerChildren {
         let hostPid = hostPid()
         let inUserNamespace = plan.namespaces.has(.user)
         var rootfs = RootfsBuilder(spec: spec, rootfs: plan.rootfs, bundle: plan.bundle,
-                                   inUserNamespace: inUserNamespace)
+                                   inUserNamespace: inUserNamespace, cgroupHierarchies: plan.cgroupHierarchies)
         rootfs.mountTree = { try channel.requestMountTree($0) }
         rootfs.bindsThroughMain = inUserNamespace && mainIsRoot
         // A mount namespace created or joined gets the rootfs set up in it, as runc does;

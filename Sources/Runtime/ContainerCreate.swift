@@ -6,6 +6,7 @@ import FoundationEssentials
 import LinuxSys
 import Logging
 import OCISpec
+import Rootfs
 import Seccomp
 
 /// Everything the three processes of `create` need, decided by main before it forks:
@@ -23,6 +24,9 @@ struct CreatePlan {
     let namespaces: NamespacePlan
     /// linux.seccomp, compiled before the fork: init only loads it.
     let seccomp: SeccompProgram?
+    /// The host's cgroup filesystems, read when a `cgroup` mount needs them (before the
+    /// fork, so that init, on the critical path of every start, finds them read).
+    let cgroupHierarchies: [MountInfo.Entry]
     /// The first descriptor number hako may use for itself: 3 + preserveFds.
     var lowestPrivateFD: Int32 { 3 + Int32(options.preserveFds) }
 }
@@ -139,8 +143,11 @@ extension Container {
         try IDMappedMounts.check(spec)
         try NetDevices.check(spec.linux?.netDevices ?? [:], namespaces: namespaces)
         let seccomp = try spec.linux?.seccomp.map { try SeccompCache(store: store).program(for: $0) }
+        let hasCgroupMount = spec.mounts?.contains(where: { $0.type == "cgroup" || $0.type == "cgroup2" }) == true
+        let cgroupHierarchies = hasCgroupMount ? CgroupMount.hostHierarchies(try CgroupHost.hostMounts()) : []
         return CreatePlan(options: options, spec: spec, configBytes: configBytes, process: process, bundle: bundle, rootfs: rootfsReal,
-                          stateDirectory: store.directory(of: options.id), namespaces: namespaces, seccomp: seccomp)
+                          stateDirectory: store.directory(of: options.id), namespaces: namespaces, seccomp: seccomp,
+                          cgroupHierarchies: cgroupHierarchies)
     }
 }
 
@@ -251,7 +258,6 @@ struct Creation {
             initChannel.close()
         }
 
-        if plan.spec.mounts?.contains(where: { $0.type == "cgroup" || $0.type == "cgroup2" }) == true { CgroupMount.prepare() }
         // The cgroup, where init can enter it by itself, is made before the children:
         // the intermediate forks init into it (cgroup2) and init joins the v1 hierarchies.
         let entersByItself = CgroupEntry.isPossible(plan)

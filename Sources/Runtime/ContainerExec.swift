@@ -4,6 +4,7 @@ import Glibc
 import LinuxSys
 import Logging
 import OCISpec
+import Rootfs
 import Seccomp
 
 /// What `hako exec` was asked to run in a container.

@@ -6,6 +6,7 @@ import FoundationEssentials
 import LinuxSys
 import Logging
 import OCISpec
+import Rootfs
 
 /// What `hako restore` was asked to do beyond the common flags.
 public struct RestoreOptions: Sendable {

@@ -1,9 +1,11 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import Cgroups
 import Criu
 import LinuxSys
 import OCISpec
+import Rootfs
 
 /// What checkpoint and restore share: finding a working criu, the options both take in
 /// runc's form, the mounts CRIU must treat as external, and quoting CRIU's log on failure.
@@ -117,7 +119,8 @@ enum CriuSupport {
             if mount.isBind {
                 result.append((Paths.clean(mount.destination), mount.source ?? mount.destination))
             } else if (mount.type == "cgroup" || mount.type == "cgroup2") && !ownCgroupNamespace {
-                result += try CgroupMount.binds(destination: mount.destination, own: cgroups)
+                result += CgroupMount.binds(destination: mount.destination, own: cgroups,
+                                           hierarchies: CgroupMount.hostHierarchies(try CgroupHost.hostMounts()))
             }
         }
         for device in spec.linux?.devices ?? [] { result.append((device.path, device.path)) }

@@ -3,6 +3,7 @@ import Glibc
 #endif
 import LinuxSys
 import OCISpec
+import Rootfs
 import Seccomp
 
 /// The last steps before the user process runs: limits, identity, capabilities and the

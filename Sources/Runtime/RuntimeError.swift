@@ -1,18 +1,40 @@
 import LinuxSys
+import Rootfs
 
 /// An error from a container operation. The message reads as a path from what was
 /// being done to why it failed, as runc's do: "creating container: mount proc on /proc: ...".
+/// The cause stays a value: `sysError` is the failed system call under all the steps.
 public struct RuntimeError: Error, CustomStringConvertible, Sendable {
     public let message: String
+    /// The lower-level error this one wraps, if any.
+    public let cause: (any Error)?
 
-    public init(_ message: String) { self.message = message }
+    public init(_ message: String) {
+        self.message = message
+        cause = nil
+    }
 
     /// Prefixes a lower-level error with the step that was being taken.
     public init(_ step: String, _ cause: any Error) {
         self.message = "\(step): \(cause)"
+        self.cause = cause
     }
 
     public var description: String { message }
+
+    /// The failed system call at the root of the chain, if one was.
+    public var sysError: SysError? {
+        var next = cause
+        while let error = next {
+            switch error {
+            case let sys as SysError: return sys
+            case let runtime as RuntimeError: next = runtime.cause
+            case let rootfs as RootfsError: return rootfs.sysError
+            default: return nil
+            }
+        }
+        return nil
+    }
 }
 
 extension RuntimeError {
@@ -24,9 +46,7 @@ extension RuntimeError {
 /// Runs a step and labels any error with it.
 @inline(__always)
 func step<T>(_ name: @autoclosure () -> String, _ body: () throws -> T) throws -> T {
-    do { return try body() } catch let error as RuntimeError {
-        throw RuntimeError(name(), error)
-    } catch {
+    do { return try body() } catch {
         throw RuntimeError(name(), error)
     }
 }

@@ -1,4 +1,5 @@
 import OCISpec
+import Rootfs
 import Seccomp
 
 /// What this build of hako carries out, as `hako features` reports it (features.md).

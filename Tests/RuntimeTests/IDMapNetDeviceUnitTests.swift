@@ -1,5 +1,6 @@
 import OCISpec
 @testable import Runtime
+@testable import Rootfs
 import Testing
 
 @Suite("idmapped mount requests")

@@ -2,6 +2,7 @@ import Foundation
 import LinuxSys
 import OCISpec
 @testable import Runtime
+@testable import Rootfs
 import Testing
 
 @Suite("container ids")

@@ -1,5 +1,6 @@
 import Testing
 @testable import Runtime
+@testable import Rootfs
 
 @Suite("linux.mountLabel")
 struct SecurityLabelTests {
@@ -11,14 +12,14 @@ struct SecurityLabelTests {
         ("tmpfs", "", "context=\"\(label)\""),
     ] as [(String, String?, String)])
     func labelled(type: String, data: String?, expected: String) {
-        #expect(SecurityLabels.mountData(data, label: Self.label, type: type) == expected)
+        #expect(MountLabels.mountData(data, label: Self.label, type: type) == expected)
     }
 
     @Test("proc, sysfs, cgroup and mqueue keep their data; no label changes nothing", arguments: ["proc", "sysfs", "cgroup", "cgroup2", "mqueue"])
     func unlabelled(type: String) {
-        #expect(SecurityLabels.mountData("a=b", label: Self.label, type: type) == "a=b")
-        #expect(SecurityLabels.mountData(nil, label: Self.label, type: type) == nil)
-        #expect(SecurityLabels.mountData("mode=755", label: nil, type: "tmpfs") == "mode=755")
-        #expect(SecurityLabels.mountData("mode=755", label: "", type: "tmpfs") == "mode=755")
+        #expect(MountLabels.mountData("a=b", label: Self.label, type: type) == "a=b")
+        #expect(MountLabels.mountData(nil, label: Self.label, type: type) == nil)
+        #expect(MountLabels.mountData("mode=755", label: nil, type: "tmpfs") == "mode=755")
+        #expect(MountLabels.mountData("mode=755", label: "", type: "tmpfs") == "mode=755")
     }
 }

@@ -1,29 +1,40 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import Cgroups
 import LinuxSys
 import OCISpec
 
 /// Builds the container's filesystem view inside its new mount namespace: mount
 /// propagation, the rootfs bind, the config's mounts, /dev, and the switch of root.
-struct RootfsBuilder {
-    let spec: Spec
-    let rootfs: String
-    let bundle: String
+/// init runs it; every system call it makes goes through LinuxSys (and its `Seam`).
+public struct RootfsBuilder {
+    public let spec: Spec
+    public let rootfs: String
+    public let bundle: String
     /// Whether the process is in a user namespace it created (mknod and some mounts are refused there).
-    let inUserNamespace: Bool
+    public let inUserNamespace: Bool
+    /// The host's cgroup filesystems (`CgroupMount.hostHierarchies`), which main reads
+    /// before it forks; only a `cgroup` mount needs them.
+    public let cgroupHierarchies: [MountInfo.Entry]
     /// Asks main for the detached tree of mounts[N]'s bind source (IDMappedMounts.swift).
-    var mountTree: ((Int) throws -> Int32)?
+    public var mountTree: ((Int) throws -> Int32)?
     /// Whether bind sources come from main as detached trees: in a new user namespace,
     /// when main is root of the host (a rootless main could not clone them, and its
     /// sources are its own anyway).
-    var bindsThroughMain = false
+    public var bindsThroughMain = false
+
+    public init(spec: Spec, rootfs: String, bundle: String, inUserNamespace: Bool, cgroupHierarchies: [MountInfo.Entry]) {
+        self.spec = spec
+        self.rootfs = rootfs
+        self.bundle = bundle
+        self.inUserNamespace = inUserNamespace
+        self.cgroupHierarchies = cgroupHierarchies
+    }
 
     // MARK: before the switch of root
 
     /// Everything up to (not including) pivot_root.
-    func prepare() throws {
+    public func prepare() throws {
         var propagation = try rootPropagation()
         // Nothing can be bound from under an unbindable mount, the rootfs onto itself
         // included: private for now, and `finalize` makes the new / unbindable as asked.
@@ -53,18 +64,18 @@ struct RootfsBuilder {
         try DeviceBuilder(root: root, inUserNamespace: inUserNamespace).create(spec.linux?.devices ?? [])
         // runc creates a missing process.cwd; do it now, while the rootfs may still be written.
         if let cwd = spec.process?.cwd, !cwd.isEmpty {
-            try step("creating process.cwd \(cwd)") { close(try root.ensure(cwd, as: .directory)) }
+            try step("creating process.cwd \(cwd)") { Files.close(try root.ensure(cwd, as: .directory)) }
         }
         // The terminal is bound on /dev/console after pivot_root; its mount point is made
         // now, while /dev may still be written.
         if spec.process?.terminal == true && needsDevSetup {
-            try step("creating /dev/console") { close(try root.ensure("/dev/console", as: .file)) }
+            try step("creating /dev/console") { Files.close(try root.ensure("/dev/console", as: .file)) }
         }
         // Innermost first, so each is still writable while what lies on it is done.
         for destination in readOnlyLater.reversed() {
             try step("making \(destination) read-only") {
                 let mounted = try root.open(destination)
-                defer { close(mounted) }
+                defer { Files.close(mounted) }
                 try remountBind(procFD(mounted), flags: MountFlag.readOnly, cleared: 0)
             }
         }
@@ -92,7 +103,7 @@ struct RootfsBuilder {
             return MountFlag.slave | MountFlag.recursive
         }
         guard let flag = MountOptions.propagationOptions[name] else {
-            throw RuntimeError("linux.rootfsPropagation: unknown propagation \"\(name)\"")
+            throw RootfsError("linux.rootfsPropagation: unknown propagation \"\(name)\"")
         }
         return flag
     }
@@ -128,7 +139,8 @@ struct RootfsBuilder {
         if type == "bind" { options.flags |= MountFlag.bind; type = nil }
         if type == "cgroup" || type == "cgroup2" {
             let ownNamespace = spec.linux?.namespaces?.contains { $0.type == "cgroup" } ?? false
-            try CgroupMount(root: root, destination: mount.destination, options: options, ownNamespace: ownNamespace).mount()
+            try CgroupMount(root: root, destination: mount.destination, options: options, ownNamespace: ownNamespace,
+                            hierarchies: cgroupHierarchies).mount()
             return
         }
         let destination = Paths.clean(mount.destination)
@@ -137,21 +149,20 @@ struct RootfsBuilder {
             source = Paths.absolute(source, base: bundle)
             let idmapped = try IDMapRequest.resolve(mount, index: index, spec: spec) != nil
             if bindsThroughMain || idmapped {
-                guard let mountTree else { throw RuntimeError("bind sources are cloned by main, which is not reachable here") }
+                guard let mountTree else { throw RootfsError("bind sources are cloned by main, which is not reachable here") }
                 let tree = try mountTree(index)
-                defer { close(tree) }
-                var st = stat()
-                try check(fstat(tree, &st), "fstat", path: source)
+                defer { Files.close(tree) }
+                let st = try Files.status(of: tree, path: source)
                 let target = try root.ensure(destination, as: (st.st_mode & S_IFMT) == S_IFDIR ? .directory : .file)
-                defer { close(target) }
+                defer { Files.close(target) }
                 try IDMappedMounts.attach(tree, onto: target, destination: destination)
             } else {
                 let kind: SecureRoot.Kind = Files.isDirectory(source) ? .directory : .file
                 if !Files.exists(source) {
-                    throw RuntimeError("bind source \(source) does not exist")
+                    throw RootfsError("bind source \(source) does not exist")
                 }
                 let target = try root.ensure(destination, as: kind)
-                defer { close(target) }
+                defer { Files.close(target) }
                 try Mounts.mount(source: source, target: procFD(target), type: nil, flags: MountFlag.bind | (options.flags & MountFlag.recursive))
             }
         } else {
@@ -169,20 +180,20 @@ struct RootfsBuilder {
         // procfs and sysfs are where an attacker's symlink does most harm: refuse any.
         let strict = type == "proc" || type == "sysfs"
         let target = try mountTarget(destination, in: root, strict: strict)
-        defer { close(target) }
+        defer { Files.close(target) }
         if strict { try refuseOvermount(target, destination: destination) }
         let flags = options.flags & ~MountFlag.remount
-        let data = SecurityLabels.mountData(options.dataString, label: spec.linux?.mountLabel, type: type)
+        let data = MountLabels.mountData(options.dataString, label: spec.linux?.mountLabel, type: type)
         if options.copyUp {
-            guard type == "tmpfs" else { throw RuntimeError("option tmpcopyup: only for tmpfs mounts, not \(type ?? "none")") }
+            guard type == "tmpfs" else { throw RootfsError("option tmpcopyup: only for tmpfs mounts, not \(type ?? "none")") }
             // Opened before the mount: afterwards it still reads the covered directory.
-            let covered = try check(openat(target, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC), "open", path: destination)
-            defer { close(covered) }
+            let covered = try Files.open(".", at: target, flags: O_RDONLY | O_DIRECTORY, path: destination)
+            defer { Files.close(covered) }
             try Mounts.mount(source: source.isEmpty ? type : source, target: procFD(target), type: type, flags: flags, data: data)
             let mountedPath = try root.open(destination)
-            defer { close(mountedPath) }
-            let mounted = try check(open(procFD(mountedPath), O_RDONLY | O_DIRECTORY | O_CLOEXEC), "open", path: destination)
-            defer { close(mounted) }
+            defer { Files.close(mountedPath) }
+            let mounted = try Files.open(procFD(mountedPath), O_RDONLY | O_DIRECTORY)
+            defer { Files.close(mounted) }
             try step("copying \(destination) into its tmpfs (tmpcopyup)") {
                 try CopyUp.copyTree(from: covered, to: mounted, path: destination)
             }
@@ -190,8 +201,7 @@ struct RootfsBuilder {
         }
         // A tmpfs without mode= takes the mode of the directory it covers, suid, sgid and
         // sticky bits included, as runc gives it (the kernel would make it 1777).
-        var covered = stat()
-        let inheritMode = type == "tmpfs" && !options.data.contains { $0.hasPrefix("mode=") } && fstat(target, &covered) == 0
+        let covered = type == "tmpfs" && !options.data.contains { $0.hasPrefix("mode=") } ? try? Files.status(of: target, path: destination) : nil
         var failure: SysError?
         do {
             try Mounts.mount(source: source.isEmpty ? type : source, target: procFD(target), type: type,
@@ -199,18 +209,18 @@ struct RootfsBuilder {
         } catch {
             failure = error
         }
-        if failure == nil && inheritMode {
+        if failure == nil, let covered {
             try step("giving the tmpfs the mode of \(destination)") {
                 let mounted = try root.open(destination)
-                defer { close(mounted) }
-                try check(chmod(procFD(mounted), covered.st_mode & 0o7777), "chmod", path: destination)
+                defer { Files.close(mounted) }
+                try Files.setMode(procFD(mounted), mode: covered.st_mode & 0o7777, path: destination)
             }
         }
         guard let failure else {
             if type == "mqueue", let label = spec.linux?.mountLabel, !label.isEmpty {
                 let mounted = try root.open(destination)
-                defer { close(mounted) }
-                try SecurityLabels.labelMount(mounted, label: label, destination: destination)
+                defer { Files.close(mounted) }
+                try MountLabels.labelMount(mounted, label: label, destination: destination)
             }
             return false
         }
@@ -226,7 +236,7 @@ struct RootfsBuilder {
         if !needsRemount && options.propagation.isEmpty && options.recursiveSet == 0 && options.recursiveClear == 0 { return }
         // Reopen: the descriptor used to mount still names the covered directory.
         let mounted = try root.open(destination)
-        defer { close(mounted) }
+        defer { Files.close(mounted) }
         if needsRemount {
             try remountBind(procFD(mounted), flags: remountFlags, cleared: options.clearedFlags)
         }
@@ -240,14 +250,14 @@ struct RootfsBuilder {
 
     // MARK: switching root
 
-    func pivot(noPivot: Bool) throws {
-        guard chdir(rootfs) == 0 else { throw RuntimeError("chdir", SysError("chdir", path: rootfs, errno: errno)) }
+    public func pivot(noPivot: Bool) throws {
+        try step("entering the rootfs") { try Files.changeDirectory(rootfs) }
         if noPivot {
             try hideFullProcAndSysfs()
             try step("moving the rootfs to /") {
                 try Mounts.mount(source: rootfs, target: "/", type: nil, flags: MountFlag.move)
             }
-            try check(chroot("."), "chroot", path: rootfs)
+            try step("changing root to \(rootfs)") { try Files.changeRoot(".") }
         } else {
             // pivot_root(".", ".") stacks the old root under the new one; detach it at once.
             try step("pivot_root") { try Mounts.pivotRoot(newRoot: ".", putOld: ".") }
@@ -256,7 +266,7 @@ struct RootfsBuilder {
                 try Mounts.unmount(".", flags: Int32(MNT_DETACH))
             }
         }
-        try check(chdir("/"), "chdir", path: "/")
+        try step("entering the new root") { try Files.changeDirectory("/") }
     }
 
     /// --no-pivot keeps the host's mounts in the container's mount namespace, under the
@@ -266,7 +276,7 @@ struct RootfsBuilder {
     /// a user namespace of its own, unshare -mrpf). Every such mount outside the rootfs is
     /// detached first, or covered by an empty tmpfs where it cannot be (runc does the same).
     func hideFullProcAndSysfs() throws {
-        let mounts = CgroupHost.parseMountinfo(try step("reading the mount table") { try Files.readText("/proc/self/mountinfo") })
+        let mounts = MountInfo.parse(try step("reading the mount table") { try Files.readText("/proc/self/mountinfo") })
         // Deepest first: a mount listed after another may sit on top of it.
         for entry in mounts.reversed() where entry.root == "/" && (entry.fsType == "proc" || entry.fsType == "sysfs") {
             let point = entry.mountPoint
@@ -287,24 +297,25 @@ struct RootfsBuilder {
 
     // MARK: after the switch of root
 
-    /// readonlyPaths, maskedPaths and root.readonly, in the container's view.
-    func finalize() throws {
-        let root = try SecureRoot(path: "/")
+    /// readonlyPaths, maskedPaths and root.readonly, in the container's view: `root` is
+    /// "/" once the root is switched (a test gives the rootfs it made).
+    public func finalize(root rootPath: String = "/") throws {
+        let root = try step("opening the root \(rootPath)") { try SecureRoot(path: rootPath) }
         defer { root.close() }
         for path in spec.linux?.readonlyPaths ?? [] {
             try step("making \(path) read-only") {
                 guard let fd = try openExisting(path, in: root) else { return }
-                defer { close(fd) }
+                defer { Files.close(fd) }
                 try Mounts.mount(source: procFD(fd), target: procFD(fd), type: nil, flags: MountFlag.bind | MountFlag.recursive)
                 let mounted = try root.open(path)
-                defer { close(mounted) }
+                defer { Files.close(mounted) }
                 try remountBind(procFD(mounted), flags: MountFlag.readOnly | MountFlag.recursive, cleared: 0)
             }
         }
         for path in spec.linux?.maskedPaths ?? [] {
             try step("masking \(path)") {
                 guard let fd = try openExisting(path, in: root) else { return }
-                defer { close(fd) }
+                defer { Files.close(fd) }
                 if Files.isDirectory(procFD(fd)) {
                     try Mounts.mount(source: "tmpfs", target: procFD(fd), type: "tmpfs", flags: MountFlag.readOnly)
                 } else {
@@ -314,21 +325,21 @@ struct RootfsBuilder {
         }
         if spec.root?.readonly == true {
             try step("making the rootfs read-only") {
-                try remountBind("/", flags: MountFlag.readOnly, cleared: 0)
+                try remountBind(rootPath, flags: MountFlag.readOnly, cleared: 0)
             }
         }
         // Last: an unbindable / would refuse the read-only paths' binds above.
         if let name = spec.linux?.rootfsPropagation, !name.isEmpty, let flag = MountOptions.propagationOptions[name] {
-            try step("setting / \(name)") { try Mounts.mount(source: nil, target: "/", type: nil, flags: flag) }
+            try step("setting / \(name)") { try Mounts.mount(source: nil, target: rootPath, type: nil, flags: flag) }
         }
     }
 
     /// Without a mount namespace of the container's own: chroot(2) into the rootfs, the
     /// only way to make it the process's root without mounting in the host's namespace.
-    static func jail(in rootfs: String) throws {
+    public static func jail(in rootfs: String) throws {
         try step("entering the rootfs \(rootfs) (no mount namespace: chroot)") {
-            try check(chroot(rootfs), "chroot", path: rootfs)
-            try check(chdir("/"), "chdir", path: "/")
+            try Files.changeRoot(rootfs)
+            try Files.changeDirectory("/")
         }
     }
 
@@ -359,16 +370,15 @@ struct RootfsBuilder {
             return try root.ensure(destination, as: .directory, noSymlinks: strict)
         } catch {
             guard strict && error.errno == ELOOP else { throw error }
-            throw RuntimeError("\(destination) must be mounted on ordinary directory, not through a symlink")
+            throw RootfsError("\(destination) must be mounted on ordinary directory, not through a symlink")
         }
     }
 
     /// A mount of procfs or sysfs must land on a plain directory of the rootfs.
     func refuseOvermount(_ fd: Int32, destination: String) throws {
-        var st = stat()
-        guard fstat(fd, &st) == 0 else { throw SysError("fstat", path: destination, errno: errno) }
+        let st = try Files.status(of: fd, path: destination)
         if (st.st_mode & S_IFMT) != S_IFDIR {
-            throw RuntimeError("\(destination) must be mounted on ordinary directory, not on a file")
+            throw RootfsError("\(destination) must be mounted on ordinary directory, not on a file")
         }
     }
 }

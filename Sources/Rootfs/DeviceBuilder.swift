@@ -7,9 +7,14 @@ import OCISpec
 /// Populates /dev: the devices every container gets, the config's linux.devices, and the
 /// standard symlinks. In a user namespace mknod(2) is refused, so devices are bind mounts
 /// of the host's nodes instead, as runc does.
-struct DeviceBuilder {
-    let root: SecureRoot
-    let inUserNamespace: Bool
+public struct DeviceBuilder {
+    public let root: SecureRoot
+    public let inUserNamespace: Bool
+
+    public init(root: SecureRoot, inUserNamespace: Bool) {
+        self.root = root
+        self.inUserNamespace = inUserNamespace
+    }
 
     /// The nodes runtime-spec requires in every container.
     static let defaults: [(name: String, major: Int64, minor: Int64)] = [
@@ -20,37 +25,36 @@ struct DeviceBuilder {
         ("fd", "/proc/self/fd"), ("stdin", "/proc/self/fd/0"), ("stdout", "/proc/self/fd/1"), ("stderr", "/proc/self/fd/2"),
     ]
 
-    func createDefaults() throws {
+    public func createDefaults() throws {
         for device in Self.defaults {
             try step("creating /dev/\(device.name)") {
                 try createNode(path: "/dev/\(device.name)", type: S_IFCHR, major: device.major, minor: device.minor, mode: 0o666, uid: 0, gid: 0)
             }
         }
         let dev = try root.ensure("/dev", as: .directory)
-        defer { close(dev) }
+        defer { Files.close(dev) }
         var links = Self.symlinks
         if Files.exists("/proc/kcore") { links.append(("core", "/proc/kcore")) }
         for link in links {
             try step("linking /dev/\(link.name)") { try symlink(link.target, named: link.name, in: dev) }
         }
         // /dev/ptmx must be the container's devpts instance's, not the host's.
-        if (try? root.open("/dev/pts/ptmx")).map({ close($0); return true }) == true {
+        if (try? root.open("/dev/pts/ptmx")).map({ Files.close($0); return true }) == true {
             try step("linking /dev/ptmx") {
-                let devPath = procFD(dev)
-                _ = unlink(devPath + "/ptmx")
+                _ = try? Files.unlink("ptmx", at: dev, path: "/dev/ptmx")
                 try symlink("pts/ptmx", named: "ptmx", in: dev)
             }
         }
     }
 
-    func create(_ devices: [LinuxDevice]) throws {
+    public func create(_ devices: [LinuxDevice]) throws {
         for (index, device) in devices.enumerated() {
             let type: mode_t
             switch device.type {
             case "c", "u": type = S_IFCHR
             case "b": type = S_IFBLK
             case "p": type = S_IFIFO
-            default: throw RuntimeError("linux.devices[\(index)].type: unknown device type \"\(device.type)\"")
+            default: throw RootfsError("linux.devices[\(index)].type: unknown device type \"\(device.type)\"")
             }
             try step("creating device \(device.path)") {
                 try createNode(path: device.path, type: type, major: device.major, minor: device.minor,
@@ -62,35 +66,35 @@ struct DeviceBuilder {
     private func createNode(path: String, type: mode_t, major: Int64, minor: Int64, mode: mode_t, uid: UInt32, gid: UInt32) throws {
         let clean = Paths.clean(path)
         let parent = try root.ensure(Paths.parent(clean), as: .directory)
-        defer { close(parent) }
+        defer { Files.close(parent) }
         let name = String(clean.split(separator: "/").last ?? "")
         // Whatever is there (a file from the image, a stale node) is replaced.
-        _ = unlinkat(parent, name, 0)
+        _ = try? Files.unlink(name, at: parent, path: clean)
         if inUserNamespace {
             guard type != S_IFIFO else {
-                try check(mkfifoat(parent, name, mode), "mkfifo", path: clean)
+                try Files.makeFIFO(name, at: parent, mode: mode, path: clean)
                 return
             }
-            let fd = openat(parent, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o000)
-            if fd < 0 { throw SysError("create", path: clean, errno: errno) }
-            close(fd)
+            Files.close(try Files.open(name, at: parent, flags: O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, mode: 0o000, path: clean))
             let target = try root.open(clean, noSymlinks: true)
-            defer { close(target) }
+            defer { Files.close(target) }
             try Mounts.mount(source: clean, target: procFD(target), type: nil, flags: MountFlag.bind)
             return
         }
         let dev = Files.deviceNumber(major: UInt32(truncatingIfNeeded: major), minor: UInt32(truncatingIfNeeded: minor))
-        try check(mknodat(parent, name, type | mode, dev), "mknod", path: clean)
+        try Files.makeNode(name, at: parent, mode: type | mode, device: dev, path: clean)
         // mknod(2) applies the umask; the config's mode is meant literally.
-        try check(fchmodat(parent, name, mode, 0), "chmod", path: clean)
-        try check(fchownat(parent, name, uid, gid, Int32(AT_SYMLINK_NOFOLLOW)), "chown", path: clean)
+        try Files.setMode(name, at: parent, mode: mode, path: clean)
+        try Files.setOwner(name, at: parent, uid: uid, gid: gid, path: clean)
     }
 
     private func symlink(_ target: String, named name: String, in dir: Int32) throws {
-        let dirFD = try check(openat(dir, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC), "open /dev")
-        defer { close(dirFD) }
-        if symlinkat(target, dirFD, name) != 0 && errno != EEXIST {
-            throw SysError("symlink", path: "/dev/\(name)", errno: errno)
+        let dirFD = try Files.open(".", at: dir, flags: O_RDONLY | O_DIRECTORY, path: "/dev")
+        defer { Files.close(dirFD) }
+        do {
+            try Files.symlink(target, named: name, at: dirFD, path: "/dev/\(name)")
+        } catch {
+            if error.errno != EEXIST { throw error }
         }
     }
 }

@@ -21,7 +21,7 @@ import OCISpec
 /// Every bind mount of a container with a new user namespace takes the same road (a plain
 /// clone), as runc opens bind sources before entering the namespace: the container's root
 /// may not reach a source under a host directory of mode 0700.
-struct IDMapRequest: Equatable {
+public struct IDMapRequest: Equatable {
     enum Mappings: Equatable {
         /// Mappings to give a new user namespace made only for this mount.
         case ids(uid: [LinuxIDMapping], gid: [LinuxIDMapping])
@@ -38,7 +38,7 @@ struct IDMapRequest: Equatable {
     /// What mounts[index] asks for; nil when it is not idmapped. Throws, naming the field,
     /// for a request that cannot be carried out. A mount with mappings but neither option
     /// is idmapped (not recursively), as runc does.
-    static func resolve(_ mount: Mount, index: Int, spec: Spec) throws -> IDMapRequest? {
+    public static func resolve(_ mount: Mount, index: Int, spec: Spec) throws -> IDMapRequest? {
         let options = try MountOptions(parsing: mount.options ?? [])
         let hasMappings = mount.uidMappings != nil || mount.gidMappings != nil
         guard options.idmap != nil || hasMappings else { return nil }
@@ -46,16 +46,16 @@ struct IDMapRequest: Equatable {
         let isBind = mount.type == "bind" || options.isBind
         guard isBind else {
             if let option = options.idmap {
-                throw RuntimeError("\(field).options: \(option.rawValue) needs a bind mount")
+                throw RootfsError("\(field).options: \(option.rawValue) needs a bind mount")
             }
-            throw RuntimeError("\(field).uidMappings: an idmapped mount needs a bind mount")
+            throw RootfsError("\(field).uidMappings: an idmapped mount needs a bind mount")
         }
         let recursive = options.idmap?.isRecursive ?? false
         let cloneRecursive = recursive || options.flags & MountFlag.recursive != 0
         if hasMappings {
             let uid = mount.uidMappings ?? [], gid = mount.gidMappings ?? []
-            if uid.isEmpty { throw RuntimeError("\(field).uidMappings: an idmapped mount needs both uid and gid mappings") }
-            if gid.isEmpty { throw RuntimeError("\(field).gidMappings: an idmapped mount needs both uid and gid mappings") }
+            if uid.isEmpty { throw RootfsError("\(field).uidMappings: an idmapped mount needs both uid and gid mappings") }
+            if gid.isEmpty { throw RootfsError("\(field).gidMappings: an idmapped mount needs both uid and gid mappings") }
             return IDMapRequest(mappings: .ids(uid: uid, gid: gid), recursive: recursive, cloneRecursive: cloneRecursive)
         }
         // No mappings on the mount: those of the container's user namespace.
@@ -68,13 +68,13 @@ struct IDMapRequest: Equatable {
                 return IDMapRequest(mappings: .ids(uid: uid, gid: gid), recursive: recursive, cloneRecursive: cloneRecursive)
             }
         }
-        throw RuntimeError("\(field).uidMappings: \(options.idmap?.rawValue ?? "idmap") needs the mount's uidMappings and gidMappings, or a user namespace with mappings")
+        throw RootfsError("\(field).uidMappings: \(options.idmap?.rawValue ?? "idmap") needs the mount's uidMappings and gidMappings, or a user namespace with mappings")
     }
 }
 
-enum IDMappedMounts {
+public enum IDMappedMounts {
     /// main, before forking: every idmapped mount of the config can be carried out.
-    static func check(_ spec: Spec) throws {
+    public static func check(_ spec: Spec) throws {
         for (index, mount) in (spec.mounts ?? []).enumerated() {
             _ = try IDMapRequest.resolve(mount, index: index, spec: spec)
         }
@@ -82,15 +82,15 @@ enum IDMappedMounts {
 
     /// main, on init's request: the detached, idmapped clone of mounts[index]'s source.
     /// The caller closes it once sent.
-    static func makeTree(forMount index: Int, spec: Spec, bundle: String) throws -> Int32 {
+    public static func makeTree(forMount index: Int, spec: Spec, bundle: String) throws -> Int32 {
         let mounts = spec.mounts ?? []
-        guard mounts.indices.contains(index) else { throw RuntimeError("init asked for an idmapped mounts[\(index)], which does not exist") }
+        guard mounts.indices.contains(index) else { throw RootfsError("init asked for an idmapped mounts[\(index)], which does not exist") }
         let mount = mounts[index]
         return try step("mounts[\(index)] (\(mount.destination))") {
             let source = Paths.absolute(mount.source ?? "", base: bundle)
             guard let request = try IDMapRequest.resolve(mount, index: index, spec: spec) else {
-                guard mount.isBind else { throw RuntimeError("init asked for the tree of a mount that is no bind mount") }
-                guard Files.exists(source) else { throw RuntimeError("bind source \(source) does not exist") }
+                guard mount.isBind else { throw RootfsError("init asked for the tree of a mount that is no bind mount") }
+                guard Files.exists(source) else { throw RootfsError("bind source \(source) does not exist") }
                 return try Mounts.cloneTree(source, recursive: (mount.options ?? []).contains("rbind"))
             }
             let userNamespace: Int32
@@ -102,14 +102,14 @@ enum IDMappedMounts {
                     try UserNamespaceHelper.make(uidMappings: uid, gidMappings: gid)
                 }
             }
-            defer { close(userNamespace) }
+            defer { Files.close(userNamespace) }
             let tree = try Mounts.cloneTree(source, recursive: request.cloneRecursive)
-            do {
+            do throws(SysError) {
                 try Mounts.idmapTree(tree, userNamespace: userNamespace, recursive: request.recursive, path: source)
-            } catch let error as SysError {
-                close(tree)
+            } catch {
+                Files.close(tree)
                 if error.errno == EINVAL {
-                    throw RuntimeError("\(error) (does the filesystem of \(source) support idmapped mounts?)")
+                    throw RootfsError("\(error) (does the filesystem of \(source) support idmapped mounts?)")
                 }
                 throw error
             }
@@ -118,29 +118,8 @@ enum IDMappedMounts {
     }
 
     /// init: attaches the tree main sent onto the destination (an O_PATH descriptor).
-    static func attach(_ tree: Int32, onto target: Int32, destination: String) throws {
+    public static func attach(_ tree: Int32, onto target: Int32, destination: String) throws {
         try Mounts.attachTree(tree, onto: target, name: destination)
-    }
-}
-
-extension Channel {
-    /// init: asks main for the detached tree of mounts[index] and returns its descriptor.
-    func requestMountTree(_ index: Int) throws -> Int32 {
-        try send(.mountTree(index))
-        let (message, fd) = try receiveWithDescriptor()
-        switch message {
-        case .mountTreeReady?:
-            guard let fd else { throw RuntimeError("\(peer) sent no descriptor for the mount") }
-            return fd
-        case .failure(let failure)?:
-            if let fd { _ = Glibc.close(fd) }
-            throw failure
-        case nil:
-            throw RuntimeError("\(peer) exited while making the mount's tree")
-        case let other?:
-            if let fd { _ = Glibc.close(fd) }
-            throw RuntimeError("\(peer) sent \(other) while mountTreeReady was expected")
-        }
     }
 }
 
@@ -156,29 +135,29 @@ enum UserNamespaceHelper {
         do {
             pid = try Processes.fork()
         } catch {
-            close(readEnd)
-            close(writeEnd)
+            Files.close(readEnd)
+            Files.close(writeEnd)
             throw error
         }
         if pid == 0 {
-            close(readEnd)
+            Files.close(readEnd)
             // hako is single-threaded here, so the child may allocate: it reports unshare's
             // errno, then waits to be killed.
             _ = try? Processes.prctl(Prctl.setDeathSignal, UInt(SIGKILL), step: "prctl(PR_SET_PDEATHSIG)")
             var result: Int32 = 0
-            do { try Namespaces.unshare(NamespacePlan.flags[.user] ?? 0) } catch { result = error.errno }
+            do { try Namespaces.unshare(Namespaces.newUser) } catch { result = error.errno }
             _ = write(writeEnd, &result, MemoryLayout<Int32>.size)
             while true { pause() }
         }
-        close(writeEnd)
+        Files.close(writeEnd)
         defer {
-            close(readEnd)
-            kill(pid, SIGKILL)
+            Files.close(readEnd)
+            try? Processes.signal(pid, SIGKILL)
             _ = try? Processes.wait(pid)
         }
         var result: Int32 = 0
         let n = try retrying("read", path: "the user namespace helper's pipe") { Int32(read(readEnd, &result, MemoryLayout<Int32>.size)) }
-        guard n == Int32(MemoryLayout<Int32>.size) else { throw RuntimeError("the user namespace helper (pid \(pid)) exited early") }
+        guard n == Int32(MemoryLayout<Int32>.size) else { throw RootfsError("the user namespace helper (pid \(pid)) exited early") }
         if result != 0 { throw SysError("unshare(CLONE_NEWUSER)", errno: result) }
         func text(_ mappings: [LinuxIDMapping]) -> String {
             mappings.map { "\($0.containerID) \($0.hostID) \($0.size)\n" }.joined()
@@ -191,7 +170,7 @@ enum UserNamespaceHelper {
 
 extension Mount {
     /// Whether this config mount is a bind mount (type "bind", or a "bind"/"rbind" option).
-    var isBind: Bool {
+    public var isBind: Bool {
         type == "bind" || (options ?? []).contains { $0 == "bind" || $0 == "rbind" }
     }
 }

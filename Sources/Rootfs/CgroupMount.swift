@@ -1,7 +1,6 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import Cgroups
 import LinuxSys
 
 /// A `cgroup` entry of config.json's mounts: on a unified host a cgroup2 mount; on a v1
@@ -10,12 +9,15 @@ import LinuxSys
 /// cgroupfs mount shows it; without one, hako binds the container's cgroup directory
 /// of the host's hierarchy, as runc does (podman on cgroup v1 shares the host's cgroup
 /// namespace and expects this).
-struct CgroupMount {
+public struct CgroupMount {
     let root: SecureRoot
     let destination: String
     let options: MountOptions
     /// Whether the container has its own cgroup namespace.
     let ownNamespace: Bool
+    /// The host's cgroup filesystems (`hostHierarchies`), read by main before it forks, so
+    /// that init, on the critical path of every start, finds them read.
+    let hierarchies: [MountInfo.Entry]
 
     /// This process's cgroup in each hierarchy, from /proc/self/cgroup: controllers -> path.
     static func ownCgroups() throws -> [String: String] {
@@ -25,7 +27,7 @@ struct CgroupMount {
 
     /// Mounts one hierarchy at `target`: a new cgroupfs in the container's namespace, or a
     /// bind of the container's directory of the host's hierarchy.
-    func mountHierarchy(_ hierarchy: CgroupHost.MountEntry, controllers: String,
+    func mountHierarchy(_ hierarchy: MountInfo.Entry, controllers: String,
                         own: [String: String], at target: String, flags: UInt) throws {
         if ownNamespace {
             do {
@@ -44,24 +46,21 @@ struct CgroupMount {
 
     /// The host directory bound for a hierarchy without a cgroup namespace: the
     /// container's own cgroup in it.
-    static func bindSource(_ hierarchy: CgroupHost.MountEntry, controllers: String, own: [String: String]) -> String {
+    static func bindSource(_ hierarchy: MountInfo.Entry, controllers: String, own: [String: String]) -> String {
         let path = own[hierarchy.fsType == "cgroup2" ? "" : controllers] ?? "/"
         return hierarchy.mountPoint + (path == "/" ? "" : path)
     }
 
-    /// The cgroup filesystems mounted on the host. Main reads mountinfo before it forks
-    /// (`prepare`, and for the cgroup layout), so that init, on the critical path of every
-    /// start, finds it read.
-    static func hostHierarchies() throws -> [CgroupHost.MountEntry] {
-        try CgroupHost.hostMounts().filter { $0.fsType == "cgroup" || $0.fsType == "cgroup2" }
+    /// The cgroup filesystems among the host's mounts (/proc/self/mountinfo, parsed).
+    public static func hostHierarchies(_ mounts: [MountInfo.Entry]) -> [MountInfo.Entry] {
+        mounts.filter { $0.fsType == "cgroup" || $0.fsType == "cgroup2" }
     }
 
     /// The binds a `cgroup` mount at `destination` is made of when the container shares
     /// the host's cgroup namespace, as (mount point, host directory), `own` being the
     /// container's cgroups as /proc/PID/cgroup lists them: CRIU must treat them as
     /// external mounts. One for a cgroup2-only host, one per hierarchy otherwise.
-    static func binds(destination: String, own: [String: String]) throws -> [(destination: String, source: String)] {
-        let hierarchies = try hostHierarchies()
+    public static func binds(destination: String, own: [String: String], hierarchies: [MountInfo.Entry]) -> [(destination: String, source: String)] {
         let destination = Paths.clean(destination)
         if isUnifiedOnly(hierarchies) {
             return [(destination, bindSource(hierarchies[0], controllers: "", own: own))]
@@ -70,13 +69,13 @@ struct CgroupMount {
     }
 
     /// A host with cgroup2 alone at /sys/fs/cgroup: one mount, not a tmpfs of them.
-    static func isUnifiedOnly(_ hierarchies: [CgroupHost.MountEntry]) -> Bool {
+    static func isUnifiedOnly(_ hierarchies: [MountInfo.Entry]) -> Bool {
         hierarchies.count == 1 && hierarchies[0].fsType == "cgroup2" && hierarchies[0].mountPoint == "/sys/fs/cgroup"
     }
 
     /// The hierarchies under /sys/fs/cgroup, each with its name there and its controller
     /// options (the rest, rw and such, are mount flags).
-    static func perHierarchy(_ hierarchies: [CgroupHost.MountEntry]) -> [(hierarchy: CgroupHost.MountEntry, name: String, controllers: String)] {
+    static func perHierarchy(_ hierarchies: [MountInfo.Entry]) -> [(hierarchy: MountInfo.Entry, name: String, controllers: String)] {
         hierarchies.filter { $0.mountPoint.hasPrefix("/sys/fs/cgroup/") }.map { hierarchy in
             (hierarchy, String(hierarchy.mountPoint.dropFirst("/sys/fs/cgroup/".count)),
              hierarchy.superOptions.split(separator: ",").filter { $0 != "rw" && $0 != "ro" }.joined(separator: ","))
@@ -84,7 +83,7 @@ struct CgroupMount {
     }
 
     /// /proc/PID/cgroup as controllers -> path.
-    static func cgroups(of pid: pid_t) throws -> [String: String] {
+    public static func cgroups(of pid: pid_t) throws -> [String: String] {
         try cgroups(proc: "/proc/\(pid)/cgroup")
     }
 
@@ -97,22 +96,16 @@ struct CgroupMount {
         return result
     }
 
-    /// Reads them ahead, in main.
-    static func prepare() {
-        _ = try? CgroupHost.hostMounts()
-    }
-
     func mount() throws {
         let flags = options.flags & (MountFlag.readOnly | MountFlag.noSuid | MountFlag.noDev | MountFlag.noExec | MountFlag.relatime)
-        let hierarchies = try Self.hostHierarchies()
         let target = try root.ensure(destination, as: .directory, noSymlinks: true)
-        defer { close(target) }
+        defer { Files.close(target) }
         let own = try Self.ownCgroups()
         if Self.isUnifiedOnly(hierarchies) {
             try mountHierarchy(hierarchies[0], controllers: "", own: own, at: procFD(target), flags: flags)
             if !ownNamespace && flags & MountFlag.readOnly != 0 {
                 let mounted = try root.open(destination)
-                defer { close(mounted) }
+                defer { Files.close(mounted) }
                 try Mounts.mount(source: nil, target: procFD(mounted), type: nil, flags: MountFlag.bind | MountFlag.remount | flags)
             }
             return
@@ -120,17 +113,17 @@ struct CgroupMount {
         try Mounts.mount(source: "tmpfs", target: procFD(target), type: "tmpfs", flags: flags & ~MountFlag.readOnly, data: "mode=755")
         for (hierarchy, name, controllers) in Self.perHierarchy(hierarchies) {
             let sub = try root.ensure(destination + "/" + name, as: .directory, noSymlinks: true)
-            defer { close(sub) }
+            defer { Files.close(sub) }
             try mountHierarchy(hierarchy, controllers: controllers, own: own, at: procFD(sub), flags: flags)
             if !ownNamespace && flags & MountFlag.readOnly != 0 {
                 let mounted = try root.open(destination + "/" + name)
-                defer { close(mounted) }
+                defer { Files.close(mounted) }
                 try Mounts.mount(source: nil, target: procFD(mounted), type: nil, flags: MountFlag.bind | MountFlag.remount | flags)
             }
         }
         if flags & MountFlag.readOnly != 0 {
             let mounted = try root.open(destination)
-            defer { close(mounted) }
+            defer { Files.close(mounted) }
             try Mounts.mount(source: nil, target: procFD(mounted), type: nil, flags: MountFlag.bind | MountFlag.remount | flags)
         }
     }

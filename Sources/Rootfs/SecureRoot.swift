@@ -6,8 +6,8 @@ import LinuxSys
 /// Resolving paths inside a container's rootfs without ever leaving it: every lookup goes
 /// through openat2(2) with RESOLVE_IN_ROOT, so a symlink in the rootfs that points at "/"
 /// or "../../etc" resolves against the rootfs, not the host (the CVE-2021-30465 class).
-struct SecureRoot {
-    enum Kind { case directory, file }
+public struct SecureRoot {
+    public enum Kind { case directory, file }
 
     static let resolveNoXdev: UInt64 = 0x01
     static let resolveNoMagicLinks: UInt64 = 0x02
@@ -16,17 +16,17 @@ struct SecureRoot {
     static let resolveInRoot: UInt64 = 0x10
 
     /// An Files.pathOnly descriptor of the rootfs directory.
-    let fd: Int32
+    public let fd: Int32
     /// The rootfs path, for messages.
-    let path: String
+    public let path: String
 
-    init(path: String) throws {
+    public init(path: String) throws(SysError) {
         self.path = path
         fd = try Files.open(path, Files.pathOnly | O_DIRECTORY)
     }
 
     /// Opens a path relative to the root as Files.pathOnly.
-    func open(_ relative: String, noSymlinks: Bool = false) throws(SysError) -> Int32 {
+    public func open(_ relative: String, noSymlinks: Bool = false) throws(SysError) -> Int32 {
         let name = relative.drop(while: { $0 == "/" })
         let resolve = Self.resolveInRoot | Self.resolveNoMagicLinks | (noSymlinks ? Self.resolveNoSymlinks : 0)
         if let opened = try? Files.open(name.isEmpty ? "." : String(name), under: fd, flags: Files.pathOnly | O_CLOEXEC, resolve: resolve) {
@@ -50,23 +50,22 @@ struct SecureRoot {
     func walk(_ relative: Substring, noSymlinks: Bool) throws(SysError) -> Int32 {
         let slash = UInt8(ascii: "/"), dot = UInt8(ascii: ".")
         var directories: [Int32] = []
-        defer { for directory in directories { Glibc.close(directory) } }
+        defer { for directory in directories { Files.close(directory) } }
         var pending = Array(Array(relative.utf8).split(separator: slash).reversed())
         var links = 0
         while let component = pending.popLast() {
             if component.count == 1 && component.first == dot { continue }
             if component.count == 2 && component.allSatisfy({ $0 == dot }) {
-                if let directory = directories.popLast() { Glibc.close(directory) }
+                if let directory = directories.popLast() { Files.close(directory) }
                 continue
             }
-            let next = (Array(component) + [0]).withUnsafeBufferPointer { name in
-                name.withMemoryRebound(to: CChar.self) { openat(directories.last ?? fd, $0.baseAddress!, Files.pathOnly | O_NOFOLLOW | O_CLOEXEC) }
-            }
-            if next < 0 { throw SysError("open", path: path + "/" + relative, errno: errno) }
-            var info = stat()
-            guard fstat(next, &info) == 0 else {
-                let error = SysError("fstat", path: path + "/" + relative, errno: errno)
-                Glibc.close(next)
+            let next = try Files.open(bytes: component, at: directories.last ?? fd,
+                                      flags: Files.pathOnly | O_NOFOLLOW, path: path + "/" + relative)
+            let info: stat
+            do {
+                info = try Files.status(of: next, path: path + "/" + relative)
+            } catch {
+                Files.close(next)
                 throw error
             }
             guard info.st_mode & S_IFMT == S_IFLNK else {
@@ -74,23 +73,23 @@ struct SecureRoot {
                 continue
             }
             links += 1
-            let target = noSymlinks || links > 40 ? nil : linkTarget(next, "")
-            Glibc.close(next)
+            let target = noSymlinks || links > 40 ? nil : Files.linkTarget("", at: next)
+            Files.close(next)
             guard let target else { throw SysError("resolving", path: path + "/" + relative, errno: ELOOP) }
             if target.first == slash {
-                for directory in directories { Glibc.close(directory) }
+                for directory in directories { Files.close(directory) }
                 directories = []
             }
             pending += target.split(separator: slash).reversed()
         }
         if let last = directories.popLast() { return last }
-        return try check(openat(fd, ".", Files.pathOnly | O_CLOEXEC), "open", path: path)
+        return try Files.open(".", at: fd, flags: Files.pathOnly, path: path)
     }
 
     /// Opens a path inside the root, creating it (and missing parents as directories) when
     /// it does not exist. A dangling symlink on the way is followed inside the root and
     /// what it names is created. Returns an O_PATH descriptor of what the path names.
-    func ensure(_ relative: String, as kind: Kind, noSymlinks: Bool = false, depth: Int = 0) throws(SysError) -> Int32 {
+    public func ensure(_ relative: String, as kind: Kind, noSymlinks: Bool = false, depth: Int = 0) throws(SysError) -> Int32 {
         let clean = Paths.clean(relative)
         // As path resolution does, give up on symlink loops.
         if depth > 40 { throw SysError("resolving", path: path + clean, errno: ELOOP) }
@@ -102,42 +101,37 @@ struct SecureRoot {
         }
         guard missing.errno == ENOENT, clean != "/" else { throw missing }
         let parent = try ensure(Paths.parent(clean), as: .directory, noSymlinks: noSymlinks, depth: depth + 1)
-        defer { Glibc.close(parent) }
+        defer { Files.close(parent) }
         let name = String(clean[clean.index(after: clean.lastIndex(of: "/")!)...])
         if !noSymlinks, let target = readLink(parent, name) {
             let resolved = target.hasPrefix("/") ? target : Paths.parent(clean) + "/" + target
-            Glibc.close(try ensure(resolved, as: kind, noSymlinks: noSymlinks, depth: depth + 1))
+            Files.close(try ensure(resolved, as: kind, noSymlinks: noSymlinks, depth: depth + 1))
             return try open(clean, noSymlinks: noSymlinks)
         }
         switch kind {
         case .directory:
-            if mkdirat(parent, name, 0o755) != 0 && errno != EEXIST {
-                throw SysError("mkdir", path: path + clean, errno: errno)
+            do {
+                try Files.makeDirectory(name, at: parent, mode: 0o755, path: path + clean)
+            } catch {
+                if error.errno != EEXIST { throw error }
             }
         case .file:
-            let created = openat(parent, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o644)
-            if created < 0 && errno != EEXIST { throw SysError("create", path: path + clean, errno: errno) }
-            if created >= 0 { Glibc.close(created) }
+            do {
+                Files.close(try Files.open(name, at: parent, flags: O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, mode: 0o644, path: path + clean))
+            } catch {
+                if error.errno != EEXIST { throw error }
+            }
         }
         return try open(clean, noSymlinks: noSymlinks)
     }
 
-    func close() { _ = Glibc.close(fd) }
+    public func close() { Files.close(fd) }
 
     /// The target of a symlink in a directory, or nil when the name is not a symlink.
     private func readLink(_ dir: Int32, _ name: String) -> String? {
-        linkTarget(dir, name).map { String(decoding: $0, as: UTF8.self) }
-    }
-
-    /// The bytes of a symlink's target (of an O_PATH descriptor of the link itself, with an
-    /// empty name), or nil when it is not a symlink.
-    private func linkTarget(_ dir: Int32, _ name: String) -> [UInt8]? {
-        var buffer = [UInt8](repeating: 0, count: Int(PATH_MAX))
-        let n = buffer.withUnsafeMutableBytes { readlinkat(dir, name, $0.baseAddress!.assumingMemoryBound(to: CChar.self), $0.count - 1) }
-        guard n > 0 else { return nil }
-        return Array(buffer[0..<n])
+        Files.linkTarget(name, at: dir).map { String(decoding: $0, as: UTF8.self) }
     }
 }
 
 /// The path by which mount(2) and friends reach exactly what a descriptor refers to.
-func procFD(_ fd: Int32) -> String { "/proc/self/fd/\(fd)" }
+public func procFD(_ fd: Int32) -> String { "/proc/self/fd/\(fd)" }

@@ -1,9 +1,8 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import CLinux
 import LinuxSys
-@testable import Runtime
+@testable import Rootfs
 import Testing
 
 /// The user-space walk (for kernels without openat2) must resolve every path exactly as
@@ -82,7 +81,7 @@ struct SecureRootWalkTests {
         symlink("/", root + "/slash")
         let secure = try SecureRoot(path: root)
         defer { secure.close() }
-        let expected = identity { () throws(SysError) -> Int32 in try Files.open(root + "/etc/hostname", HAKO_O_PATH) }
+        let expected = identity { () throws(SysError) -> Int32 in try Files.open(root + "/etc/hostname", Files.pathOnly) }
         #expect(identity { () throws(SysError) -> Int32 in try secure.walk("slash/etc/hostname", noSymlinks: false) } == expected)
         #expect(identity { () throws(SysError) -> Int32 in try secure.walk("slash/../../etc/hostname", noSymlinks: false) } == expected)
     }

@@ -1,46 +1,4 @@
-/// The mount(2) flags, from <sys/mount.h>.
-public enum MountFlag {
-    public static let readOnly: UInt = 1
-    public static let noSuid: UInt = 2
-    public static let noDev: UInt = 4
-    public static let noExec: UInt = 8
-    public static let synchronous: UInt = 16
-    public static let remount: UInt = 32
-    public static let mandatoryLock: UInt = 64
-    public static let dirSync: UInt = 128
-    public static let noSymFollow: UInt = 256
-    public static let noAtime: UInt = 1024
-    public static let noDirAtime: UInt = 2048
-    public static let bind: UInt = 4096
-    public static let move: UInt = 8192
-    public static let recursive: UInt = 16384
-    public static let silent: UInt = 32768
-    public static let unbindable: UInt = 1 << 17
-    public static let `private`: UInt = 1 << 18
-    public static let slave: UInt = 1 << 19
-    public static let shared: UInt = 1 << 20
-    public static let relatime: UInt = 1 << 21
-    public static let iVersion: UInt = 1 << 23
-    public static let strictAtime: UInt = 1 << 24
-    public static let lazyTime: UInt = 1 << 25
-
-    /// The flags a bind remount may change; the rest come from the filesystem as it is.
-    public static let atimeMask: UInt = noAtime | noDirAtime | relatime | strictAtime
-}
-
-/// The MOUNT_ATTR_* values of mount_setattr(2), for the recursive ("r"-prefixed) options.
-public enum MountAttribute {
-    public static let readOnly: UInt64 = 0x1
-    public static let noSuid: UInt64 = 0x2
-    public static let noDev: UInt64 = 0x4
-    public static let noExec: UInt64 = 0x8
-    public static let atimeMask: UInt64 = 0x70
-    public static let relatime: UInt64 = 0x0
-    public static let noAtime: UInt64 = 0x10
-    public static let strictAtime: UInt64 = 0x20
-    public static let noDirAtime: UInt64 = 0x80
-    public static let noSymFollow: UInt64 = 0x0020_0000
-}
+import LinuxSys
 
 /// A mount's options from config.json, sorted into what mount(2) and mount_setattr(2) take.
 public struct MountOptions: Equatable, Sendable {
@@ -69,7 +27,7 @@ public struct MountOptions: Equatable, Sendable {
         public var isRecursive: Bool { self == .ridmap }
     }
 
-    static let flagOptions: [String: (set: Bool, flag: UInt)] = [
+    public static let flagOptions: [String: (set: Bool, flag: UInt)] = [
         "defaults": (true, 0),
         "ro": (true, MountFlag.readOnly), "rw": (false, MountFlag.readOnly),
         "nosuid": (true, MountFlag.noSuid), "suid": (false, MountFlag.noSuid),
@@ -90,14 +48,14 @@ public struct MountOptions: Equatable, Sendable {
         "bind": (true, MountFlag.bind), "rbind": (true, MountFlag.bind | MountFlag.recursive),
     ]
 
-    static let propagationOptions: [String: UInt] = [
+    public static let propagationOptions: [String: UInt] = [
         "private": MountFlag.private, "rprivate": MountFlag.private | MountFlag.recursive,
         "shared": MountFlag.shared, "rshared": MountFlag.shared | MountFlag.recursive,
         "slave": MountFlag.slave, "rslave": MountFlag.slave | MountFlag.recursive,
         "unbindable": MountFlag.unbindable, "runbindable": MountFlag.unbindable | MountFlag.recursive,
     ]
 
-    static let recursiveOptions: [String: (set: Bool, attribute: UInt64)] = [
+    public static let recursiveOptions: [String: (set: Bool, attribute: UInt64)] = [
         "rro": (true, MountAttribute.readOnly), "rrw": (false, MountAttribute.readOnly),
         "rnosuid": (true, MountAttribute.noSuid), "rsuid": (false, MountAttribute.noSuid),
         "rnodev": (true, MountAttribute.noDev), "rdev": (false, MountAttribute.noDev),
@@ -107,7 +65,7 @@ public struct MountOptions: Equatable, Sendable {
     ]
 
     /// The access-time family, which mount_setattr(2) sets as one field.
-    static let recursiveAtimeOptions: [String: UInt64] = [
+    public static let recursiveAtimeOptions: [String: UInt64] = [
         "rrelatime": MountAttribute.relatime, "rnorelatime": MountAttribute.relatime,
         "rnoatime": MountAttribute.noAtime, "ratime": MountAttribute.relatime,
         "rstrictatime": MountAttribute.strictAtime, "rnostrictatime": MountAttribute.relatime,
@@ -116,7 +74,7 @@ public struct MountOptions: Equatable, Sendable {
     public init() {}
 
     /// Sorts options; throws for options hako knows but cannot carry out.
-    public init(parsing options: [String]) throws(RuntimeError) {
+    public init(parsing options: [String]) throws(RootfsError) {
         for option in options {
             if let idmap = IDMapOption(rawValue: option) {
                 self.idmap = idmap

@@ -1,0 +1,26 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import LinuxSys
+import Rootfs
+
+extension Channel {
+    /// init: asks main for the detached tree of mounts[index] and returns its descriptor.
+    func requestMountTree(_ index: Int) throws -> Int32 {
+        try send(.mountTree(index))
+        let (message, fd) = try receiveWithDescriptor()
+        switch message {
+        case .mountTreeReady?:
+            guard let fd else { throw RuntimeError("\(peer) sent no descriptor for the mount") }
+            return fd
+        case .failure(let failure)?:
+            if let fd { _ = Glibc.close(fd) }
+            throw failure
+        case nil:
+            throw RuntimeError("\(peer) exited while making the mount's tree")
+        case let other?:
+            if let fd { _ = Glibc.close(fd) }
+            throw RuntimeError("\(peer) sent \(other) while mountTreeReady was expected")
+        }
+    }
+}
