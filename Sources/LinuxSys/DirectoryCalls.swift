@@ -36,6 +36,15 @@ extension Files {
         try check(Seam.call(.dup, descriptor: fd) { fcntl(fd, F_DUPFD_CLOEXEC, 0) }, "dup", path: path)
     }
 
+    /// Moves a descriptor to a number at or above `minimum` (close-on-exec), closing the
+    /// old one: so it cannot collide with the numbers a child is to inherit.
+    public static func move(_ fd: Int32, atOrAbove minimum: Int32) throws(SysError) -> Int32 {
+        if fd >= minimum { return fd }
+        let moved = try check(Seam.call(.dup, descriptor: fd) { fcntl(fd, F_DUPFD_CLOEXEC, minimum) }, "fcntl(F_DUPFD_CLOEXEC)")
+        close(fd)
+        return moved
+    }
+
     /// mkdirat(2). EEXIST is reported like any other errno: callers decide.
     public static func makeDirectory(_ name: String, at directory: Int32, mode: mode_t, path: String) throws(SysError) {
         try check(Seam.call(.mkdir, path: name, at: directory) { mkdirat(directory, name, mode) }, "mkdir", path: path)

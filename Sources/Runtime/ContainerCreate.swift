@@ -29,6 +29,12 @@ struct CreatePlan {
     let cgroupHierarchies: [MountInfo.Entry]
     /// The first descriptor number hako may use for itself: 3 + preserveFds.
     var lowestPrivateFD: Int32 { 3 + Int32(options.preserveFds) }
+
+    /// The state hooks get on stdin (and a seccomp agent with the listener), with init's
+    /// pid as the caller sees it.
+    func hookState(_ status: OCISpec.ContainerState, pid: pid_t) -> State {
+        State(ociVersion: spec.ociVersion, id: options.id, status: status, pid: Int(pid), bundle: bundle, annotations: spec.annotations)
+    }
 }
 
 extension Container {
@@ -414,7 +420,7 @@ struct Creation {
                 defer { close(tree) }
                 try channel.send(.mountTreeReady, attaching: tree)
             case .seccompListener?:
-                try forwardSeccompListener(fd)
+                try SeccompListener.forward(fd, from: "init", seccomp: plan.spec.linux?.seccomp, state: hookState(status: .creating), pid: initPid)
                 try channel.send(.seccompListenerSent)
             case .runHooks(let kind)?:
                 let hooks = kind == .prestart ? plan.spec.hooks?.prestart : plan.spec.hooks?.createRuntime
@@ -424,7 +430,7 @@ struct Creation {
                 throw failure
             case nil:
                 // Below a tight memory limit the OOM killer is the usual culprit: say so.
-                if let kills = ContainerCgroup.oomKillCount(paths: cgroup?.paths), kills > 0 {
+                if let kills = Cgroups.oomKillCount(paths: cgroup?.paths), kills > 0 {
                     let limit = plan.spec.linux?.resources?.memory?.limit.map { " (\($0) bytes)" } ?? ""
                     throw RuntimeError("init was killed by the OOM killer before it was ready: linux.resources.memory.limit\(limit) is too low")
                 }
@@ -435,25 +441,8 @@ struct Creation {
         }
     }
 
-    /// Hands the seccomp notify fd init sent to the agent at linux.seccomp.listenerPath,
-    /// with the container process state (runtime-spec's seccomp notify protocol).
-    func forwardSeccompListener(_ fd: Int32?) throws {
-        guard let fd else { throw RuntimeError("init sent no seccomp listener descriptor") }
-        guard let path = plan.spec.linux?.seccomp?.listenerPath, !path.isEmpty else {
-            throw RuntimeError("linux.seccomp: a rule uses SCMP_ACT_NOTIFY but listenerPath is not set")
-        }
-        let message = SeccompNotifyMessage(state: hookState(status: .creating), pid: Int(initPid),
-                                           metadata: plan.spec.linux?.seccomp?.listenerMetadata)
-        do {
-            try message.send(toListenerAt: path, listenerFD: fd)
-        } catch {
-            throw RuntimeError("sending the seccomp listener to \(path)", error)
-        }
-    }
-
     func hookState(status: OCISpec.ContainerState) -> State {
-        State(ociVersion: plan.spec.ociVersion, id: plan.options.id, status: status, pid: Int(initPid),
-              bundle: plan.bundle, annotations: plan.spec.annotations)
+        plan.hookState(status, pid: initPid)
     }
 
     /// Writes /proc/PID/{uid,gid}_map for the intermediate's new user namespace.

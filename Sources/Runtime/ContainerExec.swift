@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import Cgroups
 import LinuxSys
 import Logging
 import OCISpec
@@ -154,7 +155,8 @@ struct Execution {
                 defer { if let fd { close(fd) } }
                 switch message {
                 case .seccompListener?:
-                    try forwardSeccompListener(fd, pid: processPid)
+                    try SeccompListener.forward(fd, from: "the process", seccomp: try container.state.config.linux?.seccomp,
+                                                state: container.hookState(status: .running), pid: processPid)
                     try channel.send(.seccompListenerSent)
                 case .initPid(let pid)?:
                     processPid = pid
@@ -203,31 +205,10 @@ struct Execution {
     /// Moves the process on into the sub-cgroups `--cgroup` named, which must exist.
     func joinSubCgroups(_ pid: pid_t) throws {
         guard !options.subCgroups.isEmpty, let paths = container.state.cgroupPaths else { return }
-        // Directories only: the systemd driver also keeps its unit's name there.
-        for (controller, directory) in paths where directory.hasPrefix("/") {
-            guard let sub = options.subCgroups[controller] ?? options.subCgroups[""] else { continue }
-            let target = Paths.clean(directory + "/" + sub)
-            // "/" is the container's own cgroup (runc's explicit top level); ".." leads out.
-            guard target == directory || target.hasPrefix(directory + "/") else { throw RuntimeError("--cgroup \(sub) is not a sub cgroup path") }
-            // runc's words, which scripts look for.
-            guard Files.isDirectory(target) else {
-                throw RuntimeError("--cgroup \(sub): adding pid \(pid) to \(target)/cgroup.procs: no such file or directory (no such sub-cgroup)")
-            }
-            try Files.write(target + "/cgroup.procs", "\(pid)", flags: O_WRONLY)
-        }
-    }
-
-    /// As at create: the notify fd goes to the agent at listenerPath with the process state.
-    func forwardSeccompListener(_ fd: Int32?, pid: pid_t) throws {
-        let config = try container.state.config.linux?.seccomp
-        guard let fd, let path = config?.listenerPath, !path.isEmpty else {
-            throw RuntimeError("linux.seccomp: a rule uses SCMP_ACT_NOTIFY but listenerPath is not set")
-        }
-        let message = SeccompNotifyMessage(state: container.hookState(status: .running), pid: Int(pid), metadata: config?.listenerMetadata)
         do {
-            try message.send(toListenerAt: path, listenerFD: fd)
+            try Cgroups.join(pid: pid, subgroups: options.subCgroups, of: paths)
         } catch {
-            throw RuntimeError("sending the seccomp listener to \(path)", error)
+            throw RuntimeError("\(error)")
         }
     }
 

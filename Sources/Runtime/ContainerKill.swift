@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import Cgroups
 import LinuxSys
 
 extension Container {
@@ -13,14 +14,20 @@ extension Container {
     public func kill(signal: Int32, all: Bool = false) throws {
         let status = self.status
         if status == .creating { throw RuntimeError("cannot signal container \"\(id)\": it is still being created") }
+        let hasCgroup = state.cgroupPaths?.isEmpty == false
         if status == .stopped {
             guard all else { throw RuntimeError.notRunning(id) }
-            for pid in (try? processes()) ?? [] { _ = Glibc.kill(pid, signal) }
+            if hasCgroup { try? signalCgroup(signal) }
+            return
+        }
+        if all && hasCgroup {
+            try signalCgroup(signal)
             return
         }
         let pidfd = try openInit()
         defer { close(pidfd) }
         if all {
+            // No cgroup of its own (rootless): the processes of its pid namespace.
             for pid in try processes() where pid != state.pid {
                 _ = Glibc.kill(pid, signal)
             }
@@ -30,6 +37,23 @@ extension Container {
             if error.errno == ESRCH && all { return }
             if error.errno == ESRCH { throw RuntimeError.notRunning(id) }
             throw RuntimeError("signalling init (pid \(state.pid))", error)
+        }
+    }
+
+    /// Signals every process of the container's cgroup through its manager, which freezes
+    /// the cgroup around the signals (none can fork away meanwhile) or, for SIGKILL on
+    /// cgroup v2, writes cgroup.kill. A paused container is signalled as it is, and stays
+    /// paused: thawing it is `resume`'s business.
+    func signalCgroup(_ signal: Int32) throws {
+        let manager = try cgroup()
+        do {
+            if (try? manager.isFrozen) == true {
+                for pid in try manager.pids() { _ = Glibc.kill(pid, signal) }
+            } else {
+                try manager.killAll(signal: signal)
+            }
+        } catch {
+            throw RuntimeError("signalling the processes of container \"\(id)\"", error)
         }
     }
 

@@ -28,7 +28,7 @@ extension Container {
 
     /// How many processes of the container the OOM killer has killed so far.
     public func oomKillCount() -> UInt64? {
-        ContainerCgroup.oomKillCount(paths: state.cgroupPaths)
+        Cgroups.oomKillCount(paths: state.cgroupPaths)
     }
 
     /// Changes the L3 cache or memory bandwidth schema of the container's resctrl group

@@ -153,6 +153,34 @@ struct CgroupTests {
         bundle.expectNothingLeft()
     }
 
+    @Test("kill --all of a paused container signals every process and leaves it paused; resume lets them handle it")
+    func killAllPaused() throws {
+        let out = try Scratch.directory("killpaused")
+        defer { try? FileManager.default.removeItem(atPath: out) }
+        // Neither exits on the signal: init's exit would kill the child before it wrote.
+        func waiter(_ name: String) -> String {
+            "trap 'echo \(name) >> /out/got' USR1; echo > /out/ready-\(name); while :; do sleep 0.05; done"
+        }
+        let bundle = try TestBundle(args: ["sh", "-c", "sh -c \"\(waiter("child"))\" & \(waiter("init"))"])
+        bundle.spec.mounts?.append(.init(destination: "/out", type: "bind", source: out, options: ["rbind", "rw"]))
+        #expect(try bundle.run(["--detach"]).status == 0)
+        #expect(try eventually { FileManager.default.fileExists(atPath: out + "/ready-child") && FileManager.default.fileExists(atPath: out + "/ready-init") })
+        #expect(try bundle.hako(["pause", bundle.id]).status == 0)
+        let killed = try bundle.hako(["kill", "--all", bundle.id, "USR1"])
+        #expect(killed.status == 0, "\(killed.stderr)")
+        #expect((try bundle.state())?["status"] as? String == "paused")
+        #expect(try cgroupFile("freezer", bundle, "freezer.state") == "FROZEN")
+        #expect(!FileManager.default.fileExists(atPath: out + "/got"))
+        #expect(try bundle.hako(["resume", bundle.id]).status == 0)
+        let handled = try eventually {
+            let got = (try? String(contentsOfFile: out + "/got", encoding: .utf8)) ?? ""
+            return got.split(separator: "\n").sorted() == ["child", "init"]
+        }
+        #expect(handled, "got: \((try? String(contentsOfFile: out + "/got", encoding: .utf8)) ?? "nothing"); processes: \(bundle.leftoverProcesses())")
+        #expect(try bundle.hako(["delete", "--force", bundle.id]).status == 0)
+        bundle.expectNothingLeft()
+    }
+
     @Test("pause freezes a busy container throttled to 1% of a CPU: its task reaches the freezer only in its next period")
     func pauseThrottled() throws {
         let bundle = try TestBundle(args: ["sh", "-c", "while :; do :; done"])

@@ -8,10 +8,7 @@ enum Descriptors {
     /// Moves a descriptor to a number at or above `minimum` (close-on-exec), so it cannot
     /// collide with the descriptors 3..<3+preserveFds that the container inherits.
     static func moveAbove(_ fd: Int32, minimum: Int32) throws -> Int32 {
-        if fd >= minimum { return fd }
-        let moved = try check(fcntl(fd, F_DUPFD_CLOEXEC, minimum), "fcntl(F_DUPFD_CLOEXEC)")
-        close(fd)
-        return moved
+        try Files.move(fd, atOrAbove: minimum)
     }
 
     /// In a child of main, closes every inherited descriptor except stdio, the preserved

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import Cgroups
 import LinuxSys
 import Wasm
 import OCISpec
@@ -183,9 +184,7 @@ struct ContainerChildren {
             if hasMountNamespace {
                 _ = try step("entering the rootfs for the createContainer hooks") { try check(chdir(plan.rootfs), "chdir", path: plan.rootfs) }
             }
-            let state = State(ociVersion: spec.ociVersion, id: plan.options.id, status: .creating, pid: Int(hostPid),
-                              bundle: plan.bundle, annotations: spec.annotations)
-            try HookRunner.run(hooks, kind: "createContainer", state: state)
+            try HookRunner.run(hooks, kind: "createContainer", state: plan.hookState(.creating, pid: hostPid))
         }
         if hasMountNamespace {
             try rootfs.pivot(noPivot: plan.options.noPivot)
@@ -279,8 +278,7 @@ struct ContainerChildren {
             fail("reading the start barrier", SysError("read", path: StateStore.startFifo, errno: errno))
         }
         if let hooks = spec.hooks?.startContainer, !hooks.isEmpty {
-            let state = State(ociVersion: spec.ociVersion, id: plan.options.id, status: .running, pid: Int(exec.hostPid),
-                              bundle: plan.bundle, annotations: spec.annotations)
+            let state = plan.hookState(.running, pid: exec.hostPid)
             // The hooks run under the container's seccomp filter, as with runc (its own test
             // expects a hook killed by the filter to fail the start): each hook's process
             // loads it, so init's own steps up to execve stay outside it.
