@@ -45,12 +45,8 @@ void hako_exec_child(const int *fds, int count, const char *program, char *const
     if (syscall(SYS_close_range, (unsigned)count, ~0U, 0) != 0) {
         for (int fd = count; fd < 1024; fd++) close(fd);
     }
-    sigset_t none;
-    sigemptyset(&none);
-    for (int sig = 1; sig < NSIG; sig++) {
-        if (sig != SIGKILL && sig != SIGSTOP) signal(sig, SIG_DFL);
-    }
-    sigprocmask(SIG_SETMASK, &none, NULL);
+    hako_reset_signal_handlers();
+    hako_sigunblock_all();
     execvp(program, argv);
     _exit(127);
 }

@@ -17,6 +17,11 @@ public enum Credentials {
         try check(Seam.call(.setresgid) { hako_setresgid(gid, gid, gid) }, step ?? "setresgid \(gid)")
     }
 
+    /// setgroups(2): the supplementary groups.
+    public static func setGroups(_ groups: [gid_t]) throws(SysError) {
+        try check(Seam.call(.setgroups) { Glibc.setgroups(groups.count, groups) }, "setgroups \(groups)")
+    }
+
     public static func setHostname(_ name: String) throws(SysError) {
         try check(Seam.call(.sethostname, path: name) { hako_sethostname(name, name.utf8.count) }, "sethostname \(name)")
     }

@@ -116,22 +116,22 @@ public enum Processes {
     /// `program`'s stdout (and stderr too when `stderr`, else hako's own), stdin from
     /// /dev/null, read to its end; then how it ended.
     private static func capture(_ program: String, _ arguments: [String], stderr: Bool) throws(SysError) -> (output: [UInt8], status: ExitStatus) {
-        var fds: [Int32] = [-1, -1]
-        try check(hako_pipe2(&fds, O_CLOEXEC), "pipe2 for \(program)")
-        let null = Glibc.open("/dev/null", O_RDONLY | O_CLOEXEC)
+        let (readEnd, writeEnd): (Int32, Int32)
+        do { (readEnd, writeEnd) = try Files.pipe() } catch { throw SysError("pipe2 for \(program)", errno: error.errno) }
+        let null = (try? Files.open("/dev/null", O_RDONLY)) ?? -1
         let pid: pid_t
         do {
-            pid = try spawn(program, arguments, descriptors: [null >= 0 ? null : fds[0], fds[1], stderr ? fds[1] : 2])
+            pid = try spawn(program, arguments, descriptors: [null >= 0 ? null : readEnd, writeEnd, stderr ? writeEnd : 2])
         } catch {
-            Glibc.close(fds[0])
-            Glibc.close(fds[1])
-            if null >= 0 { Glibc.close(null) }
+            Files.close(readEnd)
+            Files.close(writeEnd)
+            if null >= 0 { Files.close(null) }
             throw error
         }
-        Glibc.close(fds[1])
-        if null >= 0 { Glibc.close(null) }
-        defer { Glibc.close(fds[0]) }
-        let output = try Files.readAll(fds[0], path: "output of \(program)")
+        Files.close(writeEnd)
+        if null >= 0 { Files.close(null) }
+        defer { Files.close(readEnd) }
+        let output = try Files.readAll(readEnd, path: "output of \(program)")
         guard let (_, status) = try wait(pid) else { throw SysError("waitpid \(pid)", errno: ECHILD) }
         return (output, status)
     }

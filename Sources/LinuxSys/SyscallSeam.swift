@@ -13,7 +13,7 @@ public enum Syscall: String, Sendable, CaseIterable {
     // Pretended under a recorder.
     case mount, umount, pivotRoot = "pivot_root", mountSetattr = "mount_setattr", openTree = "open_tree"
     case moveMount = "move_mount", chroot, chdir, mknod, chmod, chown
-    case setns, unshare, setresuid, setresgid, sethostname, setdomainname
+    case setns, unshare, setresuid, setresgid, setgroups, sethostname, setdomainname
     case keyctl, prlimit, personality, capset, prctl, setxattr
 
     public var changesProcessOrHost: Bool {

@@ -50,12 +50,11 @@ enum HookRunner {
 
     static func runOne(_ hook: Hook, input: [UInt8], inChild: (() throws -> Void)? = nil) throws {
         let (pipeRead, pipeWrite) = try Files.pipe()
-        let pipe = [pipeRead, pipeWrite]
         let args = hook.args ?? [hook.path]
         let env = hook.env ?? []
         let pid = try Processes.fork()
         if pid == 0 {
-            dup2(pipe[0], 0)
+            dup2(pipeRead, 0)
             // Only stdio: the caller's other descriptors are none of the hook's business.
             try? Descriptors.closeInherited(preserveFds: 0, keep: [])
             // Its own process group, so a timeout kills what it started too.
@@ -76,10 +75,10 @@ enum HookRunner {
             _ = message.withCString { Glibc.write(2, $0, strlen($0)) }
             _exit(127)
         }
-        close(pipe[0])
+        close(pipeRead)
         // A hook that does not read its stdin must not block us: ignore EPIPE.
-        _ = try? Files.writeAll(pipe[1], input)
-        close(pipe[1])
+        _ = try? Files.writeAll(pipeWrite, input)
+        close(pipeWrite)
         let pidfd = try Processes.pidfd(pid)
         defer { close(pidfd) }
         let timeout = hook.timeout.map { Int32(clamping: $0 * 1000) } ?? -1

@@ -123,14 +123,16 @@ struct ProcessSetup {
     /// change (EINVAL, EPERM) or a read-only /dev (EROFS).
     func giveStdioToUser() throws {
         let uid = process.user.uid
-        var null = stat()
-        let nullDevice = stat("/dev/null", &null) == 0 ? null.st_rdev : nil
+        let nullDevice = (try? Files.status("/dev/null"))?.st_rdev
         for fd in Int32(0)...2 {
-            var st = stat()
-            guard fstat(fd, &st) == 0, st.st_uid != uid else { continue }
+            guard let st = try? Files.status(of: fd, path: "fd \(fd)"), st.st_uid != uid else { continue }
             if (st.st_mode & S_IFMT) == S_IFCHR, let nullDevice, st.st_rdev == nullDevice { continue }
-            if fchown(fd, uid, st.st_gid) != 0 && ![EINVAL, EPERM, EROFS].contains(errno) {
-                throw RuntimeError("giving stdio to process.user.uid \(uid)", SysError("fchown", path: "fd \(fd)", errno: errno))
+            do {
+                try Files.setOwner(of: fd, uid: uid, gid: st.st_gid, path: "fd \(fd)")
+            } catch {
+                if ![EINVAL, EPERM, EROFS].contains(error.errno) {
+                    throw RuntimeError("giving stdio to process.user.uid \(uid)", error)
+                }
             }
         }
     }
@@ -138,8 +140,13 @@ struct ProcessSetup {
     /// chdir(2) into the process's cwd.
     /// - Returns: false when the caller's user was denied and `retryingAsUserOnDenial` is set.
     func changeDirectory(_ cwd: String, retryingAsUserOnDenial: Bool) throws -> Bool {
-        if chdir(cwd) == 0 { return true }
-        let error = SysError("chdir", path: cwd, errno: errno)
+        let error: SysError
+        do {
+            try Files.changeDirectory(cwd)
+            return true
+        } catch let failure {
+            error = failure
+        }
         if retryingAsUserOnDenial && (error.errno == EACCES || error.errno == EPERM) { return false }
         throw RuntimeError("changing to process.cwd \(cwd)", error)
     }
@@ -215,7 +222,7 @@ struct ProcessSetup {
         let user = process.user
         if canSetGroups {
             let groups = (user.additionalGids ?? []).map { gid_t($0) }
-            try check(setgroups(groups.count, groups), "setgroups \(groups)")
+            try Credentials.setGroups(groups)
         }
         try Credentials.setGroupID(user.gid)
         try Credentials.setUserID(user.uid)
