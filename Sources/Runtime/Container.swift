@@ -71,12 +71,12 @@ public struct Container: Sendable {
     /// leaves it without a reader, and opening it for writing then fails (ENXIO): the
     /// container runs. Opening and closing a writer wakes nobody (init is a writer too).
     var isWaitingAtStartBarrier: Bool {
-        let fd = open(directory + "/" + StateStore.startFifo, O_WRONLY | O_NONBLOCK | O_CLOEXEC)
-        if fd >= 0 {
-            close(fd)
+        do {
+            Files.close(try Files.open(directory + "/" + StateStore.startFifo, O_WRONLY | O_NONBLOCK))
             return true
+        } catch {
+            return error.errno != ENOENT && error.errno != ENXIO
         }
-        return errno != ENOENT && errno != ENXIO
     }
 
     /// The state as runtime-spec's `state` operation reports it.
@@ -99,7 +99,7 @@ public struct Container: Sendable {
     func openInit() throws -> Int32 {
         let fd = try Processes.pidfd(state.pid)
         guard initIsAlive else {
-            close(fd)
+            Files.close(fd)
             throw RuntimeError.notRunning(id)
         }
         return fd

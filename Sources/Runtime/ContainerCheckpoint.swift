@@ -98,8 +98,8 @@ extension Container {
         try options.common.apply(to: &criuOptions)
         let pageServer = try options.pageServer.map { try CriuSupport.pageServer($0) }
         if let fd = options.statusFD {
-            let flags = fcntl(fd, F_GETFL)
-            guard flags >= 0 else { throw RuntimeError("--status-fd \(fd)", SysError("fcntl(F_GETFL)", errno: errno)) }
+            let flags: Int32
+            do { flags = try Files.statusFlags(fd) } catch { throw RuntimeError("--status-fd \(fd)", error) }
             guard flags & O_ACCMODE != O_RDONLY else { throw RuntimeError("--status-fd \(fd): not open for writing") }
         }
         let spec = try state.config
@@ -119,9 +119,9 @@ extension Container {
             try Files.makeDirectories(imagePath, mode: 0o700)
             return try Files.open(imagePath, O_RDONLY | O_DIRECTORY)
         }
-        defer { close(images) }
+        defer { Files.close(images) }
         let (work, logDirectory) = try options.common.openWorkDirectory()
-        defer { if work >= 0 { close(work) } }
+        defer { if work >= 0 { Files.close(work) } }
 
         criuOptions.imagesDirectoryFD = images
         criuOptions.workDirectoryFD = work >= 0 ? work : nil
@@ -174,14 +174,14 @@ extension Container {
         }
         let session = try Self.startCriu()
         var statusFD = options.statusFD
-        defer { if let fd = statusFD { close(fd) } }
+        defer { if let fd = statusFD { Files.close(fd) } }
         do {
             _ = try session.call(CriuRequest(type: options.preDump ? .preDump : .dump, options: criuOptions)) { notification, fd in
-                if let fd { close(fd) }
+                if let fd { Files.close(fd) }
                 // CRIU 3.15 and later say the lazy-pages server is ready in a notification.
                 if notification.notification?.script == "status-ready", let fd = statusFD {
-                    _ = write(fd, [UInt8(0)], 1)
-                    close(fd)
+                    _ = try? Files.writeAll(fd, [0], path: "--status-fd")
+                    Files.close(fd)
                     statusFD = nil
                 }
             }
@@ -202,7 +202,7 @@ extension Container {
     /// A CRIU service with /dev/null as its stdio.
     static func startCriu() throws -> CriuSwrk {
         let null = try Files.open("/dev/null", O_RDWR)
-        defer { close(null) }
+        defer { Files.close(null) }
         return try CriuSwrk(stdio: [null, null, null])
     }
 

@@ -245,13 +245,13 @@ struct Creation {
             try Files.makeDirectories(NotifySocket.directory(stateDirectory: plan.stateDirectory))
         }
         let fifoPath = plan.stateDirectory + "/" + StateStore.startFifo
-        try check(mkfifo(fifoPath, 0o600), "mkfifo", path: fifoPath)
+        try Files.makeFIFO(fifoPath, mode: 0o600)
         // O_RDWR: opening never blocks, and a reader exists for `start` to write to until
         // the container process execs (the descriptor is close-on-exec).
         let fifo = try Descriptors.moveAbove(try Files.open(fifoPath, O_RDWR), minimum: plan.lowestPrivateFD)
-        defer { close(fifo) }
+        defer { Files.close(fifo) }
         let consoleSocket = try connectConsoleSocket()
-        defer { if consoleSocket >= 0 { close(consoleSocket) } }
+        defer { if consoleSocket >= 0 { Files.close(consoleSocket) } }
 
         let (mainToIntermediate, intermediateEnd) = try Sockets.pair()
         let (mainToInit, initEnd) = try Sockets.pair()
@@ -280,7 +280,7 @@ struct Creation {
         if pid == 0 {
             intermediateChannel.close()
             initChannel.close()
-            close(lockFD)
+            Files.close(lockFD)
             let child = ContainerChildren(plan: plan, fifo: fifo, consoleSocket: consoleSocket, cgroupEntry: entry, mainPid: mainPid)
             child.runIntermediate(channel: childIntermediate, initChannel: childInit)
         }
@@ -370,7 +370,7 @@ struct Creation {
     /// The console socket, connected, or -1 when there is none.
     func connectConsoleSocket() throws -> Int32 {
         if let fd = plan.options.consoleSocketFD {
-            return try Descriptors.moveAbove(try check(fcntl(fd, F_DUPFD_CLOEXEC, 0), "dup the console socket"), minimum: plan.lowestPrivateFD)
+            return try Files.move(try Files.duplicate(fd, path: "the console socket"), atOrAbove: plan.lowestPrivateFD)
         }
         guard let path = plan.options.consoleSocket else { return -1 }
         do {
@@ -411,13 +411,13 @@ struct Creation {
         try channel.send(.proceed)
         while true {
             let (message, fd) = try channel.receiveWithDescriptor()
-            defer { if let fd { close(fd) } }
+            defer { if let fd { Files.close(fd) } }
             switch message {
             case .ready?:
                 return
             case .mountTree(let index)?:
                 let tree = try IDMappedMounts.makeTree(forMount: index, spec: plan.spec, bundle: plan.bundle)
-                defer { close(tree) }
+                defer { Files.close(tree) }
                 try channel.send(.mountTreeReady, attaching: tree)
             case .seccompListener?:
                 try SeccompListener.forward(fd, from: "init", seccomp: plan.spec.linux?.seccomp, state: hookState(status: .creating), pid: initPid)
@@ -456,16 +456,16 @@ struct Creation {
             // Gone before create returns: through a pidfd, since init may still be the
             // intermediate's child for a moment; then reaped (main, a subreaper, adopts it).
             let pidfd = try? Processes.pidfd(initPid)
-            kill(initPid, SIGKILL)
+            Processes.signalIfAlive(initPid, SIGKILL)
             if let pidfd {
                 _ = try? Processes.awaitExit(pidfd: pidfd, timeoutMilliseconds: 2000)
-                close(pidfd)
+                Files.close(pidfd)
             }
-            _ = waitpid(initPid, nil, WNOHANG)
+            _ = try? Processes.wait(initPid, options: WNOHANG)
         }
         if intermediatePid > 0 {
-            kill(intermediatePid, SIGKILL)
-            _ = waitpid(intermediatePid, nil, 0)
+            Processes.signalIfAlive(intermediatePid, SIGKILL)
+            _ = try? Processes.wait(intermediatePid)
         }
         if let intelRdt { IntelRdt.remove(intelRdt) }
         if let cgroup {
@@ -477,9 +477,7 @@ struct Creation {
 }
 
 func realPath(_ path: String) throws -> String {
-    guard let resolved = realpath(path, nil) else { throw SysError("realpath", path: path, errno: errno) }
-    defer { free(resolved) }
-    return String(cString: resolved)
+    try Files.realPath(path)
 }
 
 func currentDirectory() -> String {

@@ -114,7 +114,7 @@ extension Container {
     /// init through its pidfd (it is not hako's child), the rest through the cgroup.
     func killAndWait() throws {
         if let pidfd = try? openInit() {
-            defer { close(pidfd) }
+            defer { Files.close(pidfd) }
             var cgroup: (any CgroupManager)?
             if state.cgroupPaths?.isEmpty == false && initLeadsPidNamespace {
                 // Its namespace dies with init; the cgroup may be another container's too.
@@ -126,7 +126,7 @@ extension Container {
                 try signalEverything(manager)
                 cgroup = manager
             } else {
-                for pid in (try? processes()) ?? [] where pid != state.pid { _ = Glibc.kill(pid, SIGKILL) }
+                for pid in (try? processes()) ?? [] where pid != state.pid { Processes.signalIfAlive(pid, SIGKILL) }
             }
             _ = try? Processes.signal(pidfd: pidfd, SIGKILL)
             guard try Processes.awaitExit(pidfd: pidfd, timeoutMilliseconds: 10_000) else {

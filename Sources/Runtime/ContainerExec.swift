@@ -82,7 +82,7 @@ extension Container {
         // The container's filter applies to every process in it, exec'd ones too.
         let seccomp = try state.config.linux?.seccomp.map { try SeccompCache(store: store).program(for: $0) }
         let pidfd = try openInit()
-        defer { close(pidfd) }
+        defer { Files.close(pidfd) }
         do {
             // Without a mount namespace of its own the container's root is init's chroot,
             // which joining namespaces does not give: the process enters it as init did.
@@ -113,7 +113,7 @@ struct Execution {
     func run() throws -> pid_t {
         var consoleSocket: Int32 = -1
         if let fd = options.consoleSocketFD {
-            consoleSocket = try Descriptors.moveAbove(try check(fcntl(fd, F_DUPFD_CLOEXEC, 0), "dup the console socket"), minimum: lowestPrivateFD)
+            consoleSocket = try Files.move(try Files.duplicate(fd, path: "the console socket"), atOrAbove: lowestPrivateFD)
         } else if let path = options.consoleSocket {
             do {
                 consoleSocket = try Descriptors.moveAbove(try Sockets.connect(path: Paths.absolute(path, base: currentDirectory())), minimum: lowestPrivateFD)
@@ -121,7 +121,7 @@ struct Execution {
                 throw RuntimeError("connecting to the console socket", error)
             }
         }
-        defer { if consoleSocket >= 0 { close(consoleSocket) } }
+        defer { if consoleSocket >= 0 { Files.close(consoleSocket) } }
         let (mainEnd, childEnd) = try Sockets.pair()
         let channel = Channel(fd: try Descriptors.moveAbove(mainEnd, minimum: lowestPrivateFD), peer: "exec")
         let child = Channel(fd: try Descriptors.moveAbove(childEnd, minimum: lowestPrivateFD), peer: "main")
@@ -152,7 +152,7 @@ struct Execution {
                     continue
                 }
                 let (message, fd) = try channel.receiveWithDescriptor()
-                defer { if let fd { close(fd) } }
+                defer { if let fd { Files.close(fd) } }
                 switch message {
                 case .seccompListener?:
                     try SeccompListener.forward(fd, from: "the process", seccomp: try container.state.config.linux?.seccomp,
@@ -186,8 +186,8 @@ struct Execution {
         _ = try? Processes.wait(intermediate)
         if let failure {
             if processPid > 0 {
-                kill(processPid, SIGKILL)
-                _ = waitpid(processPid, nil, WNOHANG)
+                Processes.signalIfAlive(processPid, SIGKILL)
+                _ = try? Processes.wait(processPid, options: WNOHANG)
             }
             throw failure
         }
@@ -276,7 +276,7 @@ struct Execution {
                 try step("setting up the console") { try Console.setUp(socket: consoleSocket, size: process.consoleSize, bindConsole: false) }
             } else {
                 // A session of its own, as init's (see ContainerChildren).
-                _ = setsid()
+                Processes.newSession()
             }
             let setup = ProcessSetup(process: process, canSetGroups: ProcessSetup.setgroupsAllowed(inUserNamespace: namespaces.has(.user)))
             if let score = process.oomScoreAdj {

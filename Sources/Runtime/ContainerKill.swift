@@ -25,11 +25,11 @@ extension Container {
             return
         }
         let pidfd = try openInit()
-        defer { close(pidfd) }
+        defer { Files.close(pidfd) }
         if all {
             // No cgroup of its own (rootless): the processes of its pid namespace.
             for pid in try processes() where pid != state.pid {
-                _ = Glibc.kill(pid, signal)
+                Processes.signalIfAlive(pid, signal)
             }
         }
         do { try Processes.signal(pidfd: pidfd, signal) } catch {
@@ -48,7 +48,7 @@ extension Container {
         let manager = try cgroup()
         do {
             if (try? manager.isFrozen) == true {
-                for pid in try manager.pids() { _ = Glibc.kill(pid, signal) }
+                for pid in try manager.pids() { Processes.signalIfAlive(pid, signal) }
             } else {
                 try manager.killAll(signal: signal)
             }
@@ -84,7 +84,7 @@ extension Container {
     /// Waits until init is gone (it is not hako's child, so a pidfd tells).
     func awaitInitExit(timeoutMilliseconds: Int32) throws -> Bool {
         guard let fd = try? Processes.pidfd(state.pid) else { return true }
-        defer { close(fd) }
+        defer { Files.close(fd) }
         if !initIsAlive { return true }
         return try Processes.awaitExit(pidfd: fd, timeoutMilliseconds: timeoutMilliseconds)
     }

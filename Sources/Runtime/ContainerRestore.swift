@@ -89,11 +89,11 @@ struct Restoration {
         let root = try prepareRoot()
         CrashPoint.reach("restore.intent")
         let images = try Files.open(imagePath, O_RDONLY | O_DIRECTORY)
-        defer { close(images) }
+        defer { Files.close(images) }
         let (work, logDirectory) = try options.common.openWorkDirectory()
-        defer { if work >= 0 { close(work) } }
+        defer { if work >= 0 { Files.close(work) } }
         let consoleSocket = try creation.connectConsoleSocket()
-        defer { if consoleSocket >= 0 { close(consoleSocket) } }
+        defer { if consoleSocket >= 0 { Files.close(consoleSocket) } }
 
         criuOptions.imagesDirectoryFD = images
         criuOptions.workDirectoryFD = work >= 0 ? work : nil
@@ -109,7 +109,7 @@ struct Restoration {
         // Namespaces joined by path: network and pid ones were left out of the dump and are
         // handed back under their key (descriptors from CRIU's fd 4 on); the rest joined.
         var namespaceFDs: [Int32] = []
-        defer { for fd in namespaceFDs { close(fd) } }
+        defer { for fd in namespaceFDs { Files.close(fd) } }
         for (kind, path) in plan.namespaces.joins {
             switch kind {
             case .network, .pid:
@@ -171,7 +171,7 @@ struct Restoration {
     /// CRIU's notifications: hooks once the namespaces exist, the restored init's pid, and
     /// a restored terminal's master, passed on to the console socket.
     mutating func handle(_ notification: CriuResponse, fd: Int32?, consoleSocket: Int32) throws {
-        defer { if let fd { close(fd) } }
+        defer { if let fd { Files.close(fd) } }
         guard let (script, pid) = notification.notification else { return }
         switch script {
         case "setup-namespaces":
@@ -222,7 +222,7 @@ struct Restoration {
         }
         let root = plan.stateDirectory + "/criu-root"
         try step("binding the rootfs at \(root)") {
-            try check(mkdir(root, 0o755), "mkdir", path: root)
+            try Files.makeDirectory(root, mode: 0o755)
             try Mounts.mount(source: plan.rootfs, target: root, type: nil, flags: MountFlag.bind | MountFlag.recursive)
         }
         self.root = root
@@ -246,7 +246,7 @@ struct Restoration {
             let source = mount.source.map { Paths.absolute($0, base: plan.bundle) }
             let kind: SecureRoot.Kind = isBind && source.map { Files.exists($0) && !Files.isDirectory($0) } == true ? .file : .directory
             let point = try root.ensure(destination, as: kind)
-            defer { close(point) }
+            defer { Files.close(point) }
             if isBind, let source {
                 try Mounts.mount(source: source, target: procFD(point), type: nil, flags: MountFlag.bind | MountFlag.recursive)
             }
@@ -257,7 +257,7 @@ struct Restoration {
     /// anyway; this keeps `restore` without `--detach` from holding it while it waits).
     func releaseRoot(_ root: String) {
         _ = try? Mounts.unmount(root, flags: Int32(MNT_DETACH))
-        rmdir(root)
+        try? Files.removeDirectory(root)
     }
 
     /// The names CRIU's join_ns takes.

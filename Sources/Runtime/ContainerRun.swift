@@ -23,19 +23,19 @@ public enum Supervision {
     public static func waitForwardingSignals(to pid: pid_t) throws -> ExitStatus {
         while true {
             while true {
-                var raw: Int32 = 0
-                let reaped = waitpid(-1, &raw, WNOHANG)
-                if reaped == pid { return ExitStatus(rawWaitStatus: raw) }
-                if reaped > 0 { continue }
-                if reaped < 0 && errno == EINTR { continue }
-                if reaped < 0 && errno == ECHILD {
+                let reaped: (pid: pid_t, status: ExitStatus)?
+                do {
+                    reaped = try Processes.wait(-1, options: WNOHANG)
+                } catch {
+                    guard error.errno == ECHILD else { throw error }
                     throw RuntimeError("waiting for the container: init (pid \(pid)) is not a child of hako")
                 }
-                break
+                guard let reaped else { break }
+                if reaped.pid == pid { return reaped.status }
             }
             let (signal, _) = try SignalMask.waitInfo()
             if signal == SIGCHLD { continue }
-            _ = kill(pid, signal)
+            Processes.signalIfAlive(pid, signal)
         }
     }
 }

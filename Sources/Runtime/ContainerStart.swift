@@ -51,32 +51,34 @@ extension Container {
         case .stopped: throw RuntimeError("cannot start a container that has stopped")
         case .running where Files.exists(fifoPath):
             // A `start` killed after releasing init left the barrier behind.
-            unlink(fifoPath)
+            try? Files.unlink(fifoPath)
             throw RuntimeError("cannot start an already running container")
         case let other: throw RuntimeError("cannot start an already \(other.rawValue) container")
         }
         let notify = forwardNotify ? try NotifySocket.listen(stateDirectory: directory) : nil
-        defer { if let notify { close(notify) } }
+        defer { if let notify { Files.close(notify) } }
         // Non-blocking: with init gone there is no reader, and open fails (ENXIO) instead of hanging.
-        let fd = open(fifoPath, O_WRONLY | O_NONBLOCK | O_CLOEXEC)
-        guard fd >= 0 else {
-            if errno == ENXIO { throw RuntimeError("cannot start container \"\(id)\": its init process is gone") }
-            throw RuntimeError("opening the start barrier", SysError("open", path: fifoPath, errno: errno))
+        let fd: Int32
+        do {
+            fd = try Files.open(fifoPath, O_WRONLY | O_NONBLOCK)
+        } catch {
+            if error.errno == ENXIO { throw RuntimeError("cannot start container \"\(id)\": its init process is gone") }
+            throw RuntimeError("opening the start barrier", error)
         }
         let poststart = state.hooks?.poststart ?? []
         // runtime-spec: poststart hooks run after the process is executed. Only then is
         // init's end of the barrier gone (close-on-exec): a reader opened now tells.
-        let reader = poststart.isEmpty ? -1 : open(fifoPath, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
-        defer { if reader >= 0 { close(reader) } }
+        let reader = poststart.isEmpty ? -1 : ((try? Files.open(fifoPath, O_RDONLY | O_NONBLOCK)) ?? -1)
+        defer { if reader >= 0 { Files.close(reader) } }
         do {
-            defer { close(fd) }
+            defer { Files.close(fd) }
             try Files.writeAll(fd, [0x30], path: fifoPath)
         } catch {
             throw RuntimeError("releasing the start barrier", error)
         }
         CrashPoint.reach("start.released")
         // Gone at once, so that the container is running for every later command.
-        unlink(fifoPath)
+        try? Files.unlink(fifoPath)
         CrashPoint.reach("start.fifo-removed")
         if reader >= 0 { awaitExec(reader: reader, fifoPath: fifoPath, warn: warn) }
         HookRunner.runEach(poststart, kind: "poststart", state: hookState(status: .running), warn: warn)

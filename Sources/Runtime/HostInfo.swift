@@ -149,7 +149,7 @@ public struct HostInfo: Encodable, Sendable {
     /// Where PATH finds criu.
     static func criuPath() -> String? {
         let searchPath = getenv("PATH").map { String(cString: $0) } ?? "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
-        return searchPath.split(separator: ":").map { "\($0)/criu" }.first { access($0, X_OK) == 0 }
+        return searchPath.split(separator: ":").map { "\($0)/criu" }.first { Files.isExecutable($0) }
     }
 
     /// criu found in PATH, its version from `criu --version` ("Version: 3.17.1") and, when

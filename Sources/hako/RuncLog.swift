@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import LinuxSys
 import Logging
 import Runtime
 
@@ -53,9 +54,10 @@ enum RuncLog {
     static func bootstrap(_ options: Globals) -> Logger {
         var fd: Int32 = 2
         if let path = options.log, !path.isEmpty {
-            let opened = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o644)
-            if opened >= 0 { fd = opened } else {
-                let message = "hako: opening the log file \(path): \(String(cString: strerror(errno)))\n"
+            do {
+                fd = try Files.open(path, O_WRONLY | O_APPEND | O_CREAT, mode: 0o644)
+            } catch {
+                let message = "hako: opening the log file \(path): \(error.reason)\n"
                 _ = message.withCString { write(2, $0, strlen($0)) }
             }
         }

@@ -130,7 +130,7 @@ struct Channel {
         let (bytes, attached) = try Sockets.receive(fd)
         if bytes.isEmpty { return (nil, attached) }
         guard let message = SyncMessage(decoding: bytes) else {
-            if let attached { _ = Glibc.close(attached) }
+            if let attached { Files.close(attached) }
             throw RuntimeError("reading a message from \(peer): \(bytes.count) bytes that are no message (tag \(bytes.first ?? 0))")
         }
         return (message, attached)
@@ -175,5 +175,5 @@ struct Channel {
         return entry.revents & (Int16(POLLHUP) | readHangUp) != 0
     }
 
-    func close() { _ = Glibc.close(fd) }
+    func close() { Files.close(fd) }
 }

@@ -13,7 +13,7 @@ enum Console {
     /// for a process exec'd into a running container).
     static func setUp(socket: Int32, size: Box?, bindConsole: Bool = true) throws {
         let (master, name) = try Terminals.openMaster(flags: O_RDWR | O_NOCTTY | O_CLOEXEC)
-        defer { close(master) }
+        defer { Files.close(master) }
         // As runc: no "\n" -> "\r\n" on output, so what the process prints reaches the
         // console socket's holder (an engine's log, a script) as written.
         try Terminals.disableNewlineTranslation(master, path: name)
@@ -21,7 +21,7 @@ enum Console {
             try Terminals.setWindowSize(master, winsize(ws_row: UInt16(clamping: size.height), ws_col: UInt16(clamping: size.width), ws_xpixel: 0, ws_ypixel: 0))
         }
         let slave = try Files.open(name, O_RDWR | O_NOCTTY)
-        defer { close(slave) }
+        defer { Files.close(slave) }
         if bindConsole {
             // /dev/console is the pty too, as it would be on a machine's console.
             let console = "/dev/console"
@@ -30,9 +30,9 @@ enum Console {
             try Mounts.mount(source: name, target: console, type: nil, flags: MountFlag.bind)
         }
         try Sockets.send(socket, Array(name.utf8), fd: master)
-        _ = setsid()
+        Processes.newSession()
         for fd in Int32(0)...2 {
-            try check(dup2(slave, fd), "dup2 \(name) to \(fd)")
+            try Files.duplicate(slave, onto: fd, path: name)
         }
         try Terminals.makeControlling(0)
     }

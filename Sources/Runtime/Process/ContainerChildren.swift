@@ -182,7 +182,7 @@ struct ContainerChildren {
             // In the container's namespaces, before pivot_root, with the rootfs as working
             // directory, as runc runs them: GPU toolkits' hooks write into "./lib" and such.
             if hasMountNamespace {
-                _ = try step("entering the rootfs for the createContainer hooks") { try check(chdir(plan.rootfs), "chdir", path: plan.rootfs) }
+                try step("entering the rootfs for the createContainer hooks") { try Files.changeDirectory(plan.rootfs) }
             }
             try HookRunner.run(hooks, kind: "createContainer", state: plan.hookState(.creating, pid: hostPid))
         }
@@ -198,7 +198,7 @@ struct ContainerChildren {
             // processes are no job of the caller's shell (its terminal's signals reach
             // hako, which forwards them), and criu refuses to dump a tree whose session
             // leader is outside its pid namespace.
-            _ = setsid()
+            Processes.newSession()
         }
         if let hostname = spec.hostname, !hostname.isEmpty {
             try Credentials.setHostname(hostname)
@@ -261,10 +261,7 @@ struct ContainerChildren {
     /// init's pid as the host sees it: before pivot_root, /proc is still the host's procfs,
     /// whose "self" link names the caller by its pid in the host's pid namespace.
     func hostPid() -> Int32 {
-        var buffer = [CChar](repeating: 0, count: 32)
-        let n = readlink("/proc/self", &buffer, buffer.count - 1)
-        guard n > 0 else { return 0 }
-        return Int32(String(decoding: buffer[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)) ?? 0
+        Int32((try? Files.readLink("/proc/self")) ?? "") ?? 0
     }
 
     /// Blocks on the start barrier, runs the startContainer hooks, and becomes the
@@ -299,7 +296,7 @@ struct ContainerChildren {
         if let wasm = exec.wasm {
             // What execve would have done: the start barrier closes (`start` returns), and
             // the module becomes the container's process, in this one.
-            close(fifo)
+            Files.close(fifo)
             let status: Int32
             do { status = try wasm.run() } catch { fail("running the WebAssembly module", error, status: WasmCommand.trapStatus) }
             fflush(nil)

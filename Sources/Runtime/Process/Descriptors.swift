@@ -30,7 +30,7 @@ enum Descriptors {
     static func prepareForExec(preserveFds: Int) throws {
         try closeRange(UInt32(3 + preserveFds), UInt32.max, onlyMarkCloseOnExec: true)
         for fd in 3..<(3 + Int32(preserveFds)) {
-            _ = fcntl(fd, F_SETFD, 0)
+            try? Files.setCloseOnExec(fd, false)
         }
     }
 
@@ -42,11 +42,9 @@ enum Descriptors {
         if (try? Files.closeRange(first, last, onlyMarkCloseOnExec: onlyMarkCloseOnExec)) != nil { return }
         for fd in try openDescriptors(from: first, through: last) {
             if onlyMarkCloseOnExec {
-                if fcntl(fd, F_SETFD, FD_CLOEXEC) != 0 && errno != EBADF {
-                    throw SysError("fcntl(F_SETFD, FD_CLOEXEC)", errno: errno)
-                }
+                do { try Files.setCloseOnExec(fd, true) } catch { if error.errno != EBADF { throw error } }
             } else {
-                close(fd)
+                Files.close(fd)
             }
         }
     }

@@ -54,11 +54,11 @@ enum HookRunner {
         let env = hook.env ?? []
         let pid = try Processes.fork()
         if pid == 0 {
-            dup2(pipeRead, 0)
+            _ = try? Files.duplicate(pipeRead, onto: 0)
             // Only stdio: the caller's other descriptors are none of the hook's business.
             try? Descriptors.closeInherited(preserveFds: 0, keep: [])
             // Its own process group, so a timeout kills what it started too.
-            setpgid(0, 0)
+            _ = try? Processes.newProcessGroup()
             // Not the mask hako waits with (every signal blocked) nor its handlers: a hook that
             // traps or waits for a signal must get it.
             SignalMask.resetHandlers()
@@ -75,16 +75,16 @@ enum HookRunner {
             _ = message.withCString { Glibc.write(2, $0, strlen($0)) }
             _exit(127)
         }
-        close(pipeRead)
+        Files.close(pipeRead)
         // A hook that does not read its stdin must not block us: ignore EPIPE.
         _ = try? Files.writeAll(pipeWrite, input)
-        close(pipeWrite)
+        Files.close(pipeWrite)
         let pidfd = try Processes.pidfd(pid)
-        defer { close(pidfd) }
+        defer { Files.close(pidfd) }
         let timeout = hook.timeout.map { Int32(clamping: $0 * 1000) } ?? -1
         if try !Processes.awaitExit(pidfd: pidfd, timeoutMilliseconds: timeout) {
-            kill(-pid, SIGKILL)
-            kill(pid, SIGKILL)
+            Processes.signalIfAlive(-pid, SIGKILL)
+            Processes.signalIfAlive(pid, SIGKILL)
             _ = try Processes.wait(pid)
             throw RuntimeError("timed out after \(hook.timeout ?? 0)s")
         }

@@ -61,7 +61,7 @@ enum IDMapWriter {
     /// Runs newuidmap/newgidmap and waits; its own message (which names the subordinate id
     /// file when a range is not granted) becomes the error.
     private static func runHelper(_ name: String, pid: pid_t, _ mappings: [LinuxIDMapping], field: String, ownID: String, idFile: String) throws {
-        guard let path = helperDirectories.map({ $0 + "/" + name }).first(where: { access($0, X_OK) == 0 }) else {
+        guard let path = helperDirectories.map({ $0 + "/" + name }).first(where: { Files.isExecutable($0) }) else {
             throw RuntimeError("\(field): mapping ids other than your own (\(ownID)) needs \(name) (Debian's uidmap package) and a range in \(idFile)")
         }
         // What it says goes into the error: stdout and stderr both, in one pipe.

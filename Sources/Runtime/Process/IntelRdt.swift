@@ -57,14 +57,14 @@ struct IntelRdt {
     func apply(pid: Int32) throws -> Applied {
         let created = !Files.isDirectory(groupPath)
         if created {
-            try step("creating the resctrl group") { try check(mkdir(groupPath, 0o755), "mkdir", path: groupPath) }
+            try step("creating the resctrl group") { try Files.makeDirectory(groupPath, mode: 0o755) }
         }
         var applied = Applied(group: groupPath, createdGroup: created, monitor: nil)
         do {
             try writeSchemata(schemataLines)
             try step("moving init into the resctrl group") { try Files.write(groupPath + "/tasks", "\(pid)", flags: O_WRONLY) }
             if let monitor = monitorPath {
-                try step("creating the resctrl monitoring group") { try check(mkdir(monitor, 0o755), "mkdir", path: monitor) }
+                try step("creating the resctrl monitoring group") { try Files.makeDirectory(monitor, mode: 0o755) }
                 applied.monitor = monitor
                 try Files.write(monitor + "/tasks", "\(pid)", flags: O_WRONLY)
             }
@@ -84,7 +84,7 @@ struct IntelRdt {
     }
 
     static func remove(_ applied: Applied) {
-        if let monitor = applied.monitor { rmdir(monitor) }
-        if applied.createdGroup { rmdir(applied.group) }
+        if let monitor = applied.monitor { try? Files.removeDirectory(monitor) }
+        if applied.createdGroup { try? Files.removeDirectory(applied.group) }
     }
 }

@@ -14,12 +14,12 @@ extension Channel {
             guard let fd else { throw RuntimeError("\(peer) sent no descriptor for the mount") }
             return fd
         case .failure(let failure)?:
-            if let fd { _ = Glibc.close(fd) }
+            if let fd { Files.close(fd) }
             throw failure
         case nil:
             throw RuntimeError("\(peer) exited while making the mount's tree")
         case let other?:
-            if let fd { _ = Glibc.close(fd) }
+            if let fd { Files.close(fd) }
             throw RuntimeError("\(peer) sent \(other) while mountTreeReady was expected")
         }
     }

@@ -51,7 +51,7 @@ struct NamespacePlan {
     func joinAll(except deferred: NamespaceKind? = nil) throws -> Int32 {
         var opened: [(kind: NamespaceKind, path: String, fd: Int32)] = []
         var kept: Int32 = -1
-        defer { for entry in opened where entry.fd != kept { close(entry.fd) } }
+        defer { for entry in opened where entry.fd != kept { Files.close(entry.fd) } }
         for join in joins {
             let fd = try step("opening the \(join.kind.rawValue) namespace \(join.path)") { try Files.open(join.path, O_RDONLY | O_CLOEXEC) }
             opened.append((join.kind, join.path, fd))

@@ -62,7 +62,7 @@ enum NetDevices {
         if devices.isEmpty { return }
         let path = "/proc/\(pid)/ns/net"
         let namespace = try step("opening the container's network namespace") { try Files.open(path, O_RDONLY) }
-        defer { close(namespace) }
+        defer { Files.close(namespace) }
         let host = try step("opening a netlink socket") { try RouteNetlink() }
         defer { host.close() }
         let container = try step("opening a netlink socket in the container's network namespace") {

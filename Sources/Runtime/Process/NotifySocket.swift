@@ -41,7 +41,7 @@ enum NotifySocket {
         let path = dir + "/" + socketName
         let fd = try Sockets.bindDatagram(path: path)
         // The container's user may be anyone.
-        chmod(path, 0o777)
+        try? Files.setMode(path, mode: 0o777, path: path)
         return fd
     }
 
@@ -65,22 +65,21 @@ enum NotifySocket {
 
     static func notifyHost(_ host: String, ready: String, initPid: pid_t) throws {
         let client = try Sockets.connectDatagram(path: host)
-        defer { close(client) }
+        defer { Files.close(client) }
         try Sockets.send(client, Array((ready + "\n").utf8))
         try Sockets.send(client, Array("MAINPID=\(initPid)\n".utf8))
         // sd_notify_barrier: send a pipe's write end; systemd closes it once it has
         // processed everything before it. A peer that ignores barriers gets 30 s.
-        var pipe: [Int32] = [-1, -1]
-        guard Glibc.pipe(&pipe) == 0 else { throw SysError("pipe", errno: errno) }
-        defer { close(pipe[0]) }
+        let (barrierRead, barrierWrite) = try Files.pipe()
+        defer { Files.close(barrierRead) }
         do {
-            try Sockets.send(client, Array("BARRIER=1".utf8), fd: pipe[1])
+            try Sockets.send(client, Array("BARRIER=1".utf8), fd: barrierWrite)
         } catch {
-            close(pipe[1])
+            Files.close(barrierWrite)
             throw error
         }
-        close(pipe[1])
-        var entry = pollfd(fd: pipe[0], events: Int16(POLLIN), revents: 0)
+        Files.close(barrierWrite)
+        var entry = pollfd(fd: barrierRead, events: Int16(POLLIN), revents: 0)
         _ = poll(&entry, 1, 30_000)
     }
 }

@@ -274,16 +274,16 @@ struct ProcessSetup {
     }
 
     func checkExecutable(_ path: String, name: String, requireExecutePermission: Bool = true) throws {
-        var st = stat()
-        if stat(path, &st) != 0 {
-            throw RuntimeError("exec: \"\(name)\": stat \(path): \(SysError("stat", errno: errno).reason)")
+        let st: stat
+        do { st = try Files.status(path) } catch {
+            throw RuntimeError("exec: \"\(name)\": stat \(path): \(error.reason)")
         }
         if (st.st_mode & S_IFMT) == S_IFDIR {
             throw RuntimeError("exec: \"\(name)\": \(path) is a directory")
         }
         // With the effective ids and capabilities, as execve(2) will check: access(2) uses the
         // real ones, so a process given CAP_DAC_OVERRIDE would be refused what it may run.
-        if requireExecutePermission, faccessat(AT_FDCWD, path, X_OK, AT_EACCESS) != 0 {
+        if requireExecutePermission, !Files.isExecutable(path) {
             throw RuntimeError("exec: \"\(name)\": \(path): \(SysError("access", errno: errno).reason)")
         }
     }

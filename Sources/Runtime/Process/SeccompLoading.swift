@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import LinuxSys
 import Seccomp
 
 /// Loading a compiled filter in a child of main, and handing main the notify listener fd
@@ -16,7 +17,7 @@ enum SeccompLoading {
             throw RuntimeError("loading linux.seccomp", error)
         }
         guard let listener else { return }
-        defer { close(listener) }
+        defer { Files.close(listener) }
         guard let channel else { throw RuntimeError("loading linux.seccomp: no one to take the notify listener") }
         try channel.send(.seccompListener, attaching: listener)
         try channel.expect(.seccompListenerSent)

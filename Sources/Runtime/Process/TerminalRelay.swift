@@ -21,11 +21,11 @@ public final class TerminalRelay {
 
     /// Takes the pty master init sent, and sizes it like hako's terminal.
     public func receiveMaster() throws {
-        close(containerEnd)
+        Files.close(containerEnd)
         let (_, fd) = try Sockets.receive(socket)
         guard let fd else { throw RuntimeError("the container sent no terminal") }
         master = fd
-        close(socket)
+        Files.close(socket)
         copyWindowSize()
         savedTerminal = Terminals.makeRaw(0)
     }
@@ -41,7 +41,7 @@ public final class TerminalRelay {
     public func relay(until pid: pid_t) throws -> ExitStatus {
         defer { restoreTerminal() }
         let signals = try SignalMask.signalFD()
-        defer { close(signals) }
+        defer { Files.close(signals) }
         var stdinOpen = true
         var buffer = [UInt8](repeating: 0, count: 32 * 1024)
         var status: ExitStatus?
@@ -64,7 +64,7 @@ public final class TerminalRelay {
                 while let signal = SignalMask.next(signals) {
                     if signal == SIGCHLD { continue }
                     if signal == SIGWINCH { copyWindowSize(); continue }
-                    _ = kill(pid, signal)
+                    Processes.signalIfAlive(pid, signal)
                 }
             }
             if fds[1].revents != 0 {
@@ -86,25 +86,21 @@ public final class TerminalRelay {
     /// Reaps any exited child; returns `pid`'s status once it has exited.
     private func reap(_ pid: pid_t) -> ExitStatus? {
         while true {
-            var raw: Int32 = 0
-            let reaped = waitpid(-1, &raw, WNOHANG)
-            if reaped == pid { return ExitStatus(rawWaitStatus: raw) }
-            if reaped <= 0 { return nil }
+            guard let reaped = try? Processes.wait(-1, options: WNOHANG) else { return nil }
+            if reaped.pid == pid { return reaped.status }
         }
     }
 
     private func waitFor(_ pid: pid_t) throws -> ExitStatus {
         while true {
-            var raw: Int32 = 0
-            let reaped = waitpid(-1, &raw, 0)
-            if reaped == pid { return ExitStatus(rawWaitStatus: raw) }
-            if reaped < 0 && errno != EINTR { throw SysError("waitpid", errno: errno) }
+            // Retried on EINTR by Processes.wait; without WNOHANG it returns a child.
+            if let reaped = try Processes.wait(-1), reaped.pid == pid { return reaped.status }
         }
     }
 
     /// Whatever the container wrote just before it exited.
     private func drainMaster(_ buffer: inout [UInt8]) {
-        _ = fcntl(master, F_SETFL, O_NONBLOCK)
+        try? Files.setNonBlocking(master)
         while true {
             let n = read(master, &buffer, buffer.count)
             if n <= 0 { return }
@@ -121,6 +117,6 @@ public final class TerminalRelay {
 
     deinit {
         restoreTerminal()
-        if master >= 0 { close(master) }
+        if master >= 0 { Files.close(master) }
     }
 }

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import LinuxSys
 
 /// Named points in the operations where a test can have hako killed, to check that a
 /// runtime killed there (an engine's timeout, the OOM killer, a reboot) leaves nothing
@@ -31,7 +32,7 @@ public enum CrashPoint {
     /// it with SIGSTOP.
     @inline(__always)
     static func reach(_ name: StaticString) {
-        if let target, target == name.description { kill(getpid(), SIGKILL) }
-        if let stopTarget, stopTarget == name.description { kill(getpid(), SIGSTOP) }
+        if let target, target == name.description { Processes.signalIfAlive(getpid(), SIGKILL) }
+        if let stopTarget, stopTarget == name.description { Processes.signalIfAlive(getpid(), SIGSTOP) }
     }
 }

@@ -31,9 +31,11 @@ public struct StateStore: Sendable {
             throw RuntimeError("creating state root \(root)", error)
         }
         let dir = directory(of: id)
-        if mkdir(dir, 0o711) != 0 {
-            if errno == EEXIST { throw RuntimeError("container \"\(id)\" already exists") }
-            throw RuntimeError("creating state directory", SysError("mkdir", path: dir, errno: errno))
+        do {
+            try Files.makeDirectory(dir, mode: 0o711)
+        } catch {
+            if error.errno == EEXIST { throw RuntimeError("container \"\(id)\" already exists") }
+            throw RuntimeError("creating state directory", error)
         }
         // Until the intent record is in it, the directory looks abandoned to a concurrent
         // `delete`, which may remove it before the lock is taken: then the claim is lost.
@@ -100,7 +102,7 @@ public struct StateStore: Sendable {
     public func remove(_ id: String) throws {
         let dir = directory(of: id)
         let record = "\(dir)/\(Self.stateFile)"
-        if unlink(record) != 0 && errno != ENOENT { throw SysError("unlink", path: record, errno: errno) }
+        do { try Files.unlink(record) } catch { if error.errno != ENOENT { throw error } }
         CrashPoint.reach("delete.record-removed")
         try Files.removeTree(dir)
     }
@@ -117,37 +119,35 @@ public final class ContainerLock {
     /// (and a `create` made a new one at the same path).
     /// - Returns: nil when the directory is gone or replaced.
     init?(directory: String) throws {
-        let opened = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        if opened < 0 {
-            if errno == ENOENT { return nil }
-            throw RuntimeError("locking \(directory)", SysError("open", path: directory, errno: errno))
+        do {
+            fd = try Files.open(directory, O_RDONLY | O_DIRECTORY)
+        } catch {
+            if error.errno == ENOENT { return nil }
+            throw RuntimeError("locking \(directory)", error)
         }
-        fd = opened
-        let result = try? LinuxSys.retrying("flock", path: directory) { flock(fd, LOCK_EX) }
-        if result == nil {
-            let err = errno
-            Glibc.close(fd)
-            throw RuntimeError("locking \(directory)", SysError("flock", path: directory, errno: err))
+        do {
+            try Files.lockExclusively(fd, wait: true, path: directory)
+        } catch {
+            Files.close(fd)
+            throw RuntimeError("locking \(directory)", error)
         }
         guard Self.names(directory, fd) else {
-            Glibc.close(fd)
+            Files.close(fd)
             return nil
         }
     }
 
     /// Whether `path` is the directory open as `fd`.
     static func names(_ path: String, _ fd: Int32) -> Bool {
-        var opened = stat(), current = stat()
-        guard fstat(fd, &opened) == 0, lstat(path, &current) == 0 else { return false }
+        guard let opened = try? Files.status(of: fd, path: path), let current = try? Files.lstatus(path) else { return false }
         return opened.st_dev == current.st_dev && opened.st_ino == current.st_ino
     }
 
     /// Tries to lock without waiting; nil when someone else holds it or it is gone.
     public static func tryLock(directory: String) -> ContainerLock? {
-        let fd = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        guard fd >= 0 else { return nil }
-        if flock(fd, LOCK_EX | LOCK_NB) != 0 || !names(directory, fd) {
-            Glibc.close(fd)
+        guard let fd = try? Files.open(directory, O_RDONLY | O_DIRECTORY) else { return nil }
+        if (try? Files.lockExclusively(fd, wait: false, path: directory)) == nil || !names(directory, fd) {
+            Files.close(fd)
             return nil
         }
         return ContainerLock(lockedFD: fd)
@@ -156,7 +156,7 @@ public final class ContainerLock {
     private init(lockedFD: Int32) { fd = lockedFD }
 
     public func release() {
-        if fd >= 0 { Glibc.close(fd) }
+        if fd >= 0 { Files.close(fd) }
         fd = -1
     }
 
