@@ -2,8 +2,11 @@
 # Runs vm/cgroup-v2-check.sh in the cgroup v2 + systemd guest of ../shared/vm,
 # vm/cgroup-hybrid-check.sh in the same guest booted with systemd's hybrid layout, and
 # vm/checkpoint-check.sh (criu) in the v2 guest (build the image first with
-# ../shared/vm/build-image.sh). Slow (software emulation): several minutes.
-# Usage: vm/run.sh [v2] [hybrid] [checkpoint]   (none: all three)
+# ../shared/vm/build-image.sh), and, when asked for, vm/podman-check.sh (rootless podman with
+# hako as its runtime) in a guest image that has podman, which is built once with
+#   VM_IMAGE_DIR=/var/tmp/hako-vm-podman EXTRA_PKGS=podman,containernetworking-plugins,conmon,uidmap,fuse-overlayfs,slirp4netns,catatonit ../shared/vm/build-image.sh
+# (PODMAN_VM_IMAGE_DIR names another place). Slow (software emulation): several minutes.
+# Usage: vm/run.sh [v2] [hybrid] [checkpoint] [podman]   (none: the first three)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 vmdir="${VM_DIR:-../shared/vm}"
@@ -122,7 +125,7 @@ make_cr("cr-tcp", ["sh", "-c", "rm -f /tcp.out; nc -ll -p 9000 -e cat & sleep 0.
         netns="/var/run/netns/crnet")
 PY
 rm -r "$share/config.json" "$share/rootless"
-cp vm/cgroup-hybrid-check.sh vm/check-lib.sh vm/checkpoint-check.sh "$share/"
+cp vm/cgroup-hybrid-check.sh vm/check-lib.sh vm/checkpoint-check.sh vm/podman-check.sh "$share/"
 # A console socket for the guest, which has no python3.
 gcc -static -O2 -o "$share/recvtty" vm/recvtty.c
 # A lock holder for the --file-locks check: busybox has no flock.
@@ -140,7 +143,9 @@ for run in "${runs[@]}"; do
         VM_APPEND="systemd.unified_cgroup_hierarchy=0" "$vmdir/run-in-vm.sh" "$share" cgroup-hybrid-check.sh | tee "$share/$run.out" || status=1 ;;
     checkpoint) echo "### checkpoint/restore (criu) in the cgroup v2 guest"
         "$vmdir/run-in-vm.sh" "$share" checkpoint-check.sh | tee "$share/$run.out" || status=1 ;;
-    *) echo "vm/run.sh: unknown run $run (v2, hybrid or checkpoint)" >&2; exit 2 ;;
+    podman) echo "### rootless podman in the cgroup v2 guest (image with podman)"
+        VM_IMAGE_DIR="${PODMAN_VM_IMAGE_DIR:-/var/tmp/hako-vm-podman}" "$vmdir/run-in-vm.sh" "$share" podman-check.sh | tee "$share/$run.out" || status=1 ;;
+    *) echo "vm/run.sh: unknown run $run (v2, hybrid, checkpoint or podman)" >&2; exit 2 ;;
     esac
 done
 # One total over the guests.

@@ -44,3 +44,21 @@ public func retrying(_ operation: @autoclosure () -> String, path: String? = nil
         throw SysError(operation(), path: path, errno: errno)
     }
 }
+
+/// An error that wraps a lower-level one (a step and its cause), such as Rootfs's and
+/// Runtime's: the chain of causes ends, when a system call failed, at its `SysError`.
+public protocol CausedError: Error {
+    var cause: (any Error)? { get }
+}
+
+extension CausedError {
+    /// The failed system call at the root of the chain, if one was.
+    public var sysError: SysError? {
+        var next = cause
+        while let error = next {
+            if let sys = error as? SysError { return sys }
+            next = (error as? any CausedError)?.cause
+        }
+        return nil
+    }
+}

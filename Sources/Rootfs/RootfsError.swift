@@ -3,7 +3,7 @@ import LinuxSys
 /// An error from setting up a container's filesystem. It reads as a path from what was
 /// being done to why it failed ("mounts[2] (/proc): mount proc on /proc: Operation not
 /// permitted"), and keeps its cause as a value, so a caller can still ask for the errno.
-public struct RootfsError: Error, CustomStringConvertible, Sendable {
+public struct RootfsError: CausedError, CustomStringConvertible, Sendable {
     /// What was being done, or, without a cause, what is wrong.
     public let message: String
     public let cause: (any Error)?
@@ -22,16 +22,6 @@ public struct RootfsError: Error, CustomStringConvertible, Sendable {
     public var description: String {
         guard let cause else { return message }
         return "\(message): \(cause)"
-    }
-
-    /// The failed system call at the root of the chain, if one was.
-    public var sysError: SysError? {
-        var next = cause
-        while let error = next {
-            if let sys = error as? SysError { return sys }
-            next = (error as? RootfsError)?.cause
-        }
-        return nil
     }
 }
 

@@ -1,10 +1,9 @@
 import LinuxSys
-import Rootfs
 
 /// An error from a container operation. The message reads as a path from what was
 /// being done to why it failed, as runc's do: "creating container: mount proc on /proc: ...".
 /// The cause stays a value: `sysError` is the failed system call under all the steps.
-public struct RuntimeError: Error, CustomStringConvertible, Sendable {
+public struct RuntimeError: CausedError, CustomStringConvertible, Sendable {
     public let message: String
     /// The lower-level error this one wraps, if any.
     public let cause: (any Error)?
@@ -21,20 +20,6 @@ public struct RuntimeError: Error, CustomStringConvertible, Sendable {
     }
 
     public var description: String { message }
-
-    /// The failed system call at the root of the chain, if one was.
-    public var sysError: SysError? {
-        var next = cause
-        while let error = next {
-            switch error {
-            case let sys as SysError: return sys
-            case let runtime as RuntimeError: next = runtime.cause
-            case let rootfs as RootfsError: return rootfs.sysError
-            default: return nil
-            }
-        }
-        return nil
-    }
 }
 
 extension RuntimeError {

@@ -4,6 +4,7 @@ import Glibc
 import LinuxSys
 import OCISpec
 @testable import Runtime
+import Rootfs
 import Testing
 
 /// The steps of `ProcessSetup` (init's and an exec'd process's last steps before execve)
@@ -127,5 +128,18 @@ struct ProcessSetupFailureTests {
         let error = failure(recorder) { _ = try setup.changeDirectory("/srv", retryingAsUserOnDenial: false) }
         #expect("\(error!)" == "changing to process.cwd /srv: chdir /srv: No such file or directory")
         #expect((error as? RuntimeError)?.sysError?.errno == ENOENT)
+    }
+}
+
+@Suite("errors keep their cause")
+struct ErrorCauseTests {
+    @Test("the errno under Runtime's and Rootfs's steps stays matchable")
+    func chain() {
+        let sys = SysError("mount proc on", path: "/proc", errno: EPERM)
+        let error = RuntimeError("creating container", RootfsError("mounts[0] (/proc)", sys))
+        #expect(error.sysError == sys)
+        #expect(error.description == "creating container: mounts[0] (/proc): mount proc on /proc: Operation not permitted")
+        #expect(RuntimeError("no cause").sysError == nil)
+        #expect(RuntimeError("a cgroup", RuntimeError("plain words")).sysError == nil)
     }
 }
