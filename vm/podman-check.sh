@@ -9,7 +9,7 @@ export work
 . ./check-lib.sh
 cp "$hako" /usr/local/bin/hako && chmod 755 /usr/local/bin/hako
 
-as_u1() { runuser -u u1 -- env XDG_RUNTIME_DIR=/run/user/1000 HOME=/home/u1 DBUS_SESSION_BUS_ADDRESS=unix:path=/run/user/1000/bus "$@"; }
+as_u1() { runuser -u u1 -- env -C /home/u1 XDG_RUNTIME_DIR=/run/user/1000 HOME=/home/u1 DBUS_SESSION_BUS_ADDRESS=unix:path=/run/user/1000/bus "$@"; }
 # No network in the guest, so no registry: the image is imported from the busybox rootfs.
 # journald is not there for a user without a session: events go to a file.
 pm() { as_u1 podman --runtime /usr/local/bin/hako --cgroup-manager systemd --events-backend file "$@"; }

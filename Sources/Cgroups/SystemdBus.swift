@@ -52,13 +52,7 @@ public final class SystemdBusConnection: SystemdConnection {
     /// runs as a user, or as root of a user namespace that is not the host's (rootless
     /// podman runs the runtime so), as runc decides.
     public static func usesUserInstance() -> Bool {
-        geteuid() != 0 || !Self.inInitialUserNamespace()
-    }
-
-    /// The initial user namespace maps every uid to itself: "0 0 4294967295".
-    static func inInitialUserNamespace(uidMap: String? = try? Files.readText("/proc/self/uid_map")) -> Bool {
-        guard let uidMap else { return true }
-        return uidMap.split(whereSeparator: { $0 == " " || $0 == "\n" || $0 == "\t" }) == ["0", "0", "4294967295"]
+        geteuid() != 0 || !Namespaces.inInitialUserNamespace()
     }
 
     /// Connects to the bus of the instance hako should use.

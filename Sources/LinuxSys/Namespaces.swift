@@ -24,6 +24,13 @@ public enum Namespaces {
         try check(Seam.call(.setns, path: path, descriptor: fd) { hako_setns(fd, type) }, "setns", path: path)
     }
 
+    /// Whether the caller is in the host's user namespace, which maps every uid to itself
+    /// ("0 0 4294967295" in /proc/self/uid_map). A process without /proc is taken to be.
+    public static func inInitialUserNamespace(uidMap: String? = try? Files.readText("/proc/self/uid_map")) -> Bool {
+        guard let uidMap else { return true }
+        return uidMap.split(whereSeparator: { $0 == " " || $0 == "\n" || $0 == "\t" }) == ["0", "0", "4294967295"]
+    }
+
     /// The namespace identity (inode) of a /proc/PID/ns/* entry.
     public static func inode(_ path: String) -> UInt64? {
         var st = stat()

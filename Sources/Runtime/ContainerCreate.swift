@@ -27,6 +27,9 @@ struct CreatePlan {
     /// The host's cgroup filesystems, read when a `cgroup` mount needs them (before the
     /// fork, so that init, on the critical path of every start, finds them read).
     let cgroupHierarchies: [MountInfo.Entry]
+    /// Whether hako itself runs in a user namespace other than the host's: rootless podman
+    /// runs the runtime as root of its own, with no user namespace in the config.
+    let runtimeInUserNamespace: Bool
     /// The first descriptor number hako may use for itself: 3 + preserveFds.
     var lowestPrivateFD: Int32 { 3 + Int32(options.preserveFds) }
 
@@ -153,7 +156,7 @@ extension Container {
         let cgroupHierarchies = hasCgroupMount ? CgroupMount.hostHierarchies(try CgroupHost.hostMounts()) : []
         return CreatePlan(options: options, spec: spec, configBytes: configBytes, process: process, bundle: bundle, rootfs: rootfsReal,
                           stateDirectory: store.directory(of: options.id), namespaces: namespaces, seccomp: seccomp,
-                          cgroupHierarchies: cgroupHierarchies)
+                          cgroupHierarchies: cgroupHierarchies, runtimeInUserNamespace: !Namespaces.inInitialUserNamespace())
     }
 }
 

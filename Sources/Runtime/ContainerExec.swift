@@ -278,7 +278,7 @@ struct Execution {
                 // A session of its own, as init's (see ContainerChildren).
                 Processes.newSession()
             }
-            let setup = ProcessSetup(process: process, canSetGroups: ProcessSetup.setgroupsAllowed(inUserNamespace: namespaces.has(.user)))
+            let setup = ProcessSetup(process: process, canSetGroups: ProcessSetup.setgroupsAllowed(inUserNamespace: namespaces.has(.user) || !Namespaces.inInitialUserNamespace()))
             if let score = process.oomScoreAdj {
                 try step("setting process.oomScoreAdj") { try Files.write("/proc/self/oom_score_adj", "\(score)", flags: O_WRONLY | O_TRUNC) }
             }

@@ -3,6 +3,7 @@ import Glibc
 #endif
 import ArgumentParser
 import Logging
+import LinuxSys
 import Runtime
 
 /// runc's global flags. Every command includes them, so they parse both before the
@@ -46,10 +47,23 @@ struct Globals: Equatable {
     /// else (who cannot write /run), when it is set.
     var stateRoot: String {
         if let root { return root }
-        if geteuid() != 0, let runtimeDir = getenv("XDG_RUNTIME_DIR").map({ String(cString: $0) }), !runtimeDir.isEmpty {
+        let environment = { (name: String) in getenv(name).map { String(cString: $0) } }
+        if let runtimeDir = environment("XDG_RUNTIME_DIR"), !runtimeDir.isEmpty,
+           Self.honorsRuntimeDirectory(euid: geteuid(), inInitialUserNamespace: Namespaces.inInitialUserNamespace(),
+                                       user: environment("USER")) {
             return runtimeDir + "/hako"
         }
         return "/run/hako"
+    }
+
+    /// runc's rule for $XDG_RUNTIME_DIR: a user's runtime directory for anyone but root of
+    /// the host. Root of a user namespace counts as a user unless $USER says root: rootless
+    /// podman runs the runtime as uid 0 of its user namespace, where /run is the host's and
+    /// not writable, with XDG_RUNTIME_DIR set and USER the user's name.
+    static func honorsRuntimeDirectory(euid: uid_t, inInitialUserNamespace: Bool, user: String?) -> Bool {
+        if euid != 0 { return true }
+        if inInitialUserNamespace { return false }
+        return user != "root"
     }
 
     /// Runs a command's body with logging set up from the flags, and turns any error into

@@ -447,9 +447,9 @@ struct SystemdManagerTests {
 
     @Test("the initial user namespace is told from /proc/self/uid_map")
     func initialUserNamespace() {
-        #expect(SystemdBusConnection.inInitialUserNamespace(uidMap: "         0          0 4294967295\n"))
-        #expect(!SystemdBusConnection.inInitialUserNamespace(uidMap: "         0       1000          1\n         1     100000      65536\n"))
-        #expect(SystemdBusConnection.inInitialUserNamespace(uidMap: nil))
+        #expect(Namespaces.inInitialUserNamespace(uidMap: "         0          0 4294967295\n"))
+        #expect(!Namespaces.inInitialUserNamespace(uidMap: "         0       1000          1\n         1     100000      65536\n"))
+        #expect(Namespaces.inInitialUserNamespace(uidMap: nil))
     }
 
     @Test("a hybrid host: v1 properties, systemd's hierarchies joined by systemd, the others made and joined here")

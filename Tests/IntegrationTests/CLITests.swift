@@ -19,6 +19,15 @@ struct CLITests {
         #expect(after.all && after.id == "c2" && after.signal == "KILL")
     }
 
+    @Test("default state root: $XDG_RUNTIME_DIR/hako for a user, and for root of a user namespace (rootless podman) unless USER is root")
+    func stateRootRule() {
+        #expect(Globals.honorsRuntimeDirectory(euid: 1000, inInitialUserNamespace: true, user: "u1"))
+        #expect(!Globals.honorsRuntimeDirectory(euid: 0, inInitialUserNamespace: true, user: "u1"))
+        #expect(Globals.honorsRuntimeDirectory(euid: 0, inInitialUserNamespace: false, user: "u1"))
+        #expect(Globals.honorsRuntimeDirectory(euid: 0, inInitialUserNamespace: false, user: nil))
+        #expect(!Globals.honorsRuntimeDirectory(euid: 0, inInitialUserNamespace: false, user: "root"))
+    }
+
     @Test("create takes runc's flags")
     func createFlags() throws {
         let command = try #require(try Hako.parseAsRoot(["create", "-b", "/b", "--console-socket", "/s", "--pid-file", "/p", "--no-pivot", "--no-new-keyring", "--preserve-fds", "2", "c"]) as? Create)

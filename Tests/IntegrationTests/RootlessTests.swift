@@ -120,6 +120,27 @@ struct RootlessTests {
         bundle.expectNothingLeft()
     }
 
+    @Test("as root of a user namespace its caller made, with none in the config (rootless podman's way): devices are bound, not made")
+    func rootOfCallersUserNamespace() throws {
+        let bundle = try TestBundle(args: ["sh", "-c", "ls -l /dev/null /dev/zero; cat /proc/self/uid_map; echo ok"], tag: "rlns")
+        bundle.spec = Spec.defaultSpec(rootless: true)
+        bundle.spec.process?.terminal = false
+        bundle.spec.process?.args = ["sh", "-c", "ls -l /dev/null /dev/zero; cat /proc/self/uid_map; echo x > /dev/null && echo ok"]
+        bundle.spec.linux?.namespaces?.removeAll { $0.type == "user" }
+        bundle.spec.linux?.uidMappings = nil
+        bundle.spec.linux?.gidMappings = nil
+        try bundle.writeConfig()
+        let result = try Runner.run(["--user", "--map-root-user", "--mount", Runner.binary, "--root", bundle.root, "run", "--bundle", bundle.path, bundle.id],
+                                    executable: "/usr/bin/unshare")
+        #expect(result.status == 0, "\(result.stderr)")
+        let lines = result.stdout.split(separator: "\n")
+        // The host's nodes bound in: character devices 1,3 and 1,5, in the caller's namespace.
+        #expect(lines.first?.hasPrefix("crw") == true && lines.first?.contains("1,") == true, "\(result.stdout)")
+        #expect(lines.contains { $0.split(separator: " ").joined(separator: " ") == "0 0 1" }, "\(result.stdout)")
+        #expect(lines.last == "ok", "\(result.stdout)")
+        bundle.expectNothingLeft()
+    }
+
     @Test("without --root, a user's containers live in $XDG_RUNTIME_DIR/hako")
     func defaultRoot() throws {
         let bundle = try makeBundle(["sleep", "100"])

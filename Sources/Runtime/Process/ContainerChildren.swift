@@ -158,11 +158,13 @@ struct ContainerChildren {
     func setUpContainer(channel: Channel) throws -> ExecPlan {
         umask(0)
         let hostPid = hostPid()
-        let inUserNamespace = plan.namespaces.has(.user)
+        // In a user namespace, the container's new one or the runtime's own (rootless
+        // podman), mknod is refused and some mounts are: devices are bound, as runc does.
+        let inUserNamespace = plan.namespaces.has(.user) || plan.runtimeInUserNamespace
         var rootfs = RootfsBuilder(spec: spec, rootfs: plan.rootfs, bundle: plan.bundle,
                                    inUserNamespace: inUserNamespace, cgroupHierarchies: plan.cgroupHierarchies)
         rootfs.mountTree = { try channel.requestMountTree($0) }
-        rootfs.bindsThroughMain = inUserNamespace && mainIsRoot
+        rootfs.bindsThroughMain = plan.namespaces.has(.user) && mainIsRoot
         // A mount namespace created or joined gets the rootfs set up in it, as runc does;
         // without one the container shares the runtime's: nothing is mounted in it, and the
         // process is jailed in root.path (see checkSharedMountNamespace).
