@@ -1,5 +1,6 @@
 # Sourced by the guest check scripts: a busybox bundle under $work (set by the caller),
-# the state root, `check NAME COMMAND...` (one PASS/FAIL line, output of a failure) and
+# the state root, `check NAME COMMAND...` (one PASS/FAIL line, output of a failure, and of a
+# pass too with SHOW_OUTPUT set) and
 # `config NAME` (configs/NAME.json, made on the host by vm/run.sh: the guest has no
 # python3) as the bundle's config.json; `sd` (hako with the systemd driver), `prop UNIT
 # PROPERTY`, and the device-rule containers both guests run.
@@ -13,7 +14,7 @@ passed=0 failed=0
 check() {
     local name=$1; shift
     local out; out=$("$@" 2>&1); local rc=$?
-    if [ $rc -eq 0 ]; then passed=$((passed + 1)); echo "PASS  $name"; else failed=$((failed + 1)); echo "FAIL  $name"; echo "$out" | sed 's/^/      /' | tail -8; fi
+    if [ $rc -eq 0 ]; then passed=$((passed + 1)); echo "PASS  $name"; [ -n "${SHOW_OUTPUT:-}" ] && echo "$out" | sed 's/^/      /' | tail -6; else failed=$((failed + 1)); echo "FAIL  $name"; echo "$out" | sed 's/^/      /' | tail -8; fi
 }
 config() { cp "configs/$1.json" "$work/bundle/config.json"; }
 sd() { "$hako" --systemd-cgroup --root "$root" "$@"; }

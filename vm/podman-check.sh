@@ -6,6 +6,8 @@
 # One PASS/FAIL line per check, then "N passed, N failed".
 work=/var/tmp/hako-podman
 export work
+# What each check saw is printed on a pass too: the figures go into the notes.
+SHOW_OUTPUT=1
 . ./check-lib.sh
 cp "$hako" /usr/local/bin/hako && chmod 755 /usr/local/bin/hako
 
