@@ -213,17 +213,19 @@ check "systemd: device rules as DevicePolicy/DeviceAllow and enforced" t_sd_devi
 
 # Rootless with the user's systemd instance: u1 with lingering has user@1000.service and its
 # bus; hako run as u1 with --systemd-cgroup makes its scopes there, over the user bus.
+# As u1, with the environment a login gives.
+as_u1() { runuser -u u1 -- env XDG_RUNTIME_DIR=/run/user/1000 HOME=/home/u1 "$@"; }
 rl_setup() {
     id u1 >/dev/null 2>&1 || useradd -m u1 || return 1
     loginctl enable-linger u1 || return 1
     for _ in $(seq 60); do [ -S /run/user/1000/bus ] && break; sleep 1; done
     [ -S /run/user/1000/bus ] || { echo "no /run/user/1000/bus"; return 1; }
+    # The socket comes before systemd --user owns its name on it (NameHasNoOwner until then).
+    for _ in $(seq 60); do as_u1 systemctl --user show -p Version >/dev/null 2>&1 && break; sleep 1; done
     cp "$hako" /usr/local/bin/hako-rl && chmod 755 /usr/local/bin/hako-rl
     rm -rf /var/tmp/rl; mkdir -p /var/tmp/rl; cp -a "$work/bundle/rootfs" /var/tmp/rl/rootfs; chown -R u1: /var/tmp/rl
     echo "user@1000.service delegates: $(cat /sys/fs/cgroup/user.slice/user-1000.slice/user@1000.service/cgroup.controllers)"
 }
-# As u1, with the environment a login gives.
-as_u1() { runuser -u u1 -- env XDG_RUNTIME_DIR=/run/user/1000 HOME=/home/u1 "$@"; }
 rl() { as_u1 /usr/local/bin/hako-rl --systemd-cgroup --root /run/user/1000/hako "$@"; }
 rl_prop() { as_u1 systemctl --user show -p "$2" --value "$1"; }
 rl_config() { cp "configs/$1.json" /var/tmp/rl/config.json && chown u1: /var/tmp/rl/config.json; }

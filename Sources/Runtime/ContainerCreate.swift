@@ -258,10 +258,10 @@ struct Creation {
 
         let (mainToIntermediate, intermediateEnd) = try Sockets.pair()
         let (mainToInit, initEnd) = try Sockets.pair()
-        let intermediateChannel = Channel(fd: try Descriptors.moveAbove(mainToIntermediate, minimum: plan.lowestPrivateFD), peer: "intermediate")
-        let initChannel = Channel(fd: try Descriptors.moveAbove(mainToInit, minimum: plan.lowestPrivateFD), peer: "init")
-        let childIntermediate = Channel(fd: try Descriptors.moveAbove(intermediateEnd, minimum: plan.lowestPrivateFD), peer: "main")
-        let childInit = Channel(fd: try Descriptors.moveAbove(initEnd, minimum: plan.lowestPrivateFD), peer: "main")
+        let intermediateChannel = MainEnd(fd: try Descriptors.moveAbove(mainToIntermediate, minimum: plan.lowestPrivateFD), peer: "intermediate")
+        let initChannel = MainEnd(fd: try Descriptors.moveAbove(mainToInit, minimum: plan.lowestPrivateFD), peer: "init")
+        let childIntermediate = ChildEnd(fd: try Descriptors.moveAbove(intermediateEnd, minimum: plan.lowestPrivateFD), peer: "main")
+        let childInit = ChildEnd(fd: try Descriptors.moveAbove(initEnd, minimum: plan.lowestPrivateFD), peer: "main")
         defer {
             intermediateChannel.close()
             initChannel.close()
@@ -385,7 +385,7 @@ struct Creation {
     }
 
     /// Answers the intermediate until it reports init's pid and exits.
-    mutating func serveIntermediate(_ channel: Channel) throws {
+    mutating func serveIntermediate(_ channel: MainEnd) throws {
         while true {
             switch try channel.receive() {
             case .mappingRequest?:
@@ -410,7 +410,7 @@ struct Creation {
     }
 
     /// Lets init proceed, runs the hooks it asks for, and waits until it is ready.
-    func serveInit(_ channel: Channel) throws {
+    func serveInit(_ channel: MainEnd) throws {
         try channel.send(.proceed)
         while true {
             let (message, fd) = try channel.receiveWithDescriptor()

@@ -123,8 +123,8 @@ struct Execution {
         }
         defer { if consoleSocket >= 0 { Files.close(consoleSocket) } }
         let (mainEnd, childEnd) = try Sockets.pair()
-        let channel = Channel(fd: try Descriptors.moveAbove(mainEnd, minimum: lowestPrivateFD), peer: "exec")
-        let child = Channel(fd: try Descriptors.moveAbove(childEnd, minimum: lowestPrivateFD), peer: "main")
+        let channel = MainEnd(fd: try Descriptors.moveAbove(mainEnd, minimum: lowestPrivateFD), peer: "exec")
+        let child = ChildEnd(fd: try Descriptors.moveAbove(childEnd, minimum: lowestPrivateFD), peer: "main")
         defer { channel.close() }
         let entry = try cgroupEntry()
         defer { entry?.close() }
@@ -212,7 +212,7 @@ struct Execution {
         }
     }
 
-    func fail(_ channel: Channel, _ error: any Error) -> Never {
+    func fail(_ channel: ChildEnd, _ error: any Error) -> Never {
         try? channel.send(.failure(ChildFailure(message: "\(error)")))
         _exit(1)
     }
@@ -226,7 +226,7 @@ struct Execution {
         return try CgroupEntry(paths: paths, minimumFD: lowestPrivateFD)
     }
 
-    func runIntermediate(channel: Channel, consoleSocket: Int32, cgroupEntry entry: CgroupEntry?) -> Never {
+    func runIntermediate(channel: ChildEnd, consoleSocket: Int32, cgroupEntry entry: CgroupEntry?) -> Never {
         do {
             try Descriptors.closeInherited(preserveFds: options.preserveFds, keep: [channel.fd, consoleSocket] + (entry?.descriptors ?? []))
             try Processes.prctl(Prctl.setDumpable, 0, step: "prctl(PR_SET_DUMPABLE)")
@@ -262,12 +262,12 @@ struct Execution {
 
     /// Whether `hako exec` is still at the other end of the channel, or, before it went,
     /// let the process go (`commit`: it stopped waiting for a process frozen by a `pause`).
-    func mainLetsItRun(_ channel: Channel) -> Bool {
+    func mainLetsItRun(_ channel: ChildEnd) -> Bool {
         guard channel.peerIsGone else { return true }
         return (try? channel.receive()) == .commit
     }
 
-    func runProcess(channel: Channel, consoleSocket: Int32) -> Never {
+    func runProcess(channel: ChildEnd, consoleSocket: Int32) -> Never {
         do {
             try Processes.prctl(Prctl.setDumpable, 0, step: "prctl(PR_SET_DUMPABLE)")
             try channel.expect(.proceed)

@@ -27,7 +27,7 @@ struct ContainerChildren {
     // MARK: intermediate
 
     /// Joins and creates namespaces, then forks init into them and reports its pid.
-    func runIntermediate(channel: Channel, initChannel: Channel) -> Never {
+    func runIntermediate(channel: ChildEnd, initChannel: ChildEnd) -> Never {
         do {
             try Descriptors.closeInherited(preserveFds: plan.options.preserveFds,
                                            keep: [channel.fd, initChannel.fd, fifo, consoleSocket] + (cgroupEntry?.descriptors ?? []))
@@ -100,7 +100,7 @@ struct ContainerChildren {
 
     /// - Parameter joinCgroup2: whether init must still enter the cgroup2 directory itself
     ///   (clone3 could not fork it there).
-    func runInit(channel: Channel, joinCgroup2: Bool) -> Never {
+    func runInit(channel: ChildEnd, joinCgroup2: Bool) -> Never {
         do {
             try prepareChild()
             try channel.expect(.proceed)
@@ -129,7 +129,7 @@ struct ContainerChildren {
     /// the container may run, and `delete` removes what the intent record names.
     /// - Parameter clearDeathSignal: false when it went already, before a seccomp filter
     ///   with a notify listener was loaded.
-    func awaitCommit(_ channel: Channel, clearDeathSignal: Bool) {
+    func awaitCommit(_ channel: ChildEnd, clearDeathSignal: Bool) {
         guard case .commit? = try? channel.receive() else { _exit(1) }
         do {
             if clearDeathSignal { try Processes.prctl(Prctl.setDeathSignal, 0, step: "prctl(PR_SET_PDEATHSIG, 0)") }
@@ -155,7 +155,7 @@ struct ContainerChildren {
     }
 
     /// Every step of runtime-spec's create that happens inside the container.
-    func setUpContainer(channel: Channel) throws -> ExecPlan {
+    func setUpContainer(channel: ChildEnd) throws -> ExecPlan {
         umask(0)
         let hostPid = hostPid()
         // In a user namespace, the container's new one or the runtime's own (rootless

@@ -104,7 +104,7 @@ struct ProcessSetup {
     /// in runc's order. With no_new_privs the filter is the very last call; without it, it
     /// is loaded with the CAP_SYS_ADMIN `prepare` held for it, which is then dropped, so
     /// only capset(2) runs under it.
-    func finish(_ prepared: Prepared, channel: Channel?) throws {
+    func finish(_ prepared: Prepared, channel: ChildEnd?) throws {
         try prepared.finalAffinity?.apply()
         guard let seccomp = prepared.seccomp else { return }
         try SeccompLoading.load(seccomp, channel: channel)

@@ -9,7 +9,7 @@ import Seccomp
 enum SeccompLoading {
     /// - Parameter channel: the channel to main, which forwards the listener; nil once
     ///   main is gone (init after `start`), which only a filter without notify rules allows.
-    static func load(_ program: SeccompProgram, channel: Channel?) throws {
+    static func load(_ program: SeccompProgram, channel: ChildEnd?) throws {
         let listener: Int32?
         do {
             listener = try program.load()
