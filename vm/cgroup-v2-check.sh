@@ -221,7 +221,8 @@ rl_setup() {
     for _ in $(seq 60); do [ -S /run/user/1000/bus ] && break; sleep 1; done
     [ -S /run/user/1000/bus ] || { echo "no /run/user/1000/bus"; return 1; }
     # The socket comes before systemd --user owns its name on it (NameHasNoOwner until then).
-    for _ in $(seq 60); do as_u1 systemctl --user show -p Version >/dev/null 2>&1 && break; sleep 1; done
+    # (systemctl --user would answer earlier, over its private socket: ask on the bus.)
+    for _ in $(seq 90); do as_u1 busctl --user call org.freedesktop.systemd1 /org/freedesktop/systemd1 org.freedesktop.DBus.Peer Ping >/dev/null 2>&1 && break; sleep 1; done
     cp "$hako" /usr/local/bin/hako-rl && chmod 755 /usr/local/bin/hako-rl
     rm -rf /var/tmp/rl; mkdir -p /var/tmp/rl; cp -a "$work/bundle/rootfs" /var/tmp/rl/rootfs; chown -R u1: /var/tmp/rl
     echo "user@1000.service delegates: $(cat /sys/fs/cgroup/user.slice/user-1000.slice/user@1000.service/cgroup.controllers)"

@@ -22,7 +22,8 @@ setup() {
     for _ in $(seq 60); do [ -S /run/user/1000/bus ] && break; sleep 1; done
     [ -S /run/user/1000/bus ] || { echo "no /run/user/1000/bus"; return 1; }
     # The socket comes before systemd --user owns its name on it.
-    for _ in $(seq 60); do as_u1 systemctl --user show -p Version >/dev/null 2>&1 && break; sleep 1; done
+    # (systemctl --user would answer earlier, over its private socket: ask on the bus.)
+    for _ in $(seq 90); do as_u1 busctl --user call org.freedesktop.systemd1 /org/freedesktop/systemd1 org.freedesktop.DBus.Peer Ping >/dev/null 2>&1 && break; sleep 1; done
     echo "subuid: $(grep u1 /etc/subuid)  delegated: $(cat /sys/fs/cgroup/user.slice/user-1000.slice/user@1000.service/cgroup.controllers)"
     tar -C "$work/bundle/rootfs" -cf /var/tmp/bb.tar . && chown u1: /var/tmp/bb.tar
     pm import /var/tmp/bb.tar localhost/bb >/dev/null || return 1
