@@ -43,6 +43,10 @@ if [ "$(cat .build/lean/build-info/hako_commit.h 2>/dev/null)" != "$header" ]; t
     echo "$header" > .build/lean/build-info/hako_commit.h
 fi
 
+# SwiftPM relinks only when an object changed, not when the ordering list did: a list newer
+# than the binary removes it, so that the link takes the list.
+if [ scripts/hot-symbols.txt -nt .build/lean/release/hako ]; then rm -f .build/lean/release/hako; fi
+
 flock /tmp/hako-build.lock swift build -c release --static-swift-stdlib -Xswiftc -static-executable --scratch-path .build/lean \
     -Xswiftc -Xfrontend -Xswiftc -function-sections -Xcc -ffunction-sections \
     -Xswiftc -use-ld=lld \
