@@ -216,13 +216,7 @@ check "systemd: device rules as DevicePolicy/DeviceAllow and enforced" t_sd_devi
 # As u1, with the environment a login gives.
 as_u1() { runuser -u u1 -- env XDG_RUNTIME_DIR=/run/user/1000 HOME=/home/u1 "$@"; }
 rl_setup() {
-    id u1 >/dev/null 2>&1 || useradd -m u1 || return 1
-    loginctl enable-linger u1 || return 1
-    for _ in $(seq 60); do [ -S /run/user/1000/bus ] && break; sleep 1; done
-    [ -S /run/user/1000/bus ] || { echo "no /run/user/1000/bus"; return 1; }
-    # The socket comes before systemd --user owns its name on it (NameHasNoOwner until then).
-    # (systemctl --user would answer earlier, over its private socket: ask on the bus.)
-    for _ in $(seq 90); do as_u1 busctl --user call org.freedesktop.systemd1 /org/freedesktop/systemd1 org.freedesktop.DBus.Peer Ping >/dev/null 2>&1 && break; sleep 1; done
+    u1_session || return 1
     cp "$hako" /usr/local/bin/hako-rl && chmod 755 /usr/local/bin/hako-rl
     rm -rf /var/tmp/rl; mkdir -p /var/tmp/rl; cp -a "$work/bundle/rootfs" /var/tmp/rl/rootfs; chown -R u1: /var/tmp/rl
     echo "user@1000.service delegates: $(cat /sys/fs/cgroup/user.slice/user-1000.slice/user@1000.service/cgroup.controllers)"

@@ -31,3 +31,19 @@ sd_device_containers() {
     grep -q kmsg-written "$work/sddeva.out" && grep -q null-written "$work/sddeva.out" || { sd delete -f sddeva; return 1; }
     echo "DevicePolicy=$(prop hako-sddeva.scope DevicePolicy) DeviceAllow=$(prop hako-sddeva.scope DeviceAllow)"
 }
+
+# The user u1 (uid 1000) with lingering: its systemd instance, up and on its bus. The bus
+# socket comes before systemd --user owns its name there (NameHasNoOwner until then), and
+# systemctl --user answers earlier still, over its private socket: so ask on the bus.
+u1_session() {
+    id u1 >/dev/null 2>&1 || useradd -m u1 || return 1
+    loginctl enable-linger u1 || return 1
+    for _ in $(seq 60); do [ -S /run/user/1000/bus ] && break; sleep 1; done
+    [ -S /run/user/1000/bus ] || { echo "no /run/user/1000/bus"; return 1; }
+    for _ in $(seq 90); do
+        runuser -u u1 -- env -C /home/u1 XDG_RUNTIME_DIR=/run/user/1000 busctl --user call org.freedesktop.systemd1 \
+            /org/freedesktop/systemd1 org.freedesktop.DBus.Peer Ping >/dev/null 2>&1 && return 0
+        sleep 1
+    done
+    echo "systemd --user is not on u1's bus"; return 1
+}

@@ -17,13 +17,7 @@ as_u1() { runuser -u u1 -- env -C /home/u1 XDG_RUNTIME_DIR=/run/user/1000 HOME=/
 pm() { as_u1 podman --runtime /usr/local/bin/hako --cgroup-manager systemd --events-backend file "$@"; }
 
 setup() {
-    id u1 >/dev/null 2>&1 || useradd -m u1 || return 1
-    loginctl enable-linger u1 || return 1
-    for _ in $(seq 60); do [ -S /run/user/1000/bus ] && break; sleep 1; done
-    [ -S /run/user/1000/bus ] || { echo "no /run/user/1000/bus"; return 1; }
-    # The socket comes before systemd --user owns its name on it.
-    # (systemctl --user would answer earlier, over its private socket: ask on the bus.)
-    for _ in $(seq 90); do as_u1 busctl --user call org.freedesktop.systemd1 /org/freedesktop/systemd1 org.freedesktop.DBus.Peer Ping >/dev/null 2>&1 && break; sleep 1; done
+    u1_session || return 1
     echo "subuid: $(grep u1 /etc/subuid)  delegated: $(cat /sys/fs/cgroup/user.slice/user-1000.slice/user@1000.service/cgroup.controllers)"
     tar -C "$work/bundle/rootfs" -cf /var/tmp/bb.tar . && chown u1: /var/tmp/bb.tar
     pm import /var/tmp/bb.tar localhost/bb >/dev/null || return 1
