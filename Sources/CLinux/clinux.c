@@ -32,22 +32,42 @@ int hako_pivot_root(const char *new_root, const char *put_old) {
 
 pid_t hako_fork(void) { return fork(); }
 
-void hako_exec_child(const int *fds, int count, const char *program, char *const argv[]) {
+void hako_child_setup(const int *fds, int count, int flags) {
     int lifted[count > 0 ? count : 1];
     int floor = count > 3 ? count : 3;
     for (int i = 0; i < count; i++) {
         lifted[i] = fcntl(fds[i], F_DUPFD_CLOEXEC, floor);
-        if (lifted[i] < 0) _exit(126);
+        // A descriptor the caller does not have open (an engine that closed hako's stdout)
+        // stays closed in the child too.
+        if (lifted[i] < 0 && errno != EBADF) _exit(126);
     }
     for (int i = 0; i < count; i++) {
-        if (dup2(lifted[i], i) < 0) _exit(126);
+        if (lifted[i] < 0) close(i);
+        else if (dup2(lifted[i], i) < 0) _exit(126);
     }
     if (syscall(SYS_close_range, (unsigned)count, ~0U, 0) != 0) {
         for (int fd = count; fd < 1024; fd++) close(fd);
     }
+    if ((flags & HAKO_CHILD_NEW_PROCESS_GROUP) && setpgid(0, 0) != 0) _exit(126);
     hako_reset_signal_handlers();
     hako_sigunblock_all();
-    execvp(program, argv);
+}
+
+extern char **environ;
+
+void hako_child_exec(const char *program, char *const argv[], char *const envp[], int flags) {
+    char *const *env = envp ? envp : environ;
+    if (flags & HAKO_CHILD_SEARCH_PATH) execvpe(program, argv, env);
+    else execve(program, argv, env);
+    // strerrordesc_np, not strerror: a lookup in a constant table, with no locale and no
+    // buffer, so it is safe here.
+    const char *reason = strerrordesc_np(errno);
+    const char *prefix = "hako: exec ";
+    (void)!write(2, prefix, strlen(prefix));
+    (void)!write(2, program, strlen(program));
+    (void)!write(2, ": ", 2);
+    if (reason) (void)!write(2, reason, strlen(reason));
+    (void)!write(2, "\n", 1);
     _exit(127);
 }
 

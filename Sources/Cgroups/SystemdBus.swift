@@ -52,7 +52,7 @@ public final class SystemdBusConnection: SystemdConnection {
     /// runs as a user, or as root of a user namespace that is not the host's (rootless
     /// podman runs the runtime so), as runc decides.
     public static func usesUserInstance() -> Bool {
-        geteuid() != 0 || !Namespaces.inInitialUserNamespace()
+        Caller.isRootless
     }
 
     /// Connects to the bus of the instance hako should use.

@@ -32,10 +32,15 @@ extension Files {
         return String(cString: resolved)
     }
 
-    /// Whether the caller may execute `path` with its effective ids and capabilities, as
-    /// execve(2) will check (access(2) would use the real ones).
+    /// Fails unless the caller may execute `path` with its effective ids and capabilities,
+    /// as execve(2) will check (access(2) would use the real ones).
+    public static func checkExecutable(_ path: String) throws(SysError) {
+        try check(faccessat(AT_FDCWD, path, X_OK, AT_EACCESS), "faccessat(X_OK)", path: path)
+    }
+
+    /// Whether `checkExecutable` passes: for searching a list of places.
     public static func isExecutable(_ path: String) -> Bool {
-        faccessat(AT_FDCWD, path, X_OK, AT_EACCESS) == 0
+        (try? checkExecutable(path)) != nil
     }
 
     /// flock(2) for an exclusive lock: waits (retrying on EINTR) or, without `wait`,

@@ -87,23 +87,49 @@ public enum Processes {
     /// (`descriptors[n]` becomes its fd n; every other descriptor is close-on-exec or
     /// closed) and returns its pid. The caller must be single-threaded, as for `fork`.
     public static func spawn(_ program: String, _ arguments: [String], descriptors: [Int32]) throws(SysError) -> pid_t {
-        // Everything the child needs is laid out in C memory before the fork, and the child
-        // runs only C (hako_exec_child): no Swift runtime call that could take a lock
+        try spawn(ChildProgram(path: program, arguments: [program] + arguments, descriptors: descriptors))
+    }
+
+    /// Starts `program` (see `ChildProgram`) and returns its pid: every helper program hako
+    /// runs (hooks, newuidmap, criu, ps) starts here. The caller must be single-threaded,
+    /// as for `fork`.
+    /// - Parameter prepare: run in the child after its descriptors and signals are set and
+    ///   before execve; a failure is reported on stderr and the child exits 127. Only for a
+    ///   single-threaded caller: it runs Swift code in the child, which could wait forever
+    ///   on a lock another thread held at the fork.
+    public static func spawn(_ program: ChildProgram, prepare: (() throws -> Void)? = nil) throws(SysError) -> pid_t {
+        // Everything the child needs is laid out in C memory before the fork, and without
+        // `prepare` the child runs only C: no Swift runtime call that could take a lock
         // another thread held at the fork (hako is single-threaded; a test process is not).
-        let argv = UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>.allocate(capacity: arguments.count + 2)
-        argv.initialize(to: strdup(program))
-        for (index, argument) in arguments.enumerated() { (argv + index + 1).initialize(to: strdup(argument)) }
-        (argv + arguments.count + 1).initialize(to: nil)
-        let fds = UnsafeMutablePointer<Int32>.allocate(capacity: max(1, descriptors.count))
-        for (index, fd) in descriptors.enumerated() { (fds + index).initialize(to: fd) }
+        let argv = CStringArray(program.arguments)
+        let envp = program.environment.map { CStringArray($0) }
+        let path = strdup(program.path)
+        let fds = UnsafeMutablePointer<Int32>.allocate(capacity: max(1, program.descriptors.count))
+        for (index, fd) in program.descriptors.enumerated() { (fds + index).initialize(to: fd) }
         defer {
-            for index in 0...arguments.count { free(argv[index]) }
-            argv.deallocate()
+            argv.free()
+            envp?.free()
+            Glibc.free(path)
             fds.deallocate()
         }
-        let count = Int32(descriptors.count)
+        let count = Int32(program.descriptors.count)
+        var flags: Int32 = 0
+        if program.searchPath { flags |= HAKO_CHILD_SEARCH_PATH }
+        if program.newProcessGroup { flags |= HAKO_CHILD_NEW_PROCESS_GROUP }
         let pid = try fork()
-        if pid == 0 { hako_exec_child(fds, count, argv[0], argv) }
+        if pid == 0 {
+            hako_child_setup(fds, count, flags)
+            if let prepare {
+                do {
+                    try prepare()
+                } catch {
+                    let message = "hako: preparing \(program.path): \(error)\n"
+                    _ = message.withCString { Glibc.write(2, $0, strlen($0)) }
+                    _exit(127)
+                }
+            }
+            hako_child_exec(path, argv.pointer, envp?.pointer, flags)
+        }
         return pid
     }
 
@@ -209,4 +235,47 @@ public enum Prctl {
     public static let getChildSubreaper: Int32 = 37
     public static let setNoNewPrivileges: Int32 = 38
     public static let capAmbient: Int32 = 47
+}
+
+/// A program for `Processes.spawn` to run.
+public struct ChildProgram: Sendable {
+    /// The file to execute; looked up in PATH when `searchPath` is set.
+    public var path: String
+    /// Its argv, argv[0] included.
+    public var arguments: [String]
+    /// Its whole environment; nil for hako's own.
+    public var environment: [String]?
+    /// `descriptors[n]` becomes the program's fd n; every other descriptor is closed.
+    public var descriptors: [Int32]
+    public var searchPath: Bool
+    /// A process group of its own, so that killing the group kills what it started too.
+    public var newProcessGroup: Bool
+
+    public init(path: String, arguments: [String], environment: [String]? = nil, descriptors: [Int32],
+                searchPath: Bool = true, newProcessGroup: Bool = false) {
+        self.path = path
+        self.arguments = arguments
+        self.environment = environment
+        self.descriptors = descriptors
+        self.searchPath = searchPath
+        self.newProcessGroup = newProcessGroup
+    }
+}
+
+/// A NULL-terminated array of C strings (argv, envp), in C memory until `free()`.
+struct CStringArray {
+    let pointer: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>
+    let count: Int
+
+    init(_ strings: [String]) {
+        count = strings.count
+        pointer = .allocate(capacity: strings.count + 1)
+        for (index, string) in strings.enumerated() { (pointer + index).initialize(to: strdup(string)) }
+        (pointer + strings.count).initialize(to: nil)
+    }
+
+    func free() {
+        for index in 0..<count { Glibc.free(pointer[index]) }
+        pointer.deallocate()
+    }
 }

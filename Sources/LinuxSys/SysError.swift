@@ -51,6 +51,33 @@ public protocol CausedError: Error {
     var cause: (any Error)? { get }
 }
 
+/// An error of a module above LinuxSys (Rootfs, Runtime): it reads as a path from what was
+/// being done to why it failed ("mounts[2] (/proc): mount proc on /proc: Operation not
+/// permitted", as runc's errors read), and keeps its cause as a value, so a caller can still
+/// ask for the errno (`sysError`). Each module has its own type, so that a typed `throws`
+/// says which layer an error comes from.
+public protocol StepError: CausedError, CustomStringConvertible {
+    /// What was being done, or, without a cause, what is wrong.
+    var message: String { get }
+    init(message: String, cause: (any Error)?)
+}
+
+extension StepError {
+    public init(_ message: String) {
+        self.init(message: message, cause: nil)
+    }
+
+    /// A lower-level error with the step that was being taken.
+    public init(_ step: String, _ cause: any Error) {
+        self.init(message: step, cause: cause)
+    }
+
+    public var description: String {
+        guard let cause else { return message }
+        return "\(message): \(cause)"
+    }
+}
+
 extension CausedError {
     /// The failed system call at the root of the chain, if one was.
     public var sysError: SysError? {

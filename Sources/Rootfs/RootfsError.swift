@@ -1,27 +1,13 @@
 import LinuxSys
 
-/// An error from setting up a container's filesystem. It reads as a path from what was
-/// being done to why it failed ("mounts[2] (/proc): mount proc on /proc: Operation not
-/// permitted"), and keeps its cause as a value, so a caller can still ask for the errno.
-public struct RootfsError: CausedError, CustomStringConvertible, Sendable {
-    /// What was being done, or, without a cause, what is wrong.
+/// An error from setting up a container's filesystem (see `StepError`).
+public struct RootfsError: StepError, Sendable {
     public let message: String
     public let cause: (any Error)?
 
-    public init(_ message: String) {
+    public init(message: String, cause: (any Error)?) {
         self.message = message
-        cause = nil
-    }
-
-    /// A lower-level error with the step that was being taken.
-    public init(_ step: String, _ cause: any Error) {
-        message = step
         self.cause = cause
-    }
-
-    public var description: String {
-        guard let cause else { return message }
-        return "\(message): \(cause)"
     }
 }
 

@@ -68,9 +68,7 @@ enum ContainerCgroup {
             }
         } catch {
             let denied = [EACCES, EPERM, EROFS].contains(error.errno ?? 0)
-            // Rootless: a user, or root of a user namespace that is not the host's (as runc).
-            let rootless = geteuid() != 0 || !Namespaces.inInitialUserNamespace()
-            guard rootless, !systemd, denied, !asksForLimits(spec.linux?.resources) else { throw error }
+            guard Caller.isRootless, !systemd, denied, !asksForLimits(spec.linux?.resources) else { throw error }
             note("rootless: no cgroup for the container (\(error)); it runs in its creator's cgroup")
             return nil
         }

@@ -156,7 +156,7 @@ extension Container {
         let cgroupHierarchies = hasCgroupMount ? CgroupMount.hostHierarchies(try CgroupHost.hostMounts()) : []
         return CreatePlan(options: options, spec: spec, configBytes: configBytes, process: process, bundle: bundle, rootfs: rootfsReal,
                           stateDirectory: store.directory(of: options.id), namespaces: namespaces, seccomp: seccomp,
-                          cgroupHierarchies: cgroupHierarchies, runtimeInUserNamespace: !Namespaces.inInitialUserNamespace())
+                          cgroupHierarchies: cgroupHierarchies, runtimeInUserNamespace: !Caller.inInitialUserNamespace)
     }
 }
 
@@ -386,62 +386,63 @@ struct Creation {
 
     /// Answers the intermediate until it reports init's pid and exits.
     mutating func serveIntermediate(_ channel: MainEnd) throws {
-        while true {
-            switch try channel.receive() {
-            case .mappingRequest?:
-                let pid = intermediatePid
-                do { try writeIDMappings(pid: pid) } catch { throw RuntimeError("writing the user namespace mappings", error) }
-                try channel.send(.mappingDone)
-            case .initPid(let pid)?:
-                initPid = pid
-            case .failure(let failure)?:
-                throw failure
-            case nil:
-                let status = try Processes.wait(intermediatePid)
-                intermediatePid = 0
-                guard initPid > 0 else {
-                    throw RuntimeError("the intermediate process exited (\(status.map { "\($0.status)" } ?? "?")) before forking init")
-                }
-                return
-            case let other?:
-                throw RuntimeError("the intermediate process sent an unexpected \(other)")
-            }
+        var forked: pid_t = 0
+        var reaped = false
+        let intermediate = intermediatePid
+        // What exists is known to abort() even when this throws.
+        defer {
+            initPid = forked
+            if reaped { intermediatePid = 0 }
         }
+        try channel.serve(atEnd: {
+            let status = try Processes.wait(intermediate)
+            reaped = true
+            guard forked > 0 else {
+                throw RuntimeError("the intermediate process exited (\(status.map { "\($0.status)" } ?? "?")) before forking init")
+            }
+        }, handle: { message, _ in
+            switch message {
+            case .mappingRequest:
+                do { try writeIDMappings(pid: intermediate) } catch { throw RuntimeError("writing the user namespace mappings", error) }
+                try channel.send(.mappingDone)
+            case .initPid(let pid):
+                forked = pid
+            default:
+                throw channel.unexpected(message)
+            }
+            return .goOn
+        })
     }
 
     /// Lets init proceed, runs the hooks it asks for, and waits until it is ready.
     func serveInit(_ channel: MainEnd) throws {
         try channel.send(.proceed)
-        while true {
-            let (message, fd) = try channel.receiveWithDescriptor()
-            defer { if let fd { Files.close(fd) } }
+        try channel.serve(listener: {
+            ListenerDestination(seccomp: plan.spec.linux?.seccomp, state: hookState(status: .creating), pid: initPid)
+        }, atEnd: {
+            // Below a tight memory limit the OOM killer is the usual culprit: say so.
+            if let kills = Cgroups.oomKillCount(paths: cgroup?.paths), kills > 0 {
+                let limit = plan.spec.linux?.resources?.memory?.limit.map { " (\($0) bytes)" } ?? ""
+                throw RuntimeError("init was killed by the OOM killer before it was ready: linux.resources.memory.limit\(limit) is too low")
+            }
+            throw RuntimeError("init exited before it was ready")
+        }, handle: { message, _ in
             switch message {
-            case .ready?:
-                return
-            case .mountTree(let index)?:
+            case .ready:
+                return .done
+            case .mountTree(let index):
                 let tree = try IDMappedMounts.makeTree(forMount: index, spec: plan.spec, bundle: plan.bundle)
                 defer { Files.close(tree) }
                 try channel.send(.mountTreeReady, attaching: tree)
-            case .seccompListener?:
-                try SeccompListener.forward(fd, from: "init", seccomp: plan.spec.linux?.seccomp, state: hookState(status: .creating), pid: initPid)
-                try channel.send(.seccompListenerSent)
-            case .runHooks(let kind)?:
+            case .runHooks(let kind):
                 let hooks = kind == .prestart ? plan.spec.hooks?.prestart : plan.spec.hooks?.createRuntime
                 try HookRunner.run(hooks ?? [], kind: kind.rawValue, state: hookState(status: .creating))
                 try channel.send(.hooksDone)
-            case .failure(let failure)?:
-                throw failure
-            case nil:
-                // Below a tight memory limit the OOM killer is the usual culprit: say so.
-                if let kills = Cgroups.oomKillCount(paths: cgroup?.paths), kills > 0 {
-                    let limit = plan.spec.linux?.resources?.memory?.limit.map { " (\($0) bytes)" } ?? ""
-                    throw RuntimeError("init was killed by the OOM killer before it was ready: linux.resources.memory.limit\(limit) is too low")
-                }
-                throw RuntimeError("init exited before it was ready")
-            case let other?:
-                throw RuntimeError("init sent an unexpected \(other)")
+            default:
+                throw channel.unexpected(message)
             }
-        }
+            return .goOn
+        })
     }
 
     func hookState(status: OCISpec.ContainerState) -> State {

@@ -88,7 +88,8 @@ extension Container {
             // which joining namespaces does not give: the process enters it as init did.
             let sharesMountNamespace = !(try state.config.linux?.namespaces ?? []).contains { $0.kind == .mount }
             let root = sharesMountNamespace ? "/proc/\(state.pid)/root" : nil
-            return try Execution(container: self, options: options, namespaces: plan, seccomp: seccomp, paused: paused, chrootTo: root).run()
+            return try Execution(container: self, options: options, namespaces: plan, seccomp: seccomp, paused: paused, chrootTo: root,
+                                 runtimeInUserNamespace: !Caller.inInitialUserNamespace).run()
         } catch {
             throw RuntimeError("exec in container \"\(id)\"", error)
         }
@@ -107,6 +108,9 @@ struct Execution {
     let paused: Bool
     /// init's root, for a container that has no mount namespace of its own (chroot).
     let chrootTo: String?
+    /// Whether hako runs in a user namespace other than the host's (read by main: the
+    /// process reads it after joining the container's namespaces).
+    let runtimeInUserNamespace: Bool
 
     var lowestPrivateFD: Int32 { 3 + Int32(options.preserveFds) }
 
@@ -138,50 +142,39 @@ struct Execution {
         CrashPoint.reach("exec.forked")
         var processPid: pid_t = 0
         var failure: (any Error)?
+        let hasCgroup = container.state.cgroupPaths?.isEmpty == false
         var proceeded = false
-        receiving: while true {
-            do {
-                // A `pause` that came after the status check freezes the process as it joins
-                // the cgroup: it cannot report back until a `resume`. Then hako stops waiting,
-                // as for a paused container, and lets the process run once thawed.
-                if proceeded && !channel.isReadable(timeoutMilliseconds: 100) {
-                    if (try? container.cgroup().isFrozen) == true {
-                        try? channel.send(.commit)
-                        break receiving
+        do {
+            // A `pause` that came after the status check freezes the process as it joins
+            // the cgroup: it cannot report back until a `resume`. Then hako stops waiting,
+            // as for a paused container, and lets the process run once thawed.
+            try channel.serve(listener: {
+                ListenerDestination(seccomp: try container.state.config.linux?.seccomp,
+                                    state: container.hookState(status: .running), pid: processPid)
+            }, idleMilliseconds: 100, whenIdle: {
+                guard proceeded, (try? container.cgroup().isFrozen) == true else { return .goOn }
+                try? channel.send(.commit)
+                return .done
+            }, atEnd: {}, handle: { message, _ in
+                guard case .initPid(let pid) = message else { throw channel.unexpected(message) }
+                processPid = pid
+                // Into the container's cgroup before it may run anything (unless it
+                // entered by itself).
+                if entry == nil && hasCgroup {
+                    do {
+                        try container.cgroup().join(pid: pid)
+                        try joinSubCgroups(pid)
+                    } catch {
+                        throw RuntimeError("joining the container's cgroup", error)
                     }
-                    continue
                 }
-                let (message, fd) = try channel.receiveWithDescriptor()
-                defer { if let fd { Files.close(fd) } }
-                switch message {
-                case .seccompListener?:
-                    try SeccompListener.forward(fd, from: "the process", seccomp: try container.state.config.linux?.seccomp,
-                                                state: container.hookState(status: .running), pid: processPid)
-                    try channel.send(.seccompListenerSent)
-                case .initPid(let pid)?:
-                    processPid = pid
-                    // Into the container's cgroup before it may run anything (unless it
-                    // entered by itself).
-                    if entry == nil && container.state.cgroupPaths?.isEmpty == false {
-                        do {
-                            try container.cgroup().join(pid: pid)
-                            try joinSubCgroups(pid)
-                        } catch {
-                            throw RuntimeError("joining the container's cgroup", error)
-                        }
-                    }
-                    try channel.send(.proceed)
-                    proceeded = container.state.cgroupPaths?.isEmpty == false
-                    CrashPoint.reach("exec.proceeding")
-                    if paused && container.state.cgroupPaths?.isEmpty == false { break receiving }
-                case .failure(let error)?: failure = error; break receiving
-                case nil: break receiving
-                case let other?: failure = RuntimeError("unexpected \(other)"); break receiving
-                }
-            } catch {
-                failure = error
-                break receiving
-            }
+                try channel.send(.proceed)
+                proceeded = hasCgroup
+                CrashPoint.reach("exec.proceeding")
+                return paused && hasCgroup ? .done : .goOn
+            })
+        } catch {
+            failure = error
         }
         _ = try? Processes.wait(intermediate)
         if let failure {
@@ -278,7 +271,7 @@ struct Execution {
                 // A session of its own, as init's (see ContainerChildren).
                 Processes.newSession()
             }
-            let setup = ProcessSetup(process: process, canSetGroups: ProcessSetup.setgroupsAllowed(inUserNamespace: namespaces.has(.user) || !Namespaces.inInitialUserNamespace()))
+            let setup = ProcessSetup(process: process, canSetGroups: ProcessSetup.setgroupsAllowed(inUserNamespace: namespaces.has(.user) || runtimeInUserNamespace))
             if let score = process.oomScoreAdj {
                 try step("setting process.oomScoreAdj") { try Files.write("/proc/self/oom_score_adj", "\(score)", flags: O_WRONLY | O_TRUNC) }
             }

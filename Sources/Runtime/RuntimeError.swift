@@ -1,25 +1,15 @@
 import LinuxSys
 
-/// An error from a container operation. The message reads as a path from what was
-/// being done to why it failed, as runc's do: "creating container: mount proc on /proc: ...".
-/// The cause stays a value: `sysError` is the failed system call under all the steps.
-public struct RuntimeError: CausedError, CustomStringConvertible, Sendable {
+/// An error from a container operation (see `StepError`): "creating container: mount proc
+/// on /proc: ...", with the failed system call under all the steps still a value.
+public struct RuntimeError: StepError, Sendable {
     public let message: String
-    /// The lower-level error this one wraps, if any.
     public let cause: (any Error)?
 
-    public init(_ message: String) {
+    public init(message: String, cause: (any Error)?) {
         self.message = message
-        cause = nil
-    }
-
-    /// Prefixes a lower-level error with the step that was being taken.
-    public init(_ step: String, _ cause: any Error) {
-        self.message = "\(step): \(cause)"
         self.cause = cause
     }
-
-    public var description: String { message }
 }
 
 extension RuntimeError {

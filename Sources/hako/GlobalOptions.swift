@@ -49,7 +49,7 @@ struct Globals: Equatable {
         if let root { return root }
         let environment = { (name: String) in getenv(name).map { String(cString: $0) } }
         if let runtimeDir = environment("XDG_RUNTIME_DIR"), !runtimeDir.isEmpty,
-           Self.honorsRuntimeDirectory(euid: geteuid(), inInitialUserNamespace: Namespaces.inInitialUserNamespace(),
+           Self.honorsRuntimeDirectory(euid: geteuid(), inInitialUserNamespace: Caller.inInitialUserNamespace,
                                        user: environment("USER")) {
             return runtimeDir + "/hako"
         }

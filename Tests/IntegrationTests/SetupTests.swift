@@ -387,6 +387,30 @@ struct SetupTests {
         bundle.expectNothingLeft()
     }
 
+    @Test("a hook gets exactly its env, its args as argv, and stdio alone; one that cannot be executed says why")
+    func hookProcess() throws {
+        let bundle = try TestBundle(args: ["true"])
+        let out = bundle.path + "/hook"
+        bundle.spec.hooks = Hooks(prestart: [Hook(path: "/bin/sh", args: ["named-sh", "-c", "{ echo \"$0\"; env | sort; ls /proc/self/fd; } > \(out)"],
+                                                  env: ["HOOK_ONLY=1", "PATH=/bin"])])
+        let result = try bundle.run()
+        #expect(result.status == 0, "\(result.stderr)")
+        let lines = ((try? String(contentsOfFile: out, encoding: .utf8)) ?? "").split(separator: "\n").map(String.init)
+        #expect(lines.first == "named-sh", "\(lines)")
+        #expect(lines.contains("HOOK_ONLY=1") && !lines.contains { $0.hasPrefix("HOME=") }, "\(lines)")
+        // 0 1 2, then the descriptor ls opens for /proc/self/fd (3); nothing of hako's.
+        #expect(Array(lines.drop { !$0.allSatisfy(\.isNumber) }) == ["0", "1", "2", "3"], "\(lines)")
+
+        let missing = try TestBundle(args: ["true"])
+        missing.spec.hooks = Hooks(prestart: [Hook(path: "/nonexistent/hook")])
+        let failed = try missing.create()
+        #expect(failed.status != 0)
+        #expect(failed.stderr.contains("hako: exec /nonexistent/hook: No such file or directory"), "\(failed.stderr)")
+        #expect(failed.stderr.contains("prestart hook #0 (/nonexistent/hook): exited with status 127"), "\(failed.stderr)")
+        missing.expectNothingLeft()
+        bundle.expectNothingLeft()
+    }
+
     @Test("a failing createRuntime hook fails create and unwinds")
     func failingHook() throws {
         let bundle = try TestBundle(args: ["true"])

@@ -17,12 +17,19 @@ int hako_pivot_root(const char *new_root, const char *put_old);
 
 // fork(2): glibc's, so its own per-thread state stays right in the child.
 pid_t hako_fork(void);
+// What hako_child_setup and hako_child_exec do beyond the defaults.
+#define HAKO_CHILD_NEW_PROCESS_GROUP 1  // setpgid(0, 0): a timeout can kill what it started
+#define HAKO_CHILD_SEARCH_PATH 2        // execvp/execvpe: `program` is looked up in PATH
 // In a freshly forked child: fds[i] becomes descriptor i (each first lifted above them all,
-// so no placement overwrites a source), every other descriptor is closed, signal actions
-// go back to their defaults and none is blocked; then execvp. Only async-signal-safe
-// calls, so a child forked from a multi-threaded process cannot deadlock in it. Does not
-// return: exits 126 when a descriptor cannot be placed, 127 when the exec fails.
-__attribute__((noreturn)) void hako_exec_child(const int *fds, int count, const char *program, char *const argv[]);
+// so no placement overwrites a source; one not open stays closed), every other descriptor
+// is closed, signal actions
+// go back to their defaults and none is blocked. Only async-signal-safe calls, so a child
+// forked from a multi-threaded process cannot deadlock in it. Exits 126 when a descriptor
+// cannot be placed.
+void hako_child_setup(const int *fds, int count, int flags);
+// Then: execve (execvpe with HAKO_CHILD_SEARCH_PATH) with `envp`, or the caller's
+// environment when it is NULL. Does not return: on failure it says so on stderr and exits 127.
+__attribute__((noreturn)) void hako_child_exec(const char *program, char *const argv[], char *const envp[], int flags);
 
 // clone3(2) with CLONE_INTO_CGROUP: a fork whose child starts in the cgroup2 directory
 // `cgroup_fd`, which costs no cgroup migration (moving a process later takes a global lock

@@ -50,30 +50,19 @@ enum HookRunner {
 
     static func runOne(_ hook: Hook, input: [UInt8], inChild: (() throws -> Void)? = nil) throws {
         let (pipeRead, pipeWrite) = try Files.pipe()
-        let args = hook.args ?? [hook.path]
-        let env = hook.env ?? []
-        let pid = try Processes.fork()
-        if pid == 0 {
-            _ = try? Files.duplicate(pipeRead, onto: 0)
-            // Only stdio: the caller's other descriptors are none of the hook's business.
-            try? Descriptors.closeInherited(preserveFds: 0, keep: [])
-            // Its own process group, so a timeout kills what it started too.
-            _ = try? Processes.newProcessGroup()
-            // Not the mask hako waits with (every signal blocked) nor its handlers: a hook that
-            // traps or waits for a signal must get it.
-            SignalMask.resetHandlers()
-            SignalMask.unblockAll()
-            do {
-                try inChild?()
-            } catch {
-                let message = "hako: preparing hook \(hook.path): \(error)\n"
-                _ = message.withCString { Glibc.write(2, $0, strlen($0)) }
-                _exit(127)
-            }
-            _ = execute(hook.path, arguments: args, environment: env)
-            let message = "hako: exec \(hook.path): \(String(cString: strerror(errno)))\n"
-            _ = message.withCString { Glibc.write(2, $0, strlen($0)) }
-            _exit(127)
+        // stdin is the state; stdout and stderr are hako's. Only stdio: the caller's other
+        // descriptors are none of the hook's business. Its own process group, so a timeout
+        // kills what it started too. (Signal actions and the mask go back to the defaults:
+        // a hook that traps or waits for a signal must get it.)
+        let program = ChildProgram(path: hook.path, arguments: hook.args ?? [hook.path], environment: hook.env ?? [],
+                                   descriptors: [pipeRead, 1, 2], searchPath: false, newProcessGroup: true)
+        let pid: pid_t
+        do {
+            pid = try Processes.spawn(program, prepare: inChild)
+        } catch {
+            Files.close(pipeRead)
+            Files.close(pipeWrite)
+            throw error
         }
         Files.close(pipeRead)
         // A hook that does not read its stdin must not block us: ignore EPIPE.

@@ -283,8 +283,8 @@ struct ProcessSetup {
         }
         // With the effective ids and capabilities, as execve(2) will check: access(2) uses the
         // real ones, so a process given CAP_DAC_OVERRIDE would be refused what it may run.
-        if requireExecutePermission, !Files.isExecutable(path) {
-            throw RuntimeError("exec: \"\(name)\": \(path): \(SysError("access", errno: errno).reason)")
+        if requireExecutePermission {
+            do { try Files.checkExecutable(path) } catch { throw RuntimeError("exec: \"\(name)\": \(path): \(error.reason)") }
         }
     }
 }
