@@ -39,8 +39,8 @@ enum ContainerCgroup {
     /// The manager of a new container's cgroup, from linux.cgroupsPath: nothing is made
     /// yet, so its paths can be recorded before they exist. With `systemd`, a transient
     /// unit that systemd makes (cgroupsPath "slice:prefix:name").
-    static func plan(spec: Spec, id: String, systemd: Bool) throws -> any CgroupManager {
-        let host = try CgroupHost.current()
+    /// - Parameter host: the host's cgroup layout, as main read it.
+    static func plan(spec: Spec, id: String, systemd: Bool, host: CgroupHost) throws -> any CgroupManager {
         let path = spec.linux?.cgroupsPath
         return systemd
             ? try Cgroups.systemdManager(host: host, cgroupsPath: path, containerID: id, annotations: spec.annotations)

@@ -331,7 +331,8 @@ struct Creation {
     /// who is making it. The config goes beside it.
     mutating func recordIntent() throws {
         guard let creator = ProcessIdentity.current() else { throw RuntimeError("reading hako's own start time in /proc/self/stat") }
-        let planned = try ContainerCgroup.plan(spec: plan.spec, id: plan.options.id, systemd: plan.options.systemdCgroup)
+        let planned = try ContainerCgroup.plan(spec: plan.spec, id: plan.options.id, systemd: plan.options.systemdCgroup,
+                                               host: try CgroupHost.current())
         plannedCgroup = planned
         var intent = ContainerRecord(
             ociVersion: plan.spec.ociVersion, id: plan.options.id, pid: 0, initStartTime: 0,
