@@ -1,77 +1,74 @@
-import FoundationEssentials
-
 public extension Spec {
     /// Decodes config.json. Errors name the JSON path, e.g.
     /// `process.user.uid: expected a number`.
-    static func decode(_ data: Data) throws(SpecError) -> Spec {
-        // What engines write reads by hand (SpecReader); anything else through JSONDecoder.
-        if let spec = decodeCommonShape([UInt8](data)) { return spec }
-        return try decodeWithFoundation(data)
+    static func decode(_ bytes: [UInt8]) throws(SpecError) -> Spec {
+        // What engines write reads by hand (SpecReader); anything else through the Codable
+        // decoder.
+        if let spec = decodeCommonShape(bytes) { return spec }
+        return try decodeWithCodable(bytes)
     }
 
-    /// `decode` without the hand reader: JSONDecoder and the errors that name the path.
-    /// The tests and the fuzzer compare both.
-    @_spi(Decoding) static func decodeWithFoundation(_ data: Data) throws(SpecError) -> Spec {
-        try OCIJSON.decode(Spec.self, from: data, document: "config.json")
+    /// `decode` without the hand reader: the Codable decoder and the errors that name the
+    /// path. The tests and the fuzzer compare both.
+    @_spi(Decoding) static func decodeWithCodable(_ bytes: [UInt8]) throws(SpecError) -> Spec {
+        try JSONCoding.decode(Spec.self, from: bytes, document: "config.json")
     }
 
     /// Encodes as JSON with sorted keys; omitted optionals are left out.
-    func encoded(pretty: Bool) throws -> Data {
-        try OCIJSON.encode(self, pretty: pretty)
+    func encoded(pretty: Bool) throws -> [UInt8] {
+        try JSONCoding.encode(self, pretty: pretty)
     }
 }
 
 public extension State {
     /// Decodes a state document (as `state` prints and hooks receive).
-    static func decode(_ data: Data) throws(SpecError) -> State {
-        try OCIJSON.decode(State.self, from: data, document: "state")
+    static func decode(_ bytes: [UInt8]) throws(SpecError) -> State {
+        try JSONCoding.decode(State.self, from: bytes, document: "state")
     }
 
-    func encoded(pretty: Bool) throws -> Data {
-        try OCIJSON.encode(self, pretty: pretty)
+    func encoded(pretty: Bool) throws -> [UInt8] {
+        try JSONCoding.encode(self, pretty: pretty)
     }
 }
 
 public extension Features {
-    static func decode(_ data: Data) throws(SpecError) -> Features {
-        try OCIJSON.decode(Features.self, from: data, document: "features")
+    static func decode(_ bytes: [UInt8]) throws(SpecError) -> Features {
+        try JSONCoding.decode(Features.self, from: bytes, document: "features")
     }
 
-    func encoded(pretty: Bool) throws -> Data {
-        try OCIJSON.encode(self, pretty: pretty)
+    func encoded(pretty: Bool) throws -> [UInt8] {
+        try JSONCoding.encode(self, pretty: pretty)
     }
 }
 
-/// JSON coding shared by the document types.
-enum OCIJSON {
-    /// Decodes strictly: the syntax is checked first (JSONDecoder tolerates some
-    /// invalid JSON, such as trailing commas, that runc rejects).
-    static func decode<T: Decodable>(_ type: T.Type, from data: Data, document: String) throws(SpecError) -> T {
-        let bytes = [UInt8](data)
-        let numbers: [JSONScanner.Number]
+/// JSON for every Codable type of hako's: `JSONParser` and `JSONValueDecoder` to read,
+/// `JSONValueEncoder` and `JSONWriter` to write. (config.json and state.json in their
+/// usual shape are read by hand first: `SpecReader`, Runtime's `RecordDecoding`.)
+public enum JSONCoding {
+    /// Decodes strictly (invalid JSON such as a trailing comma is refused, as runc refuses
+    /// it); errors name the path of the field: `process.user.uid: expected a number`.
+    public static func decode<T: Decodable>(_ type: T.Type, from bytes: [UInt8], document: String) throws(SpecError) -> T {
+        let tree: JSONValue
         do {
-            numbers = try JSONScanner.scan(bytes)
+            tree = try JSONParser.parse(bytes)
         } catch {
             throw SpecError(path: "", reason: "\(document) is not valid JSON: \(error)")
         }
         do {
-            return try JSONDecoder().decode(type, from: data)
-        } catch DecodingError.dataCorrupted(let context) where context.codingPath.isEmpty {
-            // JSONDecoder reports a number that does not fit its field as "not valid JSON".
-            throw unfitNumber(bytes, numbers: numbers, as: type, document: document)
+            return try T(from: JSONValueDecoder(value: tree))
         } catch let error as DecodingError {
             throw specError(error, document: document)
+        } catch let error as SpecError {
+            throw error
         } catch {
             throw SpecError(path: "", reason: "\(document) could not be decoded: \(error)")
         }
     }
 
-    static func encode<T: Encodable>(_ value: T, pretty: Bool) throws -> Data {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = pretty
-            ? [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
-            : [.sortedKeys, .withoutEscapingSlashes]
-        return try encoder.encode(value)
+    /// Encodes with sorted keys, slashes as they are, and `pretty` as Foundation's
+    /// `.prettyPrinted` laid it out.
+    public static func encode<T: Encodable>(_ value: T, pretty: Bool = false) throws -> [UInt8] {
+        JSONWriter.write(try JSONValueEncoder.encode(value), pretty: pretty)
     }
 
     /// Turns a DecodingError into a message that names the JSON path.
@@ -95,7 +92,7 @@ enum OCIJSON {
         case .dataCorrupted(let context):
             if context.codingPath.isEmpty {
                 let detail = context.underlyingError.map { "\($0)" } ?? context.debugDescription
-                return SpecError(path: "", reason: "\(document) is not valid JSON: \(detail)")
+                return SpecError(path: "", reason: "\(document) could not be decoded: \(lowercasedFirst(detail))")
             }
             return SpecError(
                 path: JSONPath(codingPath: context.codingPath).description,
@@ -104,48 +101,6 @@ enum OCIJSON {
         @unknown default:
             return SpecError(path: "", reason: "\(document) could not be decoded: \(error)")
         }
-    }
-
-    /// Names a number of a syntactically valid document that does not fit its field.
-    static func unfitNumber<T: Decodable>(
-        _ bytes: [UInt8], numbers: [JSONScanner.Number], as type: T.Type, document: String
-    ) -> SpecError {
-        // The syntax is fine, so some number is out of range for its field (a negative
-        // uid, a fraction for an integer...). Replacing the first k numbers by 0 cures
-        // the error from some k on; the k-th number is then one that does not fit.
-        func cured(replacingFirst count: Int) -> Bool {
-            var patched: [UInt8] = []
-            patched.reserveCapacity(bytes.count)
-            var copied = 0
-            for number in numbers.prefix(count) {
-                patched += bytes[copied..<number.range.lowerBound]
-                patched.append(UInt8(ascii: "0"))
-                copied = number.range.upperBound
-            }
-            patched += bytes[copied...]
-            do {
-                _ = try JSONDecoder().decode(type, from: Data(patched))
-                return true
-            } catch DecodingError.dataCorrupted(let context) where context.codingPath.isEmpty {
-                return false
-            } catch {
-                return true
-            }
-        }
-        guard !numbers.isEmpty, cured(replacingFirst: numbers.count) else {
-            return SpecError(path: "", reason: "\(document) could not be decoded")
-        }
-        var failing = 0, curing = numbers.count
-        while curing - failing > 1 {
-            let middle = (failing + curing) / 2
-            if cured(replacingFirst: middle) { curing = middle } else { failing = middle }
-        }
-        let culprit = numbers[curing - 1]
-        let isInteger = !culprit.text.contains(where: { $0 == "." || $0 == "e" || $0 == "E" })
-        return SpecError(
-            path: culprit.path.description,
-            reason: isInteger ? "number \(culprit.text) is out of range" : "expected an integer, found \(culprit.text)"
-        )
     }
 
     private static let numberTypes: [Any.Type] = [

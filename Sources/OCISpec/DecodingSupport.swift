@@ -1,5 +1,3 @@
-import FoundationEssentials
-
 // Decoding follows Go's encoding/json, which runc uses: a missing key or a JSON null
 // leaves a non-pointer field at its zero value instead of failing. Fields that are
 // required by the spec are therefore non-optional in Swift but still decode when

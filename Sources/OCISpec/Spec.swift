@@ -1,5 +1,3 @@
-import FoundationEssentials
-
 /// The container configuration, config.json (runtime-spec config.md).
 public struct Spec: Codable, Equatable, Sendable {
     /// The runtime-spec version hako implements and writes.

@@ -2,7 +2,6 @@
 import Glibc
 #endif
 import Criu
-import FoundationEssentials
 import LinuxSys
 import OCISpec
 import Rootfs
@@ -162,7 +161,7 @@ extension Container {
             }
             let descriptors = (0...2).map { (try? Files.readLink("/proc/\(state.pid)/fd/\($0)")) ?? "" }
             try step("writing \(Self.descriptorsFile)") {
-                try Files.writeAtomically(imagePath + "/" + Self.descriptorsFile, Array(JSONEncoder().encode(descriptors)), mode: 0o600)
+                try Files.writeAtomically(imagePath + "/" + Self.descriptorsFile, JSONCoding.encode(descriptors), mode: 0o600)
             }
         }
 

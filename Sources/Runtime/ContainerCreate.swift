@@ -2,7 +2,6 @@
 import Glibc
 #endif
 import Cgroups
-import FoundationEssentials
 import LinuxSys
 import Logging
 import OCISpec
@@ -102,7 +101,7 @@ extension Container {
         let path = bundle + "/config.json"
         let bytes: [UInt8]
         do { bytes = try Files.read(path) } catch { throw RuntimeError("reading \(path)", error) }
-        let spec = try Spec.decode(Data(bytes))
+        let spec = try Spec.decode(bytes)
         try spec.validate()
         return LoadedConfig(spec: spec, bytes: bytes)
     }

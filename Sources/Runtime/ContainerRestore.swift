@@ -2,7 +2,6 @@
 import Glibc
 #endif
 import Criu
-import FoundationEssentials
 import LinuxSys
 import Logging
 import OCISpec
@@ -123,7 +122,7 @@ struct Restoration {
         // init's stdio at the dump, pipes among them given again: this hako's own 0, 1, 2.
         let descriptorsPath = imagePath + "/" + Container.descriptorsFile
         let descriptors = try step("reading \(descriptorsPath)") {
-            try JSONDecoder().decode([String].self, from: Data(try Files.read(descriptorsPath)))
+            try JSONCoding.decode([String].self, from: try Files.read(descriptorsPath), document: Container.descriptorsFile)
         }
         for (fd, name) in descriptors.enumerated() where fd <= 2 && name.contains("pipe:") {
             criuOptions.inheritFDs.append((name, Int32(fd)))

@@ -54,6 +54,6 @@ public struct LoadedConfig: Sendable {
     public init(spec: Spec) throws {
         try spec.validate()
         self.spec = spec
-        self.bytes = Array(try spec.encoded(pretty: false))
+        self.bytes = try spec.encoded(pretty: false)
     }
 }

@@ -3,7 +3,6 @@ import Glibc
 #elseif canImport(Musl)
 import Musl
 #endif
-import FoundationEssentials
 import LinuxSys
 import OCISpec
 
@@ -49,10 +48,8 @@ public struct SeccompNotifyMessage: Sendable, Equatable {
 
     /// The JSON payload (keys sorted).
     public func encoded() throws(SeccompError) -> [UInt8] {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         do {
-            return [UInt8](try encoder.encode(processState))
+            return try JSONCoding.encode(processState)
         } catch {
             throw SeccompError("encoding the seccomp container process state", reason: "\(error)")
         }

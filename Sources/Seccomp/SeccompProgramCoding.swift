@@ -2,7 +2,6 @@
 import Glibc
 #endif
 import CSeccomp
-import FoundationEssentials
 import OCISpec
 
 /// A compiled program as bytes, for a cache of compiled filters: compiling a profile the
@@ -15,9 +14,7 @@ extension SeccompProgram {
     /// keys), the libseccomp version and the kernel API level it reports. A cached program
     /// is used only when its key is byte for byte the one asked for.
     public static func cacheKey(_ config: LinuxSeccomp) -> [UInt8]? {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        guard let profile = try? encoder.encode(config) else { return nil }
+        guard let profile = try? JSONCoding.encode(config) else { return nil }
         var library = "libseccomp unknown"
         if let version = seccomp_version() {
             library = "libseccomp \(version.pointee.major).\(version.pointee.minor).\(version.pointee.micro)"

@@ -2,8 +2,8 @@
 import Glibc
 #endif
 import ArgumentParser
-import FoundationEssentials
 import Logging
+import OCISpec
 import Runtime
 
 struct Events: HakoCommand {
@@ -51,7 +51,7 @@ struct Events: HakoCommand {
     }
 
     func emit<T: Encodable>(_ type: String, data: T) throws {
-        let encoded = String(decoding: try JSONEncoder().encode(data), as: UTF8.self)
+        let encoded = String(decoding: try JSONCoding.encode(data), as: UTF8.self)
         print(RuncJSON.event(type: type, id: id, data: encoded))
         fflush(nil)
     }

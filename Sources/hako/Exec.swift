@@ -1,5 +1,4 @@
 import ArgumentParser
-import FoundationEssentials
 import LinuxSys
 import Logging
 import OCISpec
@@ -113,7 +112,7 @@ struct ExecRequest: Equatable {
         var spec: ProcessSpec
         if let path = process {
             do {
-                spec = try JSONDecoder().decode(ProcessSpec.self, from: Data(try Files.read(path)))
+                spec = try JSONCoding.decode(ProcessSpec.self, from: try Files.read(path), document: "the process file")
             } catch {
                 throw RuntimeError("reading --process \(path): \(error)")
             }

@@ -2,7 +2,6 @@
 import Glibc
 #endif
 import ArgumentParser
-import FoundationEssentials
 import LinuxSys
 import Logging
 import OCISpec

@@ -1,6 +1,6 @@
 import ArgumentParser
-import FoundationEssentials
 import Logging
+import OCISpec
 import Runtime
 
 struct StateCommand: HakoCommand {
@@ -23,9 +23,6 @@ enum Output {
     /// Prints a value as indented JSON, keys sorted so that the same value prints the same
     /// way every time (`features`, `info`; `state` and `list` keep runc's order: RuncJSON).
     static func json<T: Encodable>(_ value: T) throws {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .withoutEscapingSlashes, .sortedKeys]
-        let data = try encoder.encode(value)
-        print(String(decoding: data, as: UTF8.self))
+        print(String(decoding: try JSONCoding.encode(value, pretty: true), as: UTF8.self))
     }
 }

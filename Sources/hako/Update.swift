@@ -1,5 +1,4 @@
 import ArgumentParser
-import FoundationEssentials
 import LinuxSys
 import Logging
 import OCISpec
@@ -54,7 +53,7 @@ struct Update: HakoCommand {
     static func readResources(_ path: String) throws -> LinuxResources {
         do {
             let bytes = path == "-" ? try Files.readAll(0) : try Files.read(path)
-            return try JSONDecoder().decode(LinuxResources.self, from: Data(bytes))
+            return try JSONCoding.decode(LinuxResources.self, from: bytes, document: "the resources file")
         } catch {
             throw RuntimeError("reading --resources \(path): \(error)")
         }

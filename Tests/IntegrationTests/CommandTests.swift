@@ -11,7 +11,7 @@ struct CommandTests {
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let first = try Runner.run(["spec", "--bundle", dir])
         #expect(first.status == 0, "\(first.stderr)")
-        let spec = try Spec.decode(try Data(contentsOf: URL(fileURLWithPath: dir + "/config.json")))
+        let spec = try Spec.decode(Array(try Data(contentsOf: URL(fileURLWithPath: dir + "/config.json"))))
         try spec.validate()
         #expect(spec.process?.args == ["sh"])
         #expect(spec.root?.path == "rootfs")
@@ -25,7 +25,7 @@ struct CommandTests {
         let dir = try Scratch.directory("spec")
         defer { try? FileManager.default.removeItem(atPath: dir) }
         #expect(try Runner.run(["spec", "--rootless", "-b", dir]).status == 0)
-        let spec = try Spec.decode(try Data(contentsOf: URL(fileURLWithPath: dir + "/config.json")))
+        let spec = try Spec.decode(Array(try Data(contentsOf: URL(fileURLWithPath: dir + "/config.json"))))
         #expect(spec.linux?.namespaces?.contains { $0.type == "user" } == true)
         #expect(spec.linux?.uidMappings?.first?.hostID == getuid())
         #expect(spec.linux?.resources == nil)
@@ -35,7 +35,7 @@ struct CommandTests {
     func features() throws {
         let result = try Runner.run(["features"])
         #expect(result.status == 0)
-        let features = try Features.decode(Data(result.stdout.utf8))
+        let features = try Features.decode(Array(result.stdout.utf8))
         #expect(features.ociVersionMax == "1.2.0")
         // The wasm handler, listed as crun lists its handlers.
         #expect(features.annotations?["run.oci.handler"] == "wasm")

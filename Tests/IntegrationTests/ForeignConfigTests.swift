@@ -12,7 +12,7 @@ struct ForeignConfigTests {
     /// The generator's config, with the test's command and its leftover marker.
     static func generatedSpec(args: [String], id: String) throws -> Spec {
         let path = Runner.packageRoot + "/Tests/OCISpecTests/Fixtures/runtime-tools-generate.json"
-        var spec = try Spec.decode(Data(contentsOf: URL(fileURLWithPath: path)))
+        var spec = try Spec.decode(Array(Data(contentsOf: URL(fileURLWithPath: path))))
         spec.process?.args = args
         let env = spec.process?.env ?? []
         spec.process?.env = env + ["HAKO_TEST_MARKER=\(id)"]

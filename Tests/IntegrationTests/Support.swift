@@ -131,7 +131,7 @@ final class TestBundle {
 
     func writeConfig() throws {
         let data = try spec.encoded(pretty: true)
-        try data.write(to: URL(fileURLWithPath: path + "/config.json"))
+        try Data(data).write(to: URL(fileURLWithPath: path + "/config.json"))
     }
 
     /// A busybox-static rootfs: /bin/busybox and a symlink per applet.

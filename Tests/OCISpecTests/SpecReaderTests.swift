@@ -23,14 +23,14 @@ struct SpecReaderTests {
     func engineConfigs(name: String) throws {
         let data = try Fixture.data(name)
         let byHand = try #require(Spec.decodeCommonShape(Array(data)), "\(name) is not read by hand")
-        #expect(byHand == (try Spec.decodeWithFoundation(data)))
+        #expect(byHand == (try Spec.decodeWithCodable(data)))
     }
 
     @Test("full.json without vm: every field of every type read by hand, as JSONDecoder reads it")
     func everyField() throws {
         let bytes = try Self.bytes(Self.withoutVM("full"))
         let byHand = try #require(Spec.decodeCommonShape(bytes))
-        #expect(byHand == (try Spec.decodeWithFoundation(Data(bytes))))
+        #expect(byHand == (try Spec.decodeWithCodable(Data(bytes))))
         // full.json sets every optional field (RoundTripTests): none may be left nil here.
         #expect(uncoveredFields(byHand).filter { !$0.hasPrefix("VM") && !$0.hasPrefix("Spec.vm") } == [])
         // With vm, JSONDecoder reads it.
@@ -79,7 +79,7 @@ struct SpecReaderTests {
             let byHand = Spec.decodeCommonShape(bytes)
             // An unknown key in a dictionary (annotations, sysctl...) is a value of the
             // wrong type: JSONDecoder refuses the document, and the hand reader declines it.
-            guard let foundation = try? Spec.decodeWithFoundation(Data(bytes)) else {
+            guard let foundation = try? Spec.decodeWithCodable(Data(bytes)) else {
                 #expect(byHand == nil, "read by hand, refused by JSONDecoder: \(text)")
                 continue
             }

@@ -1,5 +1,5 @@
 import Foundation
-import OCISpec
+@_spi(Decoding) import OCISpec
 import Testing
 
 /// Loads Fixtures/<name>.json from the test bundle.
@@ -22,6 +22,8 @@ enum Fixture {
 }
 
 /// Parses JSON into Foundation objects, to compare documents independently of key order.
+func jsonObject(_ bytes: [UInt8]) throws -> NSObject { try jsonObject(Data(bytes)) }
+
 func jsonObject(_ data: Data) throws -> NSObject {
     let object = try JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed])
     guard let value = object as? NSObject else {
@@ -79,4 +81,18 @@ func specError(_ body: () throws(SpecError) -> Void) -> SpecError? {
     } catch {
         return error
     }
+}
+
+// The documents' decoders take bytes; the tests hold Foundation's Data.
+extension Spec {
+    static func decode(_ data: Data) throws(SpecError) -> Spec { try decode(Array(data)) }
+    static func decodeWithCodable(_ data: Data) throws(SpecError) -> Spec { try decodeWithCodable(Array(data)) }
+}
+
+extension State {
+    static func decode(_ data: Data) throws(SpecError) -> State { try decode(Array(data)) }
+}
+
+extension Features {
+    static func decode(_ data: Data) throws(SpecError) -> Features { try decode(Array(data)) }
 }

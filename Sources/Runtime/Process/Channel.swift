@@ -1,7 +1,6 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import FoundationEssentials
 import LinuxSys
 
 /// What a child (the intermediate, init, an exec'd process) says to main while a container

@@ -1,7 +1,6 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import FoundationEssentials
 import LinuxSys
 import OCISpec
 
@@ -14,7 +13,7 @@ enum HookRunner {
     ///   under it as with runc, while init's own steps do not.
     static func run(_ hooks: [Hook], kind: String, state: State, inChild: (() throws -> Void)? = nil) throws {
         guard !hooks.isEmpty else { return }
-        let input = Array(try JSONEncoder().encode(state))
+        let input = try JSONCoding.encode(state)
         for (index, hook) in hooks.enumerated() {
             try step(stepName(kind, index, hook)) {
                 try runOne(hook, input: input, inChild: inChild)
@@ -34,7 +33,7 @@ enum HookRunner {
         guard !hooks.isEmpty else { return }
         let input: [UInt8]
         do {
-            input = Array(try JSONEncoder().encode(state))
+            input = try JSONCoding.encode(state)
         } catch {
             warn("encoding the state for the \(kind) hooks: \(error)")
             return

@@ -1,7 +1,6 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import FoundationEssentials
 import LinuxSys
 import OCISpec
 
@@ -174,7 +173,7 @@ final class ConfigSlot: @unchecked Sendable {
         let data: [UInt8]
         do { data = try Files.read(path) } catch { throw RuntimeError("reading the container's config", error) }
         do {
-            let spec = try Spec.decode(Data(data))
+            let spec = try Spec.decode(data)
             cached = spec
             return spec
         } catch {

@@ -7,7 +7,7 @@ import OCISpec
 /// Only the shape hako writes is read here: the known keys (an unknown one is not skipped
 /// but declines the whole record), each at most once, and `JSONReader`'s shape for values.
 /// Anything else (a file written by hand or by another
-/// version, a damaged one) gives nil, and the caller decodes it with JSONDecoder
+/// version, a damaged one) gives nil, and the caller decodes it with the Codable decoder (`JSONCoding`)
 /// (`ContainerRecord.init(from:)`), which also words the errors. So both read every
 /// input the same way, which the fuzzer checks input by input, and a unit test on
 /// records of every shape.

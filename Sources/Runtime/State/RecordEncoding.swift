@@ -3,7 +3,7 @@ import OCISpec
 /// state.json as `StateStore.save` writes it, by hand. `create` saves the record three
 /// times (the intent, init recorded, the commit) and `update` once more; JSONEncoder took
 /// about 385k instructions a save (its generic boxing of every value), this about 10k.
-/// `RecordDecoding` reads this shape back by hand, and JSONDecoder any other; a unit test
+/// `RecordDecoding` reads this shape back by hand, and the Codable decoder (`JSONCoding`) any other; a unit test
 /// and the fuzzer check that what is written here reads back as the same record both ways.
 extension ContainerRecord {
     /// The record as one JSON object: keys in a fixed order, dictionaries sorted by key,

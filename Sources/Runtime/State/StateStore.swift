@@ -1,8 +1,8 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import FoundationEssentials
 import LinuxSys
+import OCISpec
 
 /// The directory of container state under `--root`: one directory per container holding
 /// `state.json` (replaced atomically) and, until `start`, the `exec.fifo` start barrier.
@@ -66,8 +66,9 @@ public struct StateStore: Sendable {
         guard Files.exists(path) else { return nil }
         let bytes = try Files.read(path)
         do {
-            // What hako wrote reads by hand; anything else through JSONDecoder (RecordDecoding).
-            var record = try ContainerRecord.decodeWrittenShape(bytes) ?? JSONDecoder().decode(ContainerRecord.self, from: Data(bytes))
+            // What hako wrote reads by hand; anything else through the Codable decoder (RecordDecoding).
+            var record = try ContainerRecord.decodeWrittenShape(bytes)
+                ?? JSONCoding.decode(ContainerRecord.self, from: bytes, document: StateStore.stateFile)
             record.configSlot = ConfigSlot(path: "\(dir)/\(Self.configFile)")
             return record
         } catch {
@@ -80,7 +81,7 @@ public struct StateStore: Sendable {
         let dir = directory(of: state.id)
         let slot = state.configSlot
         if slot.isNew {
-            let bytes = try slot.bytes ?? Array(JSONEncoder().encode(try slot.spec()))
+            let bytes = try slot.bytes ?? JSONCoding.encode(try slot.spec())
             try Files.writeAtomically("\(dir)/\(Self.configFile)", bytes, mode: 0o600, durable: false)
             slot.isNew = false
         }

@@ -16,7 +16,7 @@ public func fuzzOne(_ start: UnsafePointer<UInt8>?, _ count: Int) -> CInt {
     // config.json read by hand must be JSONDecoder's reading, whenever the hand reader
     // takes the input at all.
     if let byHand = Spec.decodeCommonShape([UInt8](data)) {
-        guard let foundation = try? Spec.decodeWithFoundation(data) else {
+        guard let foundation = try? Spec.decodeWithCodable(data) else {
             fatalError("config.json read by hand but refused by JSONDecoder: \(String(decoding: data, as: UTF8.self))")
         }
         precondition(byHand == foundation, "config.json read differently by hand and by JSONDecoder")

@@ -1,7 +1,7 @@
-/// A strict JSON syntax checker that also records where each number is. It exists
-/// to explain the errors JSONDecoder reports only as "not valid JSON": where the
-/// syntax breaks, and which number does not fit its field.
-struct JSONScanner {
+/// A strict JSON parser (RFC 8259, as runc's Go reader: no trailing commas, no comments,
+/// no lone surrogates' silent loss) that builds a `JSONValue` tree for `JSONValueDecoder`.
+/// Its errors say where the syntax breaks, by line and column.
+struct JSONParser {
     struct SyntaxError: Error, CustomStringConvertible {
         var message: String
         var line: Int
@@ -9,31 +9,24 @@ struct JSONScanner {
         var description: String { "\(message) at line \(line), column \(column)" }
     }
 
-    /// A number literal: its bytes in the document and the path of its value.
-    struct Number {
-        var range: Range<Int>
-        var text: String
-        var path: JSONPath
-    }
-
-    /// Deeper documents are rejected rather than risk the stack (JSONDecoder stops at 512 too).
+    /// Deeper documents are rejected rather than risk the stack (Foundation's JSONDecoder
+    /// stopped at 512 too).
     static let maximumDepth = 512
 
     private let bytes: [UInt8]
     private var position = 0
     private var depth = 0
-    private(set) var numbers: [Number] = []
 
-    /// Scans `bytes` as one JSON document, collecting its numbers.
-    static func scan(_ bytes: [UInt8]) throws(SyntaxError) -> [Number] {
-        var scanner = JSONScanner(bytes: bytes)
-        scanner.skipWhitespace()
-        try scanner.value(at: .root)
-        scanner.skipWhitespace()
-        if scanner.position < bytes.count {
-            throw scanner.error("unexpected \(scanner.describeCurrent()) after the document")
+    /// Parses `bytes` as one JSON document.
+    static func parse(_ bytes: [UInt8]) throws(SyntaxError) -> JSONValue {
+        var parser = JSONParser(bytes: bytes)
+        parser.skipWhitespace()
+        let value = try parser.value()
+        parser.skipWhitespace()
+        if parser.position < bytes.count {
+            throw parser.error("unexpected \(parser.describeCurrent()) after the document")
         }
-        return scanner.numbers
+        return value
     }
 
     private init(bytes: [UInt8]) {
@@ -42,7 +35,7 @@ struct JSONScanner {
 
     private var current: UInt8? { position < bytes.count ? bytes[position] : nil }
 
-    private mutating func value(at path: JSONPath) throws(SyntaxError) {
+    private mutating func value() throws(SyntaxError) -> JSONValue {
         guard let byte = current else { throw error("unexpected end of input where a value was expected") }
         if byte == UInt8(ascii: "{") || byte == UInt8(ascii: "[") {
             guard depth < Self.maximumDepth else { throw error("nesting deeper than \(Self.maximumDepth) levels") }
@@ -50,23 +43,24 @@ struct JSONScanner {
         }
         defer { if byte == UInt8(ascii: "{") || byte == UInt8(ascii: "[") { depth -= 1 } }
         switch byte {
-        case UInt8(ascii: "{"): try object(at: path)
-        case UInt8(ascii: "["): try array(at: path)
-        case UInt8(ascii: "\""): _ = try string()
-        case UInt8(ascii: "t"): try literal("true")
-        case UInt8(ascii: "f"): try literal("false")
-        case UInt8(ascii: "n"): try literal("null")
-        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): try number(at: path)
+        case UInt8(ascii: "{"): return try object()
+        case UInt8(ascii: "["): return try array()
+        case UInt8(ascii: "\""): return .string(try string())
+        case UInt8(ascii: "t"): try literal("true"); return .bool(true)
+        case UInt8(ascii: "f"): try literal("false"); return .bool(false)
+        case UInt8(ascii: "n"): try literal("null"); return .null
+        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return .number(try number())
         default: throw error("unexpected \(describeCurrent()) where a value was expected")
         }
     }
 
-    private mutating func object(at path: JSONPath) throws(SyntaxError) {
+    private mutating func object() throws(SyntaxError) -> JSONValue {
         position += 1
         skipWhitespace()
+        var members: [JSONValue.Member] = []
         if current == UInt8(ascii: "}") {
             position += 1
-            return
+            return .object(members)
         }
         while true {
             guard current == UInt8(ascii: "\"") else {
@@ -76,7 +70,7 @@ struct JSONScanner {
             skipWhitespace()
             try expect(":", "after an object key")
             skipWhitespace()
-            try value(at: path.key(key))
+            members.append(JSONValue.Member(key: key, value: try value()))
             skipWhitespace()
             if current == UInt8(ascii: ",") {
                 position += 1
@@ -84,21 +78,20 @@ struct JSONScanner {
                 continue
             }
             try expect("}", "after an object member")
-            return
+            return .object(members)
         }
     }
 
-    private mutating func array(at path: JSONPath) throws(SyntaxError) {
+    private mutating func array() throws(SyntaxError) -> JSONValue {
         position += 1
         skipWhitespace()
+        var elements: [JSONValue] = []
         if current == UInt8(ascii: "]") {
             position += 1
-            return
+            return .array(elements)
         }
-        var index = 0
         while true {
-            try value(at: path.index(index))
-            index += 1
+            elements.append(try value())
             skipWhitespace()
             if current == UInt8(ascii: ",") {
                 position += 1
@@ -106,45 +99,57 @@ struct JSONScanner {
                 continue
             }
             try expect("]", "after an array element")
-            return
+            return .array(elements)
         }
     }
 
-    /// Scans a string literal and returns its value (escapes resolved).
+    /// Reads a string literal and returns its value, escapes resolved. As Go's reader (and
+    /// so runc) does, a surrogate escape that is not half of a pair, and bytes that are not
+    /// UTF-8, become U+FFFD.
     private mutating func string() throws(SyntaxError) -> String {
         position += 1
         var scalars = String.UnicodeScalarView()
-        var pendingHighSurrogate: UInt32?
+        var pendingHighSurrogate = false
+        var highSurrogate: UInt32 = 0
         var raw: [UInt8] = []
-        func flushRaw() {
-            scalars.append(contentsOf: String(decoding: raw, as: UTF8.self).unicodeScalars)
-            raw.removeAll()
+        func flush() {
+            if pendingHighSurrogate {
+                scalars.append("\u{FFFD}")
+                pendingHighSurrogate = false
+            }
+            if !raw.isEmpty {
+                scalars.append(contentsOf: String(decoding: raw, as: UTF8.self).unicodeScalars)
+                raw.removeAll()
+            }
         }
         while let byte = current {
             switch byte {
             case UInt8(ascii: "\""):
                 position += 1
-                flushRaw()
+                flush()
                 return String(scalars)
             case UInt8(ascii: "\\"):
-                flushRaw()
                 position += 1
                 guard let escape = current else { break }
                 position += 1
                 if let byte = JSONEscapes.single(escape) {
+                    flush()
                     raw.append(byte)
                 } else if escape == UInt8(ascii: "u") {
                     let unit = try hexQuad()
-                    if let high = pendingHighSurrogate, (0xDC00...0xDFFF).contains(unit) {
-                        let combined = 0x10000 + ((high - 0xD800) << 10) + (unit - 0xDC00)
-                        if let scalar = Unicode.Scalar(combined) { scalars.append(scalar) }
-                        pendingHighSurrogate = nil
-                    } else if (0xD800...0xDBFF).contains(unit) {
-                        pendingHighSurrogate = unit
-                    } else if let scalar = Unicode.Scalar(unit) {
-                        scalars.append(scalar)
+                    if pendingHighSurrogate, (0xDC00...0xDFFF).contains(unit) {
+                        let combined = 0x10000 + ((highSurrogate - 0xD800) << 10) + (unit - 0xDC00)
+                        pendingHighSurrogate = false
+                        scalars.append(Unicode.Scalar(combined) ?? "\u{FFFD}")
+                    } else {
+                        flush()
+                        if (0xD800...0xDBFF).contains(unit) {
+                            pendingHighSurrogate = true
+                            highSurrogate = unit
+                        } else {
+                            scalars.append(Unicode.Scalar(unit) ?? "\u{FFFD}")
+                        }
                     }
-                    continue
                 } else {
                     position -= 1
                     throw error("invalid escape sequence")
@@ -152,10 +157,10 @@ struct JSONScanner {
             case 0x00..<0x20:
                 throw error("unescaped control character in a string")
             default:
+                if pendingHighSurrogate { flush() }
                 raw.append(byte)
                 position += 1
             }
-            pendingHighSurrogate = nil
         }
         throw error("unexpected end of input in a string")
     }
@@ -172,7 +177,8 @@ struct JSONScanner {
         return value
     }
 
-    private mutating func number(at path: JSONPath) throws(SyntaxError) {
+    /// A number's literal text, checked; converted when a field's type is known.
+    private mutating func number() throws(SyntaxError) -> String {
         let start = position
         if current == UInt8(ascii: "-") { position += 1 }
         if current == UInt8(ascii: "0") {
@@ -189,8 +195,7 @@ struct JSONScanner {
             if current == UInt8(ascii: "+") || current == UInt8(ascii: "-") { position += 1 }
             try digits("in an exponent")
         }
-        let text = String(decoding: bytes[start..<position], as: UTF8.self)
-        numbers.append(Number(range: start..<position, text: text, path: path))
+        return String(decoding: bytes[start..<position], as: UTF8.self)
     }
 
     private mutating func digits(_ context: String) throws(SyntaxError) {
