@@ -66,34 +66,18 @@ struct JSONCodingTests {
     @Test("full.json's keys removed or given values of every kind: decoded or refused as JSONDecoder does")
     func variantsAsFoundation() throws {
         let document = try #require(try JSONSerialization.jsonObject(with: Fixture.data("full")) as? [String: Any])
-        var variants: [Any] = []
         let kinds: [Any] = [NSNull(), true, 7, -1, 1.5, 4294967296, "text", [1], ["k": "v"]]
-        func visit(_ value: Any, rebuild: @escaping (Any) -> Any) {
-            if let object = value as? [String: Any] {
-                for key in object.keys {
-                    var without = object
-                    without[key] = nil
-                    variants.append(rebuild(without))
-                    for kind in kinds {
-                        var changed = object
-                        changed[key] = kind
-                        variants.append(rebuild(changed))
-                    }
-                    visit(object[key]!) { inner in
-                        var changed = object
-                        changed[key] = inner
-                        return rebuild(changed)
-                    }
-                }
-            } else if let array = value as? [Any], let first = array.first {
-                visit(first) { inner in
-                    var changed = array
-                    changed[0] = inner
-                    return rebuild(changed)
+        let variants = documentVariants(document, firstElementOnly: true) { object in
+            object.keys.flatMap { key in
+                var without = object
+                without[key] = nil
+                return [without] + kinds.map { kind in
+                    var changed = object
+                    changed[key] = kind
+                    return changed
                 }
             }
         }
-        visit(document) { $0 }
         #expect(variants.count > 1000)
         var agreed = 0, refused = 0
         for variant in variants {

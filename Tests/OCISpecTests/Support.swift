@@ -96,3 +96,33 @@ extension State {
 extension Features {
     static func decode(_ data: Data) throws(SpecError) -> Features { try decode(Array(data)) }
 }
+
+/// Copies of a JSON document (Foundation objects), each with one change: for every object
+/// in it, `changes(object)` gives the changed objects, each put back in place of the
+/// original; arrays are visited element by element (only the first when `firstElementOnly`).
+func documentVariants(_ document: Any, firstElementOnly: Bool = false,
+                      changes: ([String: Any]) -> [[String: Any]]) -> [Any] {
+    var variants: [Any] = []
+    func visit(_ value: Any, rebuild: @escaping (Any) -> Any) {
+        if let object = value as? [String: Any] {
+            variants += changes(object).map(rebuild)
+            for key in object.keys {
+                visit(object[key]!) { inner in
+                    var changed = object
+                    changed[key] = inner
+                    return rebuild(changed)
+                }
+            }
+        } else if let array = value as? [Any] {
+            for index in array.indices.prefix(firstElementOnly ? 1 : array.count) {
+                visit(array[index]) { inner in
+                    var changed = array
+                    changed[index] = inner
+                    return rebuild(changed)
+                }
+            }
+        }
+    }
+    visit(document) { $0 }
+    return variants
+}
