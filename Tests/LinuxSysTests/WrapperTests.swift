@@ -253,3 +253,55 @@ struct ProcessWrapperTests {
         #expect(throws: SysError("pidfd_send_signal", errno: ESRCH)) { try Processes.signal(pidfd: pidfd, SIGTERM) }
     }
 }
+
+@Suite("Processes.spawn")
+struct SpawnTests {
+    /// Runs `program` with its stdout in a pipe; what it printed and how it ended.
+    static func run(_ program: ChildProgram) throws -> (output: String, status: LinuxSys.ExitStatus) {
+        let (readEnd, writeEnd) = try Files.pipe()
+        var program = program
+        program.descriptors = program.descriptors.map { $0 == -100 ? writeEnd : $0 }
+        let pid = try Processes.spawn(program)
+        Files.close(writeEnd)
+        defer { Files.close(readEnd) }
+        let output = try Files.readAll(readEnd, path: "pipe")
+        let status = try #require(try Processes.wait(pid)).status
+        return (String(decoding: output, as: UTF8.self), status)
+    }
+
+    @Test("argv, exactly the environment given, only the descriptors given, its own process group")
+    func childGetsWhatItIsGiven() throws {
+        // -100 stands for the pipe's write end, as fd 1 and 3.
+        let program = ChildProgram(path: "/bin/sh", arguments: ["named", "-c", "echo $0 $HOME $ONLY; ls /proc/self/fd; cut -d' ' -f5 /proc/self/stat; echo $$"],
+                                   environment: ["ONLY=1", "PATH=/bin:/usr/bin"], descriptors: [-1, -100, 2, -100],
+                                   searchPath: false, newProcessGroup: true)
+        let (output, status) = try Self.run(program)
+        #expect(status == .exited(0))
+        let lines = output.split(separator: "\n").map(String.init)
+        #expect(lines.first == "named 1", "\(lines)")
+        // 0 was given as not open (-1), so the directory ls opens takes it; 1 2 3 placed;
+        // nothing else of the test process's.
+        let descriptors = Array(lines.dropFirst().prefix { (line: String) in line.count == 1 && line.allSatisfy { $0.isNumber } })
+        #expect(descriptors == ["0", "1", "2", "3"], "\(lines)")
+        // cut's process group is the shell's pid: the shell leads a group of its own.
+        #expect(lines.count >= 2 && lines[lines.count - 2] == lines[lines.count - 1], "\(lines)")
+    }
+
+    @Test("a program that cannot be executed says why on stderr and exits 127")
+    func cannotExecute() throws {
+        let (readEnd, writeEnd) = try Files.pipe()
+        let pid = try Processes.spawn(ChildProgram(path: "/nonexistent/program", arguments: ["x"], descriptors: [-1, 1, writeEnd], searchPath: false))
+        Files.close(writeEnd)
+        defer { Files.close(readEnd) }
+        let said = String(decoding: try Files.readAll(readEnd, path: "pipe"), as: UTF8.self)
+        #expect(said == "hako: exec /nonexistent/program: No such file or directory\n")
+        #expect(try Processes.wait(pid)?.status == .exited(127))
+    }
+
+    @Test("with PATH searched and no environment given, hako's own environment and PATH")
+    func searchesPath() throws {
+        let (output, status) = try Self.run(ChildProgram(path: "sh", arguments: ["sh", "-c", "echo ${PATH:+set}"], descriptors: [-1, -100, 2]))
+        #expect(status == .exited(0))
+        #expect(output == "set\n")
+    }
+}
