@@ -49,3 +49,21 @@ public func fuzzOne(_ start: UnsafePointer<UInt8>?, _ count: Int) -> CInt {
     _ = try? State.decode(bytes)
     return 0
 }
+
+/// libFuzzer's driver, from its C API (libclang_rt.fuzzer).
+@_silgen_name("LLVMFuzzerRunDriver")
+func runDriver(
+    _ argc: UnsafeMutablePointer<CInt>,
+    _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
+    _ callback: @convention(c) (UnsafePointer<UInt8>?, Int) -> CInt
+) -> CInt
+
+/// The program's entry: SwiftPM names an executable target's entry point after the target
+/// (and points `main` at it), so libFuzzer's own `main` is not used; this one hands the
+/// command line to libFuzzer's driver.
+@_cdecl("HakoFuzz_main")
+public func hakoFuzzMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> CInt {
+    var count = argc
+    var arguments = argv
+    return runDriver(&count, &arguments) { fuzzOne($0, $1) }
+}
