@@ -1,7 +1,7 @@
 /// A cursor over JSON bytes that reads the common shape of hako's documents by hand:
 /// config.json (`SpecReader`) and state.json (Runtime's `RecordDecoding`). Each reading
 /// method returns nil (or false) at anything outside that shape, and the caller then gives
-/// the whole document to JSONDecoder, which reads every valid document and words the errors.
+/// the whole document to the Codable decoder, which reads every valid document and words the errors.
 ///
 /// Why by hand: a short-lived command pays, for every Codable type it decodes for the
 /// first time, the Swift runtime's search of all 4,500 protocol conformance records of
@@ -9,20 +9,20 @@
 /// That was 3 of the 4.6 million instructions of decoding a config.json, and more than half
 /// of `hako exec`.
 ///
-/// The shape: syntactically valid JSON (RFC 8259, checked as strictly as `JSONScanner`);
+/// The shape: syntactically valid JSON (RFC 8259, checked as strictly as `JSONParser`);
 /// strings with valid UTF-8, no raw control characters, and escapes other than surrogate
 /// pairs; integers without fraction, exponent or leading zeros, within the field's type;
-/// booleans; no null where a value is read (JSONDecoder's Go-like rules for null are its
+/// booleans; no null where a value is read (the Codable decoder's Go-like rules for null are its
 /// own); no key twice in an object that is read. Values of unknown keys are skipped, as
-/// JSONDecoder skips them, after the same syntax check.
+/// the Codable decoder skips them, after the same syntax check.
 package struct JSONReader {
     // Visible to the inlinable readers below, which the readers of other modules
     // (state.json's) specialize for their types: unspecialized, `once` and `integer` cost
     // more than the rest of a record.
     @usableFromInline let bytes: [UInt8]
     @usableFromInline var position = 0
-    /// How deep skipped values may nest before the reader gives up (JSONDecoder and
-    /// `JSONScanner` allow 512; recursion here must not exhaust the stack).
+    /// How deep skipped values may nest before the reader gives up (`JSONParser` allows 512;
+    /// recursion here must not exhaust the stack).
     private static let maximumSkipDepth = 64
 
     package init(_ bytes: [UInt8]) {
@@ -55,7 +55,7 @@ package struct JSONReader {
     }
 
     /// An object: calls `field` with each key, which must read (or skip) the value. A key
-    /// seen twice is outside the shape (JSONDecoder's choice among them is its own): the
+    /// seen twice is outside the shape (the Codable decoder's choice among them is its own): the
     /// readers refuse it with `once`.
     package mutating func object(_ field: (inout JSONReader, String) -> Bool) -> Bool {
         guard take(UInt8(ascii: "{")) else { return false }
@@ -117,7 +117,7 @@ package struct JSONReader {
                 value = value << 4 | nibble
             }
             position += 4
-            // Surrogate pairs, lone or not, are JSONDecoder's to judge.
+            // Surrogate pairs, lone or not, are the Codable decoder's to judge.
             guard let scalar = Unicode.Scalar(value), !(0xD800...0xDFFF).contains(value) else { return nil }
             decoded.append(contentsOf: String(Character(scalar)).utf8)
         }
@@ -144,7 +144,7 @@ package struct JSONReader {
         }
         let digits = position - start
         guard digits > 0, !(digits > 1 && bytes[start] == UInt8(ascii: "0")) else { return nil }
-        // A fraction or an exponent next: JSONDecoder's rules for those.
+        // A fraction or an exponent next: the Codable decoder's rules for those.
         if position < bytes.count, [UInt8(ascii: "."), UInt8(ascii: "e"), UInt8(ascii: "E")].contains(bytes[position]) { return nil }
         if negative && value == 0 { return nil }
         return value
@@ -196,7 +196,7 @@ package struct JSONReader {
     }
 
     /// Skips a value of a key the document type does not have, checking its syntax as
-    /// `JSONScanner` would.
+    /// `JSONParser` would.
     package mutating func skipValue(depth: Int = 0) -> Bool {
         guard depth < Self.maximumSkipDepth else { return false }
         skipWhitespace()

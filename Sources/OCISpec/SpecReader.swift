@@ -1,11 +1,11 @@
 /// config.json read by hand (`JSONReader`), the fast path of `Spec.decode`: what engines
 /// write reads here without Codable, in a tenth of the instructions; anything outside the
-/// reader's shape goes to JSONDecoder, which reads it (or names what is wrong) as before.
+/// reader's shape goes to the Codable decoder, which reads it (or names what is wrong) as before.
 ///
 /// Each type reads as its `init(from:)` does: a Go field without omitempty (`go`) is its
 /// zero value when absent, an omitempty one (`opt`) nil; keys a type does not have are
-/// skipped. Every key a type has is read here, so nothing is skipped that JSONDecoder would
-/// read: `vm` alone is left to JSONDecoder whenever it appears. A unit test compares both
+/// skipped. Every key a type has is read here, so nothing is skipped that the Codable decoder would
+/// read: `vm` alone is left to the Codable decoder whenever it appears. A unit test compares both
 /// paths on the engines' configs field by field, and the fuzzer on every input it makes.
 extension Spec {
     /// The spec in `bytes`, or nil when they are outside the shape `JSONReader` reads.
@@ -72,7 +72,7 @@ extension JSONReader {
 
     /// What a reader does with a key its type does not have.
     package enum UnknownKeys {
-        /// Skip its value, as JSONDecoder does (config.json: engines add their own).
+        /// Skip its value, as the Codable decoder does (config.json: engines add their own).
         case skip
         /// Decline the document (state.json: hako writes no such key).
         case decline

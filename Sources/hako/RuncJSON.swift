@@ -1,8 +1,8 @@
 import Runtime
 
 /// JSON as runc prints it, keys in runc's order: engines and scripts written against runc
-/// read `state`, `list --format json` and `events` that way, and Foundation's encoder keeps
-/// no order. Indented output is Go's json.MarshalIndent with two spaces; compact is
+/// read `state`, `list --format json` and `events` that way, and a Codable encoder keeps
+/// no order of its own. Indented output is Go's json.MarshalIndent with two spaces; compact is
 /// json.Marshal's.
 enum RuncJSON {
     /// A container's state (runc's containerState: annotations before owner, when any).

@@ -1,7 +1,7 @@
 import OCISpec
 
 /// state.json read by hand (OCISpec's `JSONReader`), the mirror of `RecordEncoding`. Every
-/// command but `spec` reads a record, and `list` reads one per container: JSONDecoder took
+/// command but `spec` reads a record, and `list` reads one per container: Foundation's JSONDecoder took
 /// about 186k instructions a record (70% of `list` with 100 containers), this about 38k.
 ///
 /// Only the shape hako writes is read here: the known keys (an unknown one is not skipped
