@@ -133,7 +133,7 @@ struct JSONParser {
                 guard let escape = current else { break }
                 position += 1
                 if let byte = JSONEscapes.single(escape) {
-                    flush()
+                    if pendingHighSurrogate { flush() }
                     raw.append(byte)
                 } else if escape == UInt8(ascii: "u") {
                     let unit = try hexQuad()

@@ -69,12 +69,12 @@ struct JSONValueDecoder: Decoder, SingleValueDecodingContainer {
     private func integer<T: FixedWidthInteger>(_ type: T.Type) throws -> T {
         guard case .number(let text) = value else { throw mismatch(type) }
         if let exact = T(text) { return exact }
+        // Digits alone that did not fit, or a whole value written with a fraction or an
+        // exponent (1.0, 1e2) that fits or not; anything else has a fraction.
         let isInteger = !text.contains { $0 == "." || $0 == "e" || $0 == "E" }
-        if !isInteger, let whole = Double(text), whole.rounded(.towardZero) == whole, let converted = T(exactly: whole) {
-            return converted
-        }
-        let reason = isInteger || Double(text).map({ $0.rounded(.towardZero) == $0 }) == true
-            ? "Number \(text) is out of range" : "Expected an integer, found \(text)"
+        let whole = isInteger ? nil : Double(text).flatMap { $0.rounded(.towardZero) == $0 ? $0 : nil }
+        if let whole, let converted = T(exactly: whole) { return converted }
+        let reason = isInteger || whole != nil ? "Number \(text) is out of range" : "Expected an integer, found \(text)"
         throw DecodingError.dataCorrupted(context(reason))
     }
 

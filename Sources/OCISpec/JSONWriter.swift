@@ -6,6 +6,7 @@
 struct JSONWriter {
     let pretty: Bool
     private(set) var bytes: [UInt8] = []
+    private static let hexDigits = Array("0123456789abcdef".utf8)
 
     init(pretty: Bool) {
         self.pretty = pretty
@@ -103,10 +104,9 @@ struct JSONWriter {
             case 0x08: append("\\b")
             case 0x0C: append("\\f")
             case 0x00..<0x20:
-                let hex: [UInt8] = Array("0123456789abcdef".utf8)
                 append("\\u00")
-                bytes.append(hex[Int(byte >> 4)])
-                bytes.append(hex[Int(byte & 0x0F)])
+                bytes.append(Self.hexDigits[Int(byte >> 4)])
+                bytes.append(Self.hexDigits[Int(byte & 0x0F)])
             default: bytes.append(byte)
             }
         }

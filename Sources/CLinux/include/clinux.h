@@ -22,10 +22,9 @@ pid_t hako_fork(void);
 #define HAKO_CHILD_SEARCH_PATH 2        // execvp/execvpe: `program` is looked up in PATH
 // In a freshly forked child: fds[i] becomes descriptor i (each first lifted above them all,
 // so no placement overwrites a source; one not open stays closed), every other descriptor
-// is closed, signal actions
-// go back to their defaults and none is blocked. Only async-signal-safe calls, so a child
-// forked from a multi-threaded process cannot deadlock in it. Exits 126 when a descriptor
-// cannot be placed.
+// is closed, signal actions go back to their defaults and none is blocked. Only
+// async-signal-safe calls, so a child forked from a multi-threaded process cannot deadlock
+// in it. Exits 126 when a descriptor cannot be placed.
 void hako_child_setup(const int *fds, int count, int flags);
 // Then: execve (execvpe with HAKO_CHILD_SEARCH_PATH) with `envp`, or the caller's
 // environment when it is NULL. Does not return: on failure it says so on stderr and exits 127.
