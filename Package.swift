@@ -10,7 +10,6 @@ let package = Package(
         .library(name: "OCISpec", targets: ["OCISpec"]),
     ],
     dependencies: [
-        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         // `swift package generate-documentation` for the Runtime and OCISpec libraries.
         .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
@@ -62,12 +61,12 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        // The command line: thin commands over Runtime.
+        // The command line: thin commands over Runtime, and hako's own parser of it (help,
+        // usage errors, shell completion, manual pages) in CommandLine/.
         .executableTarget(
             name: "hako",
             dependencies: [
                 "Runtime", "OCISpec", "LinuxSys", "CBuildInfo",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

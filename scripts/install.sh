@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs hako: scripts/install.sh [PREFIX] (default /usr/local), as root.
 #   PREFIX/sbin/hako                                     the release binary, stripped
-#   PREFIX/share/man/man8/hako.8, hako-COMMAND.8         manual pages (scripts/man-pages.sh)
+#   PREFIX/share/man/man8/hako.8, hako-COMMAND.8         manual pages (hako --generate-man-pages)
 #   PREFIX/share/bash-completion/completions/hako        completions for bash,
 #   PREFIX/share/zsh/site-functions/_hako                zsh (vendor-completions with ZSH_DIR)
 #   PREFIX/share/fish/vendor_completions.d/hako.fish     and fish
@@ -18,8 +18,9 @@ cd "$(dirname "$0")/.."
 binary=.build/lean/release/hako
 staging=$(mktemp -d)
 trap 'rm -rf "$staging"' EXIT
-./scripts/man-pages.sh "$staging/man"
-# The completion scripts come from the binary just built, which knows its own commands.
+# The manual pages and completion scripts come from the binary just built, which knows its
+# own commands.
+"$binary" --generate-man-pages "$staging/man"
 "$binary" --generate-completion-script bash > "$staging/hako.bash"
 "$binary" --generate-completion-script zsh > "$staging/_hako"
 "$binary" --generate-completion-script fish > "$staging/hako.fish"

@@ -1,52 +1,38 @@
-import ArgumentParser
 import Logging
 import Runtime
 
-/// Options shared by `create` and `run`.
-struct CreateArguments: ParsableArguments {
-    @Option(name: [.short, .long], help: "Path to the bundle (the directory holding config.json).")
-    var bundle: String = "."
+/// Options `create` and `run` share.
+enum CreateArguments {
+    static let options: [OptionDefinition] = [
+        .value("--bundle", "-b", placeholder: "DIR", help: "Path to the bundle (the directory holding config.json).",
+               defaultText: ".", completion: .directories),
+        .value("--console-socket", placeholder: "SOCKET", help: "Unix socket to receive the pty master when process.terminal is true.",
+               completion: .files),
+        .value("--pid-file", placeholder: "FILE", help: "File to write the container's init pid to.", completion: .files),
+        .flag("--no-pivot", help: "Use MS_MOVE and chroot instead of pivot_root (for a rootfs on ramfs)."),
+        .flag("--no-new-keyring", help: "Keep the caller's session keyring."),
+        .value("--preserve-fds", placeholder: "N", .integer(.int), help: "Number of extra descriptors (from 3) passed to the container.",
+               defaultText: "0"),
+    ]
 
-    @Option(name: .customLong("console-socket"), help: "Unix socket to receive the pty master when process.terminal is true.")
-    var consoleSocket: String?
+    static let id = ArgumentDefinition(name: "container-id", help: "The new container's id.")
 
-    @Option(name: .customLong("pid-file"), help: "File to write the container's init pid to.")
-    var pidFile: String?
-
-    @Flag(name: .customLong("no-pivot"), help: "Use MS_MOVE and chroot instead of pivot_root (for a rootfs on ramfs).")
-    var noPivot = false
-
-    @Flag(name: .customLong("no-new-keyring"), help: "Keep the caller's session keyring.")
-    var noNewKeyring = false
-
-    @Option(name: .customLong("preserve-fds"), help: "Number of extra descriptors (from 3) passed to the container.")
-    var preserveFds: Int = 0
-
-    @Argument(help: "The container id.")
-    var id: String
-
-    var options: CreateOptions {
-        CreateOptions(id: id, bundle: bundle, consoleSocket: consoleSocket, pidFile: pidFile,
-                      noPivot: noPivot, noNewKeyring: noNewKeyring, preserveFds: preserveFds)
+    static func options(_ line: ParsedCommand) -> CreateOptions {
+        CreateOptions(id: line.arguments[0], bundle: line.value("bundle") ?? ".", consoleSocket: line.value("console-socket"),
+                      pidFile: line.value("pid-file"), noPivot: line.flag("no-pivot"), noNewKeyring: line.flag("no-new-keyring"),
+                      preserveFds: line.number("preserve-fds") ?? 0)
     }
 }
 
-struct Create: HakoCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "create",
-        abstract: "Create a container from a bundle; it waits for `start` to run its process.",
-        discussion: "Example: hako create --bundle /containers/web --pid-file /run/web.pid web")
+enum Create: HakoCommand {
+    static let definition = CommandDefinition(
+        name: "create", abstract: "Create a container from a bundle; it waits for `start` to run its process.",
+        example: "hako create --bundle /containers/web --pid-file /run/web.pid web",
+        options: CreateArguments.options, arguments: [CreateArguments.id])
 
-    @OptionGroup var global: GlobalOptions
-    @OptionGroup var arguments: CreateArguments
-
-    func execute(logger: Logger) throws {
-        try Self.perform(arguments.options, globals: global.values, logger: logger)
-    }
-
-    static func perform(_ options: CreateOptions, globals: Globals, logger: Logger) throws {
-        var options = options
-        options.systemdCgroup = globals.systemdCgroup
-        _ = try Container.create(options, store: globals.store, logger: logger)
+    static func run(_ line: ParsedCommand, logger: Logger) throws {
+        var options = CreateArguments.options(line)
+        options.systemdCgroup = line.globals.systemdCgroup
+        _ = try Container.create(options, store: line.globals.store, logger: logger)
     }
 }

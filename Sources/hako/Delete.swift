@@ -1,21 +1,15 @@
-import ArgumentParser
 import LinuxSys
 import Logging
 import Runtime
 
-struct Delete: HakoCommand {
-    static let configuration = CommandConfiguration(commandName: "delete", abstract: "Delete a container and what it holds.",
-        discussion: "Example: hako delete --force web")
+enum Delete: HakoCommand {
+    static let definition = CommandDefinition(
+        name: "delete", abstract: "Delete a container and what it holds.", example: "hako delete --force web",
+        options: [.flag("--force", "-f", help: "Kill the container first if it is running.")],
+        arguments: [.containerID])
 
-    @OptionGroup var global: GlobalOptions
-    @Flag(name: [.short, .long], help: "Kill the container first if it is running.") var force = false
-    @Argument(help: "The container id.", completion: Completion.containerIDs) var id: String
-
-    func execute(logger: Logger) throws {
-        try Self.perform(id: id, force: force, store: global.store, logger: logger)
-    }
-
-    static func perform(id: String, force: Bool, store: StateStore, logger: Logger) throws {
+    static func run(_ line: ParsedCommand, logger: Logger) throws {
+        let id = line.arguments[0], force = line.flag("force"), store = line.globals.store
         let container: Container
         do {
             container = try Container.load(id: id, store: store)

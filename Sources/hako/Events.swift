@@ -1,27 +1,26 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import ArgumentParser
 import Logging
 import OCISpec
 import Runtime
 
-struct Events: HakoCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "events",
-        abstract: "Print a container's events as JSON lines: stats every interval, and OOM kills.",
-        discussion: "Example: hako events --stats --interval 10s web")
+enum Events: HakoCommand {
+    static let definition = CommandDefinition(
+        name: "events", abstract: "Print a container's events as JSON lines: stats every interval, and OOM kills.",
+        example: "hako events --stats --interval 10s web",
+        options: [
+            .flag("--stats", help: "Print the stats once and exit."),
+            .value("--interval", placeholder: "DURATION", help: "Interval between stats events (5s, 500ms, 1m).", defaultText: "5s"),
+        ],
+        arguments: [.containerID])
 
-    @OptionGroup var global: GlobalOptions
-    @Flag(name: .long, help: "Print the stats once and exit.") var stats = false
-    @Option(name: .long, help: "Interval between stats events (5s, 500ms, 1m).") var interval: String = "5s"
-    @Argument(help: "The container id.", completion: Completion.containerIDs) var id: String
-
-    func execute(logger: Logger) throws {
-        let period = try Self.milliseconds(interval)
-        let container = try Container.load(id: id, store: global.store)
-        if stats {
-            try emit("stats", data: try container.stats())
+    static func run(_ line: ParsedCommand, logger: Logger) throws {
+        let id = line.arguments[0]
+        let period = try milliseconds(line.value("interval") ?? "5s")
+        let container = try Container.load(id: id, store: line.globals.store)
+        if line.flag("stats") {
+            try emit("stats", id: id, data: try container.stats())
             return
         }
         // OOM kills are looked for every 100 ms; stats go out every `interval`.
@@ -31,12 +30,12 @@ struct Events: HakoCommand {
             // Read before the OOM count, so a kill that stopped the container is still reported.
             let stopped = container.status == .stopped
             if let count = container.oomKillCount(), count > ooms {
-                for _ in ooms..<count { emit("oom") }
+                for _ in ooms..<count { emit("oom", id: id) }
                 ooms = count
             }
             if stopped { return }
             if sinceStats >= period {
-                if let data = try? container.stats() { try emit("stats", data: data) }
+                if let data = try? container.stats() { try emit("stats", id: id, data: data) }
                 sinceStats = 0
             }
             usleep(100_000)
@@ -45,12 +44,12 @@ struct Events: HakoCommand {
     }
 
     /// One event line, in runc's key order: type, id, data.
-    func emit(_ type: String) {
+    static func emit(_ type: String, id: String) {
         print(RuncJSON.event(type: type, id: id, data: nil))
         fflush(nil)
     }
 
-    func emit<T: Encodable>(_ type: String, data: T) throws {
+    static func emit<T: Encodable>(_ type: String, id: String, data: T) throws {
         let encoded = String(decoding: try JSONCoding.encode(data), as: UTF8.self)
         print(RuncJSON.event(type: type, id: id, data: encoded))
         fflush(nil)

@@ -1,52 +1,57 @@
-import ArgumentParser
 import LinuxSys
 import Logging
 import OCISpec
 import Runtime
 
-struct Exec: HakoCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "exec",
-        abstract: "Run a new process in a running container.",
-        discussion: """
-            Without --process, the process is built from the container's config.json process, changed by the flags.
+enum Exec: HakoCommand {
+    static let definition = CommandDefinition(
+        name: "exec", abstract: "Run a new process in a running container.",
+        discussion: "Without --process, the process is built from the container's config.json process, changed by the options. "
+            + "Everything after the container id is the command, options included.",
+        example: "hako exec --tty --env TERM=xterm web sh",
+        options: [
+            .value("--process", "-p", placeholder: "FILE", help: "A process.json (runtime-spec process) to run; the command and most options are then ignored.",
+                   completion: .files),
+            .flag("--tty", "-t", help: "Allocate a pseudo-TTY (needs --console-socket, or hako relays it)."),
+            .value("--console-socket", placeholder: "SOCKET", help: "Unix socket to receive the pty master.", completion: .files),
+            .value("--cwd", placeholder: "DIR", help: "Working directory in the container."),
+            .repeated("--env", "-e", placeholder: "NAME=VALUE", help: "Set an environment variable."),
+            .value("--user", "-u", placeholder: "UID[:GID]", help: "The user to run as."),
+            .repeated("--additional-gids", "-g", placeholder: "GID", .integer(.uint32), help: "An additional group id."),
+            .repeated("--cap", "-c", placeholder: "CAP", help: "A capability to add (CAP_NET_ADMIN)."),
+            .flag("--no-new-privs", help: "Set no_new_privs for the process."),
+            .value("--apparmor", placeholder: "PROFILE", help: "AppArmor profile for the process."),
+            .value("--process-label", placeholder: "LABEL", help: "SELinux label for the process."),
+            .flag("--detach", "-d", help: "Return once the process has started."),
+            .value("--pid-file", placeholder: "FILE", help: "File to write the process's pid to.", completion: .files),
+            .value("--preserve-fds", placeholder: "N", .integer(.int), help: "Number of extra descriptors (from 3) passed to the process.",
+                   defaultText: "0"),
+            .flag("--ignore-paused", help: "Exec into a paused container."),
+            .repeated("--cgroup", placeholder: "[CONTROLLERS:]PATH",
+                      help: "Sub-cgroup of the container's cgroup to run the process in: PATH, or CONTROLLER[,CONTROLLER]:PATH on cgroup v1."),
+        ],
+        arguments: [
+            .containerID,
+            ArgumentDefinition(name: "command", help: "The command and its arguments (none with --process).", optional: true,
+                               passesThrough: true),
+        ])
 
-            Example: hako exec --tty --env TERM=xterm web sh
-            """)
-
-    @OptionGroup var global: GlobalOptions
-    @Option(name: [.short, .long], help: "A process.json (runtime-spec process) to run; the command and most flags are then ignored.") var process: String?
-    @Flag(name: [.short, .long], help: "Allocate a pseudo-TTY (needs --console-socket).") var tty = false
-    @Option(name: .customLong("console-socket"), help: "Unix socket to receive the pty master.") var consoleSocket: String?
-    @Option(name: .long, help: "Working directory in the container.") var cwd: String?
-    @Option(name: [.short, .long], help: "Set an environment variable (NAME=VALUE); repeatable.") var env: [String] = []
-    @Option(name: [.short, .long], help: "uid[:gid] to run as.") var user: String?
-    @Option(name: [.customShort("g"), .customLong("additional-gids")], help: "An additional group id; repeatable.") var additionalGids: [UInt32] = []
-    @Option(name: [.customShort("c"), .customLong("cap")], help: "A capability to add (CAP_NET_ADMIN); repeatable.") var caps: [String] = []
-    @Flag(name: .customLong("no-new-privs"), help: "Set no_new_privs for the process.") var noNewPrivs = false
-    @Option(name: .long, help: "AppArmor profile for the process.") var apparmor: String?
-    @Option(name: .customLong("process-label"), help: "SELinux label for the process.") var processLabel: String?
-    @Flag(name: [.short, .long], help: "Return once the process has started.") var detach = false
-    @Option(name: .customLong("pid-file"), help: "File to write the process's pid to.") var pidFile: String?
-    @Option(name: .customLong("preserve-fds"), help: "Number of extra descriptors (from 3) passed to the process.") var preserveFds: Int = 0
-    @Flag(name: .customLong("ignore-paused"), help: "Exec into a paused container.") var ignorePaused = false
-    @Option(name: .long, help: "Sub-cgroup of the container's cgroup to run the process in: PATH, or CONTROLLER[,CONTROLLER]:PATH on cgroup v1; repeatable.") var cgroup: [String] = []
-    @Argument(help: "The container id.", completion: Completion.containerIDs) var id: String
-    @Argument(parsing: .captureForPassthrough, help: "The command and its arguments.") var command: [String] = []
-
-    func execute(logger: Logger) throws {
-        try request.run(globals: global.values, logger: logger)
+    static func run(_ line: ParsedCommand, logger: Logger) throws {
+        try request(line).run(globals: line.globals, logger: logger)
     }
 
-    var request: ExecRequest {
-        ExecRequest(process: process, tty: tty, consoleSocket: consoleSocket, cwd: cwd, env: env, user: user,
-                    additionalGids: additionalGids, caps: caps, noNewPrivs: noNewPrivs, apparmor: apparmor,
-                    processLabel: processLabel, detach: detach, pidFile: pidFile, preserveFds: preserveFds,
-                    ignorePaused: ignorePaused, cgroup: cgroup, id: id, command: command)
+    static func request(_ line: ParsedCommand) -> ExecRequest {
+        ExecRequest(process: line.value("process"), tty: line.flag("tty"), consoleSocket: line.value("console-socket"),
+                    cwd: line.value("cwd"), env: line.values("env"), user: line.value("user"),
+                    additionalGids: line.numbers("additional-gids"), caps: line.values("cap"), noNewPrivs: line.flag("no-new-privs"),
+                    apparmor: line.value("apparmor"), processLabel: line.value("process-label"), detach: line.flag("detach"),
+                    pidFile: line.value("pid-file"), preserveFds: line.number("preserve-fds") ?? 0,
+                    ignorePaused: line.flag("ignore-paused"), cgroup: line.values("cgroup"), id: line.arguments[0],
+                    command: line.passthrough)
     }
 }
 
-/// What `hako exec` was asked, however the command line was parsed (see FastCommandLine).
+/// What `hako exec` was asked.
 struct ExecRequest: Equatable {
     var process: String?
     var tty = false
@@ -71,7 +76,7 @@ struct ExecRequest: Equatable {
     func run(globals: Globals, logger: Logger) throws {
         do {
             try runProcess(globals: globals, logger: logger)
-        } catch let exit as ExitCode {
+        } catch let exit as ExitStatus {
             throw exit
         } catch {
             throw CommandFailure(cause: error, status: 255)
@@ -104,7 +109,7 @@ struct ExecRequest: Equatable {
         Supervision.blockSignals()
         try relay?.receiveMaster()
         let status = try relay?.relay(until: pid) ?? Supervision.waitForwardingSignals(to: pid)
-        throw ExitCode(status.shellCode)
+        throw ExitStatus(status.shellCode)
     }
 
     /// The process to run: --process's file, or the config's process changed by the flags.

@@ -1,36 +1,25 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import ArgumentParser
 import Logging
 import LinuxSys
 import Runtime
 
-/// runc's global flags. Every command includes them, so they parse both before the
-/// command name (`hako --root R state ID`, as engines pass them) and after it.
-struct GlobalOptions: ParsableArguments {
-    @Option(name: .long, help: "Root directory for container state (default: /run/hako; $XDG_RUNTIME_DIR/hako when not root).")
-    var root: String?
-
-    @Option(name: .long, help: "Log file (default: stderr).")
-    var log: String?
-
-    @Option(name: .customLong("log-format"), help: "Log format: text or json.")
-    var logFormat: LogFormat = .text
-
-    @Flag(name: .long, help: "Log debug messages.")
-    var debug = false
-
-    /// Used by `create` and `run`; later commands find the unit again from the saved state,
-    /// so engines may pass it to every command, as they do with runc.
-    @Flag(name: .customLong("systemd-cgroup"), help: "Use the systemd cgroup driver (cgroupsPath as slice:prefix:name).")
-    var systemdCgroup = false
-
-    var values: Globals {
-        Globals(root: root, log: log, logFormat: logFormat, debug: debug, systemdCgroup: systemdCgroup)
-    }
-    var store: StateStore { values.store }
-    var stateRoot: String { values.stateRoot }
+/// runc's global options. They parse both before the command name (`hako --root R state
+/// ID`, as engines pass them) and after it.
+enum GlobalOptions {
+    static let definitions: [OptionDefinition] = [
+        .value("--root", placeholder: "DIR",
+               help: "Root directory for container state (default: /run/hako; $XDG_RUNTIME_DIR/hako when not root).",
+               completion: .directories),
+        .value("--log", placeholder: "FILE", help: "Log file (default: stderr).", completion: .files),
+        .value("--log-format", placeholder: "FORMAT", .choice(["text", "json"]), help: "Log format: text or json.",
+               defaultText: "text", completion: .words(["text", "json"])),
+        .flag("--debug", help: "Log debug messages."),
+        // Used by `create` and `run`; later commands find the unit again from the saved state,
+        // so engines may pass it to every command, as they do with runc.
+        .flag("--systemd-cgroup", help: "Use the systemd cgroup driver (cgroupsPath as slice:prefix:name)."),
+    ]
 }
 
 /// The global flags' values, however the command line was parsed (see FastCommandLine).
@@ -68,18 +57,19 @@ struct Globals: Equatable {
 
     /// Runs a command's body with logging set up from the flags, and turns any error into
     /// one line on stderr (and the log), with exit status 1, as runc does.
-    func run(_ body: (Logger) throws -> Void) throws {
+    func run(_ body: (Logger) throws -> Void) throws(ExitStatus) {
         let logger = RuncLog.bootstrap(self)
+        let logFile = log?.isEmpty == false ? logger : nil
         do {
             try body(logger)
-        } catch let exit as ExitCode {
+        } catch let exit as ExitStatus {
             throw exit
         } catch let failure as CommandFailure {
-            RuncLog.fail("\(failure.cause)", logger: logger, hasLogFile: log?.isEmpty == false)
-            throw ExitCode(failure.status)
+            RuncLog.fail("\(failure.cause)", logger: logFile)
+            throw ExitStatus(failure.status)
         } catch {
-            RuncLog.fail("\(error)", logger: logger, hasLogFile: log?.isEmpty == false)
-            throw ExitCode(1)
+            RuncLog.fail("\(error)", logger: logFile)
+            throw ExitStatus(1)
         }
     }
 }
@@ -91,19 +81,6 @@ struct CommandFailure: Error {
     let status: Int32
 }
 
-enum LogFormat: String, ExpressibleByArgument, CaseIterable {
+enum LogFormat: String {
     case text, json
-}
-
-/// A hako command: runs with logging set up from the global flags, and turns any error
-/// into one line on stderr (and the log), with exit status 1, as runc does.
-protocol HakoCommand: ParsableCommand {
-    var global: GlobalOptions { get }
-    func execute(logger: Logger) throws
-}
-
-extension HakoCommand {
-    func run() throws {
-        try global.values.run { try execute(logger: $0) }
-    }
 }

@@ -1,21 +1,19 @@
-import ArgumentParser
 import Logging
 import Runtime
 
-struct Info: HakoCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "info",
-        abstract: "Report hako and the host: OS, CPU, memory, kernel, cgroups, namespaces, seccomp, LSMs, criu.",
-        discussion: "Example: hako info --format json")
+enum Info: HakoCommand {
+    static let definition = CommandDefinition(
+        name: "info", abstract: "Report hako and the host: OS, CPU, memory, kernel, cgroups, namespaces, seccomp, LSMs, criu.",
+        example: "hako info --format json",
+        options: [
+            .value("--format", "-f", placeholder: "FORMAT", .choice(["text", "json"]), help: "Output format: text or json.",
+                   defaultText: "text", completion: .words(["text", "json"])),
+        ])
 
-    @OptionGroup var global: GlobalOptions
-    @Option(name: [.short, .long], help: "Output format: text or json.") var format: Format = .text
-
-    enum Format: String, ExpressibleByArgument { case text, json }
-
-    func execute(logger: Logger) throws {
+    static func run(_ line: ParsedCommand, logger: Logger) throws {
+        let format = line.value("format") ?? "text"
         let info = HostInfo.gather(version: Hako.version)
-        if format == .json {
+        if format == "json" {
             try Output.json(info)
             return
         }

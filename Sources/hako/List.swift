@@ -1,19 +1,19 @@
-import ArgumentParser
 import Logging
 import Runtime
 
-struct List: HakoCommand {
-    static let configuration = CommandConfiguration(commandName: "list", abstract: "List the containers under --root.",
-        discussion: "Example: hako list --format json")
+enum List: HakoCommand {
+    static let definition = CommandDefinition(
+        name: "list", abstract: "List the containers under --root.", example: "hako list --format json",
+        options: [
+            .value("--format", "-f", placeholder: "FORMAT", .choice(["table", "json"]), help: "Output format: table or json.",
+                   defaultText: "table", completion: .words(["table", "json"])),
+            .flag("--quiet", "-q", help: "Print only the ids."),
+        ])
 
-    @OptionGroup var global: GlobalOptions
-    @Option(name: [.short, .long], help: "Output format: table or json.") var format: ListFormat = .table
-    @Flag(name: [.short, .long], help: "Print only the ids.") var quiet = false
+    enum ListFormat: String { case table, json }
 
-    enum ListFormat: String, ExpressibleByArgument { case table, json }
-
-    func execute(logger: Logger) throws {
-        try Self.perform(store: global.store, format: format, quiet: quiet)
+    static func run(_ line: ParsedCommand, logger: Logger) throws {
+        try perform(store: line.globals.store, format: line.value("format").flatMap(ListFormat.init) ?? .table, quiet: line.flag("quiet"))
     }
 
     static func perform(store: StateStore, format: ListFormat, quiet: Bool) throws {

@@ -1,35 +1,20 @@
-import ArgumentParser
 import Logging
 import Runtime
 
-struct Pause: HakoCommand {
-    static let configuration = CommandConfiguration(commandName: "pause", abstract: "Freeze every process of a container.",
-        discussion: "Example: hako pause web")
+enum Pause: HakoCommand {
+    static let definition = CommandDefinition(
+        name: "pause", abstract: "Freeze every process of a container.", example: "hako pause web", arguments: [.containerID])
 
-    @OptionGroup var global: GlobalOptions
-    @Argument(help: "The container id.", completion: Completion.containerIDs) var id: String
-
-    func execute(logger: Logger) throws {
-        try Self.perform(id: id, store: global.store)
-    }
-
-    static func perform(id: String, store: StateStore) throws {
-        try Container.load(id: id, store: store).pause()
+    static func run(_ line: ParsedCommand, logger: Logger) throws {
+        try Container.load(id: line.arguments[0], store: line.globals.store).pause()
     }
 }
 
-struct Resume: HakoCommand {
-    static let configuration = CommandConfiguration(commandName: "resume", abstract: "Thaw a paused container.",
-        discussion: "Example: hako resume web")
+enum Resume: HakoCommand {
+    static let definition = CommandDefinition(
+        name: "resume", abstract: "Thaw a paused container.", example: "hako resume web", arguments: [.containerID])
 
-    @OptionGroup var global: GlobalOptions
-    @Argument(help: "The container id.", completion: Completion.containerIDs) var id: String
-
-    func execute(logger: Logger) throws {
-        try Self.perform(id: id, store: global.store)
-    }
-
-    static func perform(id: String, store: StateStore) throws {
-        try Container.load(id: id, store: store).resume()
+    static func run(_ line: ParsedCommand, logger: Logger) throws {
+        try Container.load(id: line.arguments[0], store: line.globals.store).resume()
     }
 }

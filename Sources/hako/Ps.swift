@@ -1,29 +1,27 @@
-import ArgumentParser
 import LinuxSys
 import Logging
 import Runtime
 
-struct Ps: HakoCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "ps",
-        abstract: "List the processes of a container.",
-        discussion: """
-            With the table format, runs ps(1) with the given arguments (default -ef) and keeps the container's lines.
+enum Ps: HakoCommand {
+    static let definition = CommandDefinition(
+        name: "ps", abstract: "List the processes of a container.",
+        discussion: "With the table format, runs ps(1) with the given arguments (default -ef) and keeps the container's lines. "
+            + "Everything after the container id goes to ps, options included.",
+        example: "hako ps web -o pid,comm",
+        options: [
+            .value("--format", "-f", placeholder: "FORMAT", .choice(["table", "json"]), help: "Output format: table or json (the pids).",
+                   defaultText: "table", completion: .words(["table", "json"])),
+        ],
+        arguments: [
+            .containerID,
+            ArgumentDefinition(name: "ps-argument", help: "Arguments for ps.", optional: true, passesThrough: true),
+        ])
 
-            Example: hako ps web -o pid,comm
-            """)
-
-    @OptionGroup var global: GlobalOptions
-    @Option(name: [.short, .long], help: "Output format: table or json (the pids).") var format: Format = .table
-    @Argument(help: "The container id.", completion: Completion.containerIDs) var id: String
-    @Argument(parsing: .captureForPassthrough, help: "Arguments for ps.") var psArguments: [String] = []
-
-    enum Format: String, ExpressibleByArgument { case table, json }
-
-    func execute(logger: Logger) throws {
-        let container = try Container.load(id: id, store: global.store)
+    static func run(_ line: ParsedCommand, logger: Logger) throws {
+        let id = line.arguments[0], psArguments = line.passthrough
+        let container = try Container.load(id: id, store: line.globals.store)
         let pids = try container.processes()
-        if format == .json {
+        if line.value("format") == "json" {
             print("[" + pids.map(String.init).joined(separator: ",") + "]")
             return
         }

@@ -1,50 +1,33 @@
-import ArgumentParser
 import Logging
 import Runtime
 
-struct Restore: HakoCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "restore",
-        abstract: "Restore a container from a checkpoint made by `hako checkpoint`; wait for it unless --detach.",
-        discussion: "Example: hako restore --detach --image-path /var/lib/checkpoints/web --bundle /containers/web web")
+enum Restore: HakoCommand {
+    static let definition = CommandDefinition(
+        name: "restore", abstract: "Restore a container from a checkpoint made by `hako checkpoint`; wait for it unless --detach.",
+        example: "hako restore --detach --image-path /var/lib/checkpoints/web --bundle /containers/web web",
+        options: CriuArguments.options + [
+            .value("--bundle", "-b", placeholder: "DIR", help: "Path to the bundle (the directory holding config.json).",
+                   defaultText: ".", completion: .directories),
+            .value("--console-socket", placeholder: "SOCKET", help: "Unix socket to receive the restored terminal's pty master.",
+                   completion: .files),
+            .flag("--detach", "-d", help: "Return once the container is restored."),
+            .value("--pid-file", placeholder: "FILE", help: "File to write the restored init's pid to.", completion: .files),
+            .flag("--no-subreaper", help: "Do not adopt the container's orphaned processes while waiting."),
+            .flag("--no-pivot", help: "Accepted as runc accepts it: criu restores the root with pivot_root itself, so this changes nothing."),
+            .value("--lsm-profile", placeholder: "TYPE:NAME", help: "The LSM profile for the restored processes."),
+            .value("--lsm-mount-context", placeholder: "CONTEXT", help: "The LSM mount context for the restored mounts."),
+        ],
+        arguments: [ArgumentDefinition(name: "container-id", help: "The new container's id.")])
 
-    @OptionGroup var global: GlobalOptions
-    @OptionGroup var criu: CriuArguments
-
-    @Option(name: [.short, .long], help: "Path to the bundle (the directory holding config.json).")
-    var bundle: String = "."
-
-    @Option(name: .customLong("console-socket"), help: "Unix socket to receive the restored terminal's pty master.")
-    var consoleSocket: String?
-
-    @Flag(name: [.short, .long], help: "Return once the container is restored.")
-    var detach = false
-
-    @Option(name: .customLong("pid-file"), help: "File to write the restored init's pid to.")
-    var pidFile: String?
-
-    @Flag(name: .customLong("no-subreaper"), help: "Do not adopt the container's orphaned processes while waiting.")
-    var noSubreaper = false
-
-    @Flag(name: .customLong("no-pivot"), help: "Accepted as runc accepts it: criu restores the root with pivot_root itself, so this changes nothing.")
-    var noPivot = false
-
-    @Option(name: .customLong("lsm-profile"), help: "TYPE:NAME of the LSM profile for the restored processes.")
-    var lsmProfile: String?
-
-    @Option(name: .customLong("lsm-mount-context"), help: "The LSM mount context for the restored mounts.")
-    var lsmMountContext: String?
-
-    @Argument(help: "The new container's id.")
-    var id: String
-
-    func execute(logger: Logger) throws {
-        var create = CreateOptions(id: id, bundle: bundle, consoleSocket: consoleSocket, pidFile: pidFile, noPivot: noPivot)
-        create.systemdCgroup = global.values.systemdCgroup
-        var options = RestoreOptions(create: create, common: criu.options)
-        options.lsmProfile = lsmProfile
-        options.lsmMountContext = lsmMountContext
-        if !detach && !noSubreaper { try Supervision.becomeSubreaper() }
+    static func run(_ line: ParsedCommand, logger: Logger) throws {
+        let bundle = line.value("bundle") ?? ".", consoleSocket = line.value("console-socket"), detach = line.flag("detach")
+        var create = CreateOptions(id: line.arguments[0], bundle: bundle, consoleSocket: consoleSocket, pidFile: line.value("pid-file"),
+                                   noPivot: line.flag("no-pivot"))
+        create.systemdCgroup = line.globals.systemdCgroup
+        var options = RestoreOptions(create: create, common: CriuArguments.options(line))
+        options.lsmProfile = line.value("lsm-profile")
+        options.lsmMountContext = line.value("lsm-mount-context")
+        if !detach && !line.flag("no-subreaper") { try Supervision.becomeSubreaper() }
         // In the foreground with a terminal and no console socket, hako relays the pty itself.
         var relay: TerminalRelay?
         if !detach && consoleSocket == nil {
@@ -55,7 +38,7 @@ struct Restore: HakoCommand {
                 relay = terminal
             }
         }
-        let container = try Container.restore(options, store: global.store, logger: logger)
+        let container = try Container.restore(options, store: line.globals.store, logger: logger)
         if detach { return }
         Supervision.blockSignals()
         let code: Int32
@@ -67,6 +50,6 @@ struct Restore: HakoCommand {
             throw error
         }
         do { try container.delete(force: true, warn: { logger.warning("\($0)") }) } catch { logger.warning("\(error)") }
-        throw ExitCode(code)
+        throw ExitStatus(code)
     }
 }

@@ -1,31 +1,26 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import ArgumentParser
 import LinuxSys
 import Logging
 import Runtime
 
-struct Run: HakoCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "run",
-        abstract: "Create and start a container; wait for it and exit with its status.",
-        discussion: "Example: hako run --bundle /containers/web web")
+enum Run: HakoCommand {
+    static let definition = CommandDefinition(
+        name: "run", abstract: "Create and start a container; wait for it and exit with its status.",
+        example: "hako run --bundle /containers/web web",
+        options: CreateArguments.options + [
+            .flag("--detach", "-d", help: "Return once the container has started."),
+            .flag("--keep", help: "Keep the container's state after it exits (no delete)."),
+        ],
+        arguments: [CreateArguments.id])
 
-    @OptionGroup var global: GlobalOptions
-    @OptionGroup var arguments: CreateArguments
-    @Flag(name: [.short, .long], help: "Return once the container has started.") var detach = false
-    @Flag(name: .long, help: "Keep the container's state after it exits (no delete).") var keep = false
-
-    func execute(logger: Logger) throws {
-        try Self.perform(arguments.options, detach: detach, keep: keep, globals: global.values, logger: logger)
-    }
-
-    static func perform(_ options: CreateOptions, detach: Bool, keep: Bool, globals: Globals, logger: Logger) throws {
+    static func run(_ line: ParsedCommand, logger: Logger) throws {
+        let detach = line.flag("detach"), keep = line.flag("keep")
         if detach && keep { throw RuntimeError("--keep: cannot be used with --detach") }
         if !detach { try Supervision.becomeSubreaper() }
-        var options = options
-        options.systemdCgroup = globals.systemdCgroup
+        var options = CreateArguments.options(line)
+        options.systemdCgroup = line.globals.systemdCgroup
         // In the foreground with a terminal and no console socket, hako relays the pty itself.
         var relay: TerminalRelay?
         if !detach && options.consoleSocket == nil {
@@ -37,7 +32,7 @@ struct Run: HakoCommand {
                 relay = terminal
             }
         }
-        let container = try Container.create(options, store: globals.store, logger: logger)
+        let container = try Container.create(options, store: line.globals.store, logger: logger)
         if !detach { Supervision.blockSignals() }
         do {
             try relay?.receiveMaster()
@@ -53,6 +48,6 @@ struct Run: HakoCommand {
         if !keep {
             do { try container.delete(force: true, warn: { logger.warning("\($0)") }) } catch { logger.warning("\(error)") }
         }
-        throw ExitCode(status.shellCode)
+        throw ExitStatus(status.shellCode)
     }
 }

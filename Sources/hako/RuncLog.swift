@@ -67,10 +67,10 @@ enum RuncLog {
         return Logger(label: "hako", factory: { _ in handler })
     }
 
-    /// Reports a fatal error as `hako: ...` on stderr, and to the --log file when there is one
-    /// (where engines look for it).
-    static func fail(_ message: String, logger: Logger, hasLogFile: Bool) {
-        if hasLogFile { logger.error("\(message)") }
+    /// Reports a fatal error as `hako: ...` on stderr, and through `logger` when it writes to
+    /// a --log file (where engines look for it).
+    static func fail(_ message: String, logger: Logger?) {
+        logger?.error("\(message)")
         let line = "hako: \(TerminalText.escaped(message))\n"
         _ = line.withCString { write(2, $0, strlen($0)) }
     }

@@ -1,21 +1,22 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import ArgumentParser
 import LinuxSys
 import Logging
 import OCISpec
 import Runtime
 
-struct SpecCommand: HakoCommand {
-    static let configuration = CommandConfiguration(commandName: "spec", abstract: "Write a default config.json into a bundle.",
-        discussion: "Example: hako spec --bundle /containers/web --rootless")
+enum SpecCommand: HakoCommand {
+    static let definition = CommandDefinition(
+        name: "spec", abstract: "Write a default config.json into a bundle.", example: "hako spec --bundle /containers/web --rootless",
+        options: [
+            .value("--bundle", "-b", placeholder: "DIR", help: "The bundle directory to write config.json into.", defaultText: ".",
+                   completion: .directories),
+            .flag("--rootless", help: "A config for a rootless container (user namespace, no cgroup limits)."),
+        ])
 
-    @OptionGroup var global: GlobalOptions
-    @Option(name: [.short, .long], help: "The bundle directory to write config.json into.") var bundle: String = "."
-    @Flag(name: .long, help: "A config for a rootless container (user namespace, no cgroup limits).") var rootless = false
-
-    func execute(logger: Logger) throws {
+    static func run(_ line: ParsedCommand, logger: Logger) throws {
+        let bundle = line.value("bundle") ?? ".", rootless = line.flag("rootless")
         let path = (bundle.hasSuffix("/") ? bundle : bundle + "/") + "config.json"
         if Files.exists(path) { throw RuntimeError("\(path) exists; remove it first") }
         let data = try Spec.defaultSpec(rootless: rootless, hostUID: geteuid(), hostGID: getegid()).encoded(pretty: true)

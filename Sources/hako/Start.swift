@@ -1,19 +1,11 @@
-import ArgumentParser
 import Logging
 import Runtime
 
-struct Start: HakoCommand {
-    static let configuration = CommandConfiguration(commandName: "start", abstract: "Run the process of a created container.",
-        discussion: "Example: hako start web")
+enum Start: HakoCommand {
+    static let definition = CommandDefinition(
+        name: "start", abstract: "Run the process of a created container.", example: "hako start web", arguments: [.containerID])
 
-    @OptionGroup var global: GlobalOptions
-    @Argument(help: "The container id.", completion: Completion.containerIDs) var id: String
-
-    func execute(logger: Logger) throws {
-        try Self.perform(id: id, store: global.store, logger: logger)
-    }
-
-    static func perform(id: String, store: StateStore, logger: Logger) throws {
-        try Container.load(id: id, store: store).start(warn: { logger.warning("\($0)") })
+    static func run(_ line: ParsedCommand, logger: Logger) throws {
+        try Container.load(id: line.arguments[0], store: line.globals.store).start(warn: { logger.warning("\($0)") })
     }
 }

@@ -1,21 +1,13 @@
-import ArgumentParser
 import Logging
 import OCISpec
 import Runtime
 
-struct StateCommand: HakoCommand {
-    static let configuration = CommandConfiguration(commandName: "state", abstract: "Print a container's state as JSON.",
-        discussion: "Example: hako state web")
+enum StateCommand: HakoCommand {
+    static let definition = CommandDefinition(
+        name: "state", abstract: "Print a container's state as JSON.", example: "hako state web", arguments: [.containerID])
 
-    @OptionGroup var global: GlobalOptions
-    @Argument(help: "The container id.", completion: Completion.containerIDs) var id: String
-
-    func execute(logger: Logger) throws {
-        try Self.perform(id: id, store: global.store)
-    }
-
-    static func perform(id: String, store: StateStore) throws {
-        print(RuncJSON.state(try Container.load(id: id, store: store).report, indented: true))
+    static func run(_ line: ParsedCommand, logger: Logger) throws {
+        print(RuncJSON.state(try Container.load(id: line.arguments[0], store: line.globals.store).report, indented: true))
     }
 }
 

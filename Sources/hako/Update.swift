@@ -1,52 +1,47 @@
-import ArgumentParser
 import LinuxSys
 import Logging
 import OCISpec
 import Runtime
 
-struct Update: HakoCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "update",
-        abstract: "Change a running container's resource limits.",
-        discussion: """
-            --resources takes a linux.resources JSON object (a file, or - for stdin); the flags then change single values.
+enum Update: HakoCommand {
+    static let definition = CommandDefinition(
+        name: "update", abstract: "Change a running container's resource limits.",
+        discussion: "--resources takes a linux.resources JSON object (a file, or - for stdin); the options then change single values. "
+            + "-1 is unlimited where a limit takes it.",
+        example: "hako update --memory 512M --pids-limit 100 web",
+        options: [
+            .value("--resources", "-r", placeholder: "FILE", help: "linux.resources JSON: a file, or - for stdin.", completion: .files),
+            .value("--memory", placeholder: "BYTES", help: "Memory limit (bytes, or with k/m/g)."),
+            .value("--memory-reservation", placeholder: "BYTES", help: "Memory soft limit."),
+            .value("--memory-swap", placeholder: "BYTES", help: "Memory plus swap limit; -1 for unlimited."),
+            .value("--kernel-memory", placeholder: "BYTES", help: "Kernel memory limit (v1 only; ignored by recent kernels)."),
+            .value("--kernel-memory-tcp", placeholder: "BYTES", help: "Kernel TCP buffer limit (v1 only)."),
+            // runc's flag is --cpu-share; --cpu-shares as the config field is named.
+            .value("--cpu-share", "--cpu-shares", placeholder: "N", .integer(.uint64), help: "CPU shares (relative weight)."),
+            .value("--cpu-quota", placeholder: "MICROSECONDS", .integer(.int64), help: "CPU CFS quota per period; -1 for none."),
+            .value("--cpu-period", placeholder: "MICROSECONDS", .integer(.uint64), help: "CPU CFS period."),
+            .value("--cpu-burst", placeholder: "MICROSECONDS", .integer(.uint64), help: "CPU CFS burst."),
+            .value("--cpu-rt-period", placeholder: "MICROSECONDS", .integer(.uint64), help: "Real-time period."),
+            .value("--cpu-rt-runtime", placeholder: "MICROSECONDS", .integer(.int64), help: "Real-time runtime."),
+            .value("--cpuset-cpus", placeholder: "CPUS", help: "CPUs the container may use (0-3,5)."),
+            .value("--cpuset-mems", placeholder: "NODES", help: "Memory nodes the container may use."),
+            .value("--pids-limit", placeholder: "N", .integer(.int64), help: "Maximum number of tasks; -1 for unlimited."),
+            .value("--blkio-weight", placeholder: "WEIGHT", .integer(.uint16), help: "Block IO weight (10-1000)."),
+            .value("--l3-cache-schema", placeholder: "SCHEMA", help: "Intel RDT L3 cache schema."),
+            .value("--mem-bw-schema", placeholder: "SCHEMA", help: "Intel RDT memory bandwidth schema."),
+        ],
+        arguments: [.containerID])
 
-            Example: hako update --memory 512M --pids-limit 100 web
-            """)
-
-    @OptionGroup var global: GlobalOptions
-    // Values that may be negative (-1: unlimited, as runc takes them) are parsed
-    // unconditionally: otherwise "-1" reads as an option name.
-    @Option(name: [.short, .long], help: "linux.resources JSON: a file, or - for stdin.") var resources: String?
-    @Option(name: .long, parsing: .unconditional, help: "Memory limit (bytes, or with k/m/g).") var memory: String?
-    @Option(name: .customLong("memory-reservation"), parsing: .unconditional, help: "Memory soft limit.") var memoryReservation: String?
-    @Option(name: .customLong("memory-swap"), parsing: .unconditional, help: "Memory plus swap limit; -1 for unlimited.") var memorySwap: String?
-    @Option(name: .customLong("kernel-memory"), parsing: .unconditional, help: "Kernel memory limit (v1 only; ignored by recent kernels).") var kernelMemory: String?
-    @Option(name: .customLong("kernel-memory-tcp"), parsing: .unconditional, help: "Kernel TCP buffer limit (v1 only).") var kernelMemoryTCP: String?
-    // runc's flag is --cpu-share; --cpu-shares as the config field is named.
-    @Option(name: [.customLong("cpu-share"), .customLong("cpu-shares")], help: "CPU shares (relative weight).") var cpuShares: UInt64?
-    @Option(name: .customLong("cpu-quota"), parsing: .unconditional, help: "CPU CFS quota in microseconds per period; -1 for none.") var cpuQuota: Int64?
-    @Option(name: .customLong("cpu-period"), help: "CPU CFS period in microseconds.") var cpuPeriod: UInt64?
-    @Option(name: .customLong("cpu-burst"), help: "CPU CFS burst in microseconds.") var cpuBurst: UInt64?
-    @Option(name: .customLong("cpu-rt-period"), help: "Real-time period in microseconds.") var cpuRtPeriod: UInt64?
-    @Option(name: .customLong("cpu-rt-runtime"), parsing: .unconditional, help: "Real-time runtime in microseconds.") var cpuRtRuntime: Int64?
-    @Option(name: .customLong("cpuset-cpus"), help: "CPUs the container may use (0-3,5).") var cpusetCpus: String?
-    @Option(name: .customLong("cpuset-mems"), help: "Memory nodes the container may use.") var cpusetMems: String?
-    @Option(name: .customLong("pids-limit"), parsing: .unconditional, help: "Maximum number of tasks; -1 for unlimited.") var pidsLimit: Int64?
-    @Option(name: .customLong("blkio-weight"), help: "Block IO weight (10-1000).") var blkioWeight: UInt16?
-    @Option(name: .customLong("l3-cache-schema"), help: "Intel RDT L3 cache schema.") var l3CacheSchema: String?
-    @Option(name: .customLong("mem-bw-schema"), help: "Intel RDT memory bandwidth schema.") var memBwSchema: String?
-    @Argument(help: "The container id.", completion: Completion.containerIDs) var id: String
-
-    func execute(logger: Logger) throws {
-        let fromFile = try resources.map(Self.readResources)
-        let container = try Container.load(id: id, store: global.store)
+    static func run(_ line: ParsedCommand, logger: Logger) throws {
+        let fromFile = try line.value("resources").map(readResources)
+        let container = try Container.load(id: line.arguments[0], store: line.globals.store)
+        let l3CacheSchema = line.value("l3-cache-schema"), memBwSchema = line.value("mem-bw-schema")
         if l3CacheSchema != nil || memBwSchema != nil {
             try container.updateIntelRdt(l3CacheSchema: l3CacheSchema, memBwSchema: memBwSchema)
         }
         try container.update { current in
-            if let fromFile { Self.merge(fromFile, into: &current) }
-            try applyFlags(to: &current)
+            if let fromFile { merge(fromFile, into: &current) }
+            try applyOptions(line, to: &current)
         }
     }
 
@@ -72,36 +67,37 @@ struct Update: HakoCommand {
         if let v = new.unified { current.unified = v }
     }
 
-    func applyFlags(to resources: inout LinuxResources) throws {
-        func bytes(_ flag: String, _ value: String?) throws -> Int64? {
-            guard let value else { return nil }
-            guard let parsed = Self.parseBytes(value) else { throw RuntimeError("--\(flag) \(value): expected bytes, e.g. 536870912 or 512m") }
+    /// The single-value options over `resources`.
+    static func applyOptions(_ line: ParsedCommand, to resources: inout LinuxResources) throws {
+        func bytes(_ key: String) throws -> Int64? {
+            guard let value = line.value(key) else { return nil }
+            guard let parsed = parseBytes(value) else { throw RuntimeError("--\(key) \(value): expected bytes, e.g. 536870912 or 512m") }
             return parsed
         }
         var memory = resources.memory ?? LinuxMemory()
-        if let v = try bytes("memory", self.memory) { memory.limit = v }
-        if let v = try bytes("memory-reservation", memoryReservation) { memory.reservation = v }
-        if let v = try bytes("memory-swap", memorySwap) { memory.swap = v }
+        if let v = try bytes("memory") { memory.limit = v }
+        if let v = try bytes("memory-reservation") { memory.reservation = v }
+        if let v = try bytes("memory-swap") { memory.swap = v }
         // An unlimited memory takes the swap limit along unless one is given, as with runc:
         // the kernel refuses a memory limit above the memory+swap one.
-        if memory.limit == -1 && memorySwap == nil { memory.swap = -1 }
-        if let v = try bytes("kernel-memory", kernelMemory) { memory.kernel = v }
-        if let v = try bytes("kernel-memory-tcp", kernelMemoryTCP) { memory.kernelTCP = v }
+        if memory.limit == -1 && line.value("memory-swap") == nil { memory.swap = -1 }
+        if let v = try bytes("kernel-memory") { memory.kernel = v }
+        if let v = try bytes("kernel-memory-tcp") { memory.kernelTCP = v }
         if memory != (resources.memory ?? LinuxMemory()) { resources.memory = memory }
 
         var cpu = resources.cpu ?? LinuxCPU()
-        if let v = cpuShares { cpu.shares = v }
-        if let v = cpuQuota { cpu.quota = v }
-        if let v = cpuPeriod { cpu.period = v }
-        if let v = cpuBurst { cpu.burst = v }
-        if let v = cpuRtPeriod { cpu.realtimePeriod = v }
-        if let v = cpuRtRuntime { cpu.realtimeRuntime = v }
-        if let v = cpusetCpus { cpu.cpus = v }
-        if let v = cpusetMems { cpu.mems = v }
+        if let v = line.number("cpu-share", as: UInt64.self) { cpu.shares = v }
+        if let v = line.number("cpu-quota", as: Int64.self) { cpu.quota = v }
+        if let v = line.number("cpu-period", as: UInt64.self) { cpu.period = v }
+        if let v = line.number("cpu-burst", as: UInt64.self) { cpu.burst = v }
+        if let v = line.number("cpu-rt-period", as: UInt64.self) { cpu.realtimePeriod = v }
+        if let v = line.number("cpu-rt-runtime", as: Int64.self) { cpu.realtimeRuntime = v }
+        if let v = line.value("cpuset-cpus") { cpu.cpus = v }
+        if let v = line.value("cpuset-mems") { cpu.mems = v }
         if cpu != (resources.cpu ?? LinuxCPU()) { resources.cpu = cpu }
 
-        if let v = pidsLimit { resources.pids = LinuxPids(limit: v) }
-        if let v = blkioWeight {
+        if let v = line.number("pids-limit", as: Int64.self) { resources.pids = LinuxPids(limit: v) }
+        if let v = line.number("blkio-weight", as: UInt16.self) {
             var io = resources.blockIO ?? LinuxBlockIO()
             io.weight = v
             resources.blockIO = io

@@ -14,6 +14,9 @@ public enum Signals {
         ("POLL", SIGPOLL), ("PWR", SIGPWR), ("SYS", SIGSYS),
     ]
 
+    /// The names `parse` takes, without "SIG", in signal order (for shell completion).
+    public static var names: [String] { table.map(\.0) }
+
     /// SIGRTMIN and SIGRTMAX as the C library reports them (glibc reserves the first few).
     static var realtimeMin: Int32 { __libc_current_sigrtmin() }
     static var realtimeMax: Int32 { __libc_current_sigrtmax() }

@@ -1,0 +1,259 @@
+/// What a command line asks hako to do.
+enum Invocation {
+    case command(ParsedCommand)
+    /// `hako --help`, `hako help [COMMAND]`, `hako COMMAND --help`; nil: the command list.
+    case help(command: String?)
+    case version
+    /// `--generate-completion-script SHELL`: the script for bash, zsh or fish.
+    case completionScript(shell: String)
+    /// `__complete WORD...`: what the completion scripts call with the words typed so far.
+    case complete(words: [String])
+    /// `--generate-man-pages DIR`: hako.8 and hako-COMMAND.8 written into DIR.
+    case manPages(directory: String)
+}
+
+/// A command line a command runs with: its options' values (checked against their kinds),
+/// its arguments and what it passes through.
+struct ParsedCommand {
+    var definition: CommandDefinition
+    var globals: Globals
+    /// By option key; a flag's values are "true" or "false".
+    var values: [String: [String]] = [:]
+    var arguments: [String] = []
+    var passthrough: [String] = []
+
+    var name: String { definition.name }
+
+    func flag(_ key: String) -> Bool { values[key]?.last == "true" }
+    func value(_ key: String) -> String? { values[key]?.last }
+    func values(_ key: String) -> [String] { values[key] ?? [] }
+    func argument(_ index: Int) -> String? { index < arguments.count ? arguments[index] : nil }
+
+    /// An integer option's value; the parser checked that it reads as this type.
+    func number<T: FixedWidthInteger>(_ key: String, as type: T.Type = T.self) -> T? {
+        value(key).flatMap { T($0) }
+    }
+
+    func numbers<T: FixedWidthInteger>(_ key: String, as type: T.Type = T.self) -> [T] {
+        values(key).compactMap { T($0) }
+    }
+}
+
+/// A command line hako cannot take: the message names the option or argument and why.
+struct UsageError: Error, Equatable {
+    var message: String
+    /// The command it was given to, when one was named: its help is the one to point to.
+    var command: String?
+    /// The global options read before the mistake (a --log to report it to).
+    var globals: Globals?
+}
+
+/// Reads a command line against the command definitions, the way runc's users write it:
+/// global options before or after the command name, options before, between and after the
+/// arguments (until the first word a command passes through), `--name value`,
+/// `--name=value`, `-n value`, `-nvalue`, combined short flags (`-dt`), Go's `--flag=false`,
+/// and `--` to end the options. A value is taken as it is, even when it starts with a dash
+/// (`update --memory -1`), as Go's flag package takes it.
+struct CommandLineParser {
+    /// The command definitions by name; only the one named is built.
+    var lookup: @Sendable (String) -> CommandDefinition?
+
+    static let standard = CommandLineParser(lookup: Hako.definition(named:))
+
+    func parse(_ arguments: [String]) throws(UsageError) -> Invocation {
+        if arguments.first == "__complete" { return .complete(words: Array(arguments.dropFirst())) }
+        var globalValues: [String: [String]] = [:]
+        var command: CommandDefinition?
+        var line = ParsedCommand(definition: CommandDefinition(name: "", abstract: "", example: ""), globals: Globals())
+        var helpAsked = false
+        var helpTopic: String?
+        var wantsHelpTopic = false
+        var versionAsked = false
+        var optionsEnded = false
+        var index = 0
+
+        func fail(_ message: String) -> UsageError {
+            UsageError(message: message, command: command?.name, globals: try? Self.globals(from: globalValues))
+        }
+
+        while index < arguments.count {
+            let argument = arguments[index]
+            index += 1
+            if let command, let position = command.arguments.firstIndex(where: \.passesThrough),
+               line.arguments.count == position {
+                // The first word after the arguments before it is passed through with all
+                // that follows, options included (`exec ID sh -c ...`, as runc takes it);
+                // one "--" there is the separator, not part of it.
+                line.passthrough = Array(arguments[(argument == "--" && !optionsEnded ? index : index - 1)...])
+                break
+            }
+            if optionsEnded || !Self.isOption(argument) {
+                if command == nil {
+                    if wantsHelpTopic {
+                        if helpTopic == nil { helpTopic = argument }
+                        continue
+                    }
+                    if argument == "help" {
+                        wantsHelpTopic = true
+                        continue
+                    }
+                    guard let found = lookup(argument) else {
+                        throw fail(Self.unknownCommand(argument))
+                    }
+                    command = found
+                    line.definition = found
+                } else {
+                    line.arguments.append(argument)
+                }
+                continue
+            }
+            if argument == "--" {
+                optionsEnded = true
+                continue
+            }
+            // Split --name=value; -nVALUE and -dt below.
+            var spellings: [(spelling: String, inline: String?)] = []
+            if argument.hasPrefix("--") {
+                if let equals = argument.firstIndex(of: "=") {
+                    spellings = [(String(argument[..<equals]), String(argument[argument.index(after: equals)...]))]
+                } else {
+                    spellings = [(argument, nil)]
+                }
+            } else if argument.count == 2 || Self.find(argument, command: command) != nil {
+                spellings = [(argument, nil)]
+            } else {
+                // Combined short options: flags, and at most one option with a value last
+                // ("-dt", "-bDIR", "-b=DIR").
+                var rest = Substring(argument.dropFirst())
+                while let letter = rest.first {
+                    rest = rest.dropFirst()
+                    let spelling = "-" + String(letter)
+                    if let option = Self.find(spelling, command: command), option.definition.takesValue, !rest.isEmpty {
+                        spellings.append((spelling, String(rest.hasPrefix("=") ? rest.dropFirst() : rest)))
+                        break
+                    }
+                    spellings.append((spelling, nil))
+                }
+            }
+            for (spelling, inline) in spellings {
+                if command == nil && (spelling == "--version" || spelling == "-v") {
+                    versionAsked = true
+                    continue
+                }
+                if spelling == "--help" || spelling == "-h" {
+                    helpAsked = true
+                    continue
+                }
+                if command == nil, spelling == "--generate-completion-script" || spelling == "--generate-man-pages" {
+                    guard let value = inline ?? (index < arguments.count ? arguments[index] : nil) else {
+                        throw fail("\(spelling) needs a value")
+                    }
+                    if inline == nil { index += 1 }
+                    if spelling == "--generate-man-pages" { return .manPages(directory: value) }
+                    guard ["bash", "zsh", "fish"].contains(value) else {
+                        throw fail("\(spelling) \"\(value)\": expected bash, zsh or fish")
+                    }
+                    return .completionScript(shell: value)
+                }
+                guard let (option, isGlobal) = Self.find(spelling, command: command) else {
+                    let shown = spelling == argument || argument.hasPrefix("--") ? spelling : "\(spelling) (in \(argument))"
+                    throw fail("unknown option \(shown)")
+                }
+                let value: String
+                if option.takesValue {
+                    if let inline {
+                        value = inline
+                    } else if index < arguments.count {
+                        value = arguments[index]
+                        index += 1
+                    } else {
+                        throw fail("\(spelling) needs a value (\(option.placeholder ?? "VALUE"))")
+                    }
+                    if let problem = option.valueKind?.problem(with: value) {
+                        throw fail("\(spelling) \"\(value)\": \(problem)")
+                    }
+                } else if let inline {
+                    guard let parsed = Self.parseBool(inline) else {
+                        throw fail("\(spelling)=\(inline): a flag takes true or false")
+                    }
+                    value = parsed ? "true" : "false"
+                } else {
+                    value = "true"
+                }
+                if isGlobal {
+                    Self.record(value, for: option, in: &globalValues)
+                } else {
+                    Self.record(value, for: option, in: &line.values)
+                }
+            }
+        }
+        if versionAsked { return .version }
+        if helpAsked || wantsHelpTopic {
+            if let topic = helpTopic ?? command?.name, lookup(topic) == nil {
+                throw UsageError(message: Self.unknownCommand(topic))
+            }
+            return .help(command: helpTopic ?? command?.name)
+        }
+        guard let command else { return .help(command: nil) }
+        let fixed = command.arguments.filter { !$0.passesThrough }
+        let required = fixed.filter { !$0.optional }.count
+        if line.arguments.count < required {
+            let missing = fixed[line.arguments.count].name
+            throw fail("missing <\(missing)>")
+        }
+        if line.arguments.count > fixed.count {
+            throw fail("unexpected argument \"\(line.arguments[fixed.count])\"")
+        }
+        do {
+            line.globals = try Self.globals(from: globalValues)
+        } catch {
+            throw fail(error.message)
+        }
+        return .command(line)
+    }
+
+    /// runc's words for it ("No help topic"), which scripts written for runc look for.
+    static func unknownCommand(_ name: String) -> String {
+        "unknown command \"\(name)\" (No help topic for '\(name)')"
+    }
+
+    /// An option, a flag or "--": anything but "-" and words.
+    static func isOption(_ argument: String) -> Bool {
+        argument.hasPrefix("-") && argument != "-"
+    }
+
+    /// The command's option or the global one spelled so.
+    static func find(_ spelling: String, command: CommandDefinition?) -> (definition: OptionDefinition, global: Bool)? {
+        if let option = command?.option(spelled: spelling) { return (option, false) }
+        if let option = GlobalOptions.definitions.first(where: { $0.spellings.contains(spelling) }) { return (option, true) }
+        return nil
+    }
+
+    private static func record(_ value: String, for option: OptionDefinition, in values: inout [String: [String]]) {
+        if case .repeated = option.kind {
+            values[option.key, default: []].append(value)
+        } else {
+            values[option.key] = [value]
+        }
+    }
+
+    /// Go's strconv.ParseBool, which runc's flags accept: `--systemd-cgroup=false`.
+    static func parseBool(_ text: String) -> Bool? {
+        switch text {
+        case "1", "t", "T", "true", "TRUE", "True": return true
+        case "0", "f", "F", "false", "FALSE", "False": return false
+        default: return nil
+        }
+    }
+
+    /// The global options' values as `Globals`.
+    static func globals(from values: [String: [String]]) throws(UsageError) -> Globals {
+        var globals = Globals(root: values["root"]?.last, log: values["log"]?.last,
+                              debug: values["debug"]?.last == "true", systemdCgroup: values["systemd-cgroup"]?.last == "true")
+        if let format = values["log-format"]?.last {
+            // Checked by its kind already.
+            globals.logFormat = LogFormat(rawValue: format) ?? .text
+        }
+        return globals
+    }
+}
