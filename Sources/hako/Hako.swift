@@ -8,7 +8,7 @@ import Runtime
 
 /// A hako command: its definition (what it accepts, its help) and what it does with a
 /// command line the parser took.
-protocol HakoCommand {
+protocol HakoCommand: Sendable {
     static var definition: CommandDefinition { get }
     /// Runs with logging set up from the global options; `Globals.run` reports what it throws.
     static func run(_ line: ParsedCommand, logger: Logger) throws
@@ -62,11 +62,9 @@ enum Hako {
         case .command(let line):
             do {
                 try line.globals.run { logger in try command(named: line.name)!.run(line, logger: logger) }
-            } catch let status as ExitStatus {
-                exit(status.code)
             } catch {
-                // Globals.run reports every other error and throws an ExitStatus.
-                exit(1)
+                // Globals.run has reported the error, if any, and says how to exit.
+                exit(error.code)
             }
         case .version:
             print(versionText)

@@ -64,46 +64,41 @@ struct CommandLineParser {
         if arguments.first == "__complete" { return .complete(words: Array(arguments.dropFirst())) }
         var globalValues: [String: [String]] = [:]
         var command: CommandDefinition?
-        var line = ParsedCommand(definition: CommandDefinition(name: "", abstract: "", example: ""), globals: Globals())
+        var values: [String: [String]] = [:]
+        var positionals: [String] = []
+        var passthrough: [String] = []
         var helpAsked = false
-        var helpTopic: String?
-        var wantsHelpTopic = false
+        var helpTopic: String??
         var versionAsked = false
         var optionsEnded = false
         var index = 0
 
         func fail(_ message: String) -> UsageError {
-            UsageError(message: message, command: command?.name, globals: try? Self.globals(from: globalValues))
+            UsageError(message: message, command: command?.name, globals: Self.globals(from: globalValues))
         }
 
         while index < arguments.count {
             let argument = arguments[index]
             index += 1
-            if let command, let position = command.arguments.firstIndex(where: \.passesThrough),
-               line.arguments.count == position {
+            if let command, let position = command.arguments.firstIndex(where: \.passesThrough), positionals.count == position {
                 // The first word after the arguments before it is passed through with all
                 // that follows, options included (`exec ID sh -c ...`, as runc takes it);
                 // one "--" there is the separator, not part of it.
-                line.passthrough = Array(arguments[(argument == "--" && !optionsEnded ? index : index - 1)...])
+                passthrough = Array(arguments[(argument == "--" && !optionsEnded ? index : index - 1)...])
                 break
             }
             if optionsEnded || !Self.isOption(argument) {
-                if command == nil {
-                    if wantsHelpTopic {
-                        if helpTopic == nil { helpTopic = argument }
-                        continue
-                    }
-                    if argument == "help" {
-                        wantsHelpTopic = true
-                        continue
-                    }
-                    guard let found = lookup(argument) else {
-                        throw fail(Self.unknownCommand(argument))
-                    }
+                if command != nil {
+                    positionals.append(argument)
+                } else if let topic = helpTopic {
+                    // `hako help TOPIC`: the first word after "help" names the command.
+                    if topic == nil { helpTopic = .some(argument) }
+                } else if argument == "help" {
+                    helpTopic = .some(nil)
+                } else if let found = lookup(argument) {
                     command = found
-                    line.definition = found
                 } else {
-                    line.arguments.append(argument)
+                    throw fail(Self.unknownCommand(argument))
                 }
                 continue
             }
@@ -111,105 +106,107 @@ struct CommandLineParser {
                 optionsEnded = true
                 continue
             }
-            // Split --name=value; -nVALUE and -dt below.
-            var spellings: [(spelling: String, inline: String?)] = []
-            if argument.hasPrefix("--") {
-                if let equals = argument.firstIndex(of: "=") {
-                    spellings = [(String(argument[..<equals]), String(argument[argument.index(after: equals)...]))]
-                } else {
-                    spellings = [(argument, nil)]
-                }
-            } else if argument.count == 2 || Self.find(argument, command: command) != nil {
-                spellings = [(argument, nil)]
-            } else {
-                // Combined short options: flags, and at most one option with a value last
-                // ("-dt", "-bDIR", "-b=DIR").
-                var rest = Substring(argument.dropFirst())
-                while let letter = rest.first {
-                    rest = rest.dropFirst()
-                    let spelling = "-" + String(letter)
-                    if let option = Self.find(spelling, command: command), option.definition.takesValue, !rest.isEmpty {
-                        spellings.append((spelling, String(rest.hasPrefix("=") ? rest.dropFirst() : rest)))
-                        break
-                    }
-                    spellings.append((spelling, nil))
-                }
-            }
-            for (spelling, inline) in spellings {
+            for (spelling, inline) in Self.split(argument, command: command) {
                 if command == nil && (spelling == "--version" || spelling == "-v") {
                     versionAsked = true
-                    continue
-                }
-                if spelling == "--help" || spelling == "-h" {
+                } else if spelling == "--help" || spelling == "-h" {
                     helpAsked = true
-                    continue
-                }
-                if command == nil, spelling == "--generate-completion-script" || spelling == "--generate-man-pages" {
+                } else if command == nil, let generator = Self.generators[spelling] {
                     guard let value = inline ?? (index < arguments.count ? arguments[index] : nil) else {
                         throw fail("\(spelling) needs a value")
                     }
-                    if inline == nil { index += 1 }
-                    if spelling == "--generate-man-pages" { return .manPages(directory: value) }
-                    guard ["bash", "zsh", "fish"].contains(value) else {
-                        throw fail("\(spelling) \"\(value)\": expected bash, zsh or fish")
+                    do { return try generator(value) } catch { throw fail(error.message) }
+                } else if let (option, isGlobal) = Self.find(spelling, command: command) {
+                    let value: String
+                    do {
+                        value = try Self.value(of: option, spelling: spelling, inline: inline, arguments: arguments, index: &index)
+                    } catch {
+                        throw fail(error.message)
                     }
-                    return .completionScript(shell: value)
-                }
-                guard let (option, isGlobal) = Self.find(spelling, command: command) else {
+                    if isGlobal {
+                        Self.record(value, for: option, in: &globalValues)
+                    } else {
+                        Self.record(value, for: option, in: &values)
+                    }
+                } else {
                     let shown = spelling == argument || argument.hasPrefix("--") ? spelling : "\(spelling) (in \(argument))"
                     throw fail("unknown option \(shown)")
-                }
-                let value: String
-                if option.takesValue {
-                    if let inline {
-                        value = inline
-                    } else if index < arguments.count {
-                        value = arguments[index]
-                        index += 1
-                    } else {
-                        throw fail("\(spelling) needs a value (\(option.placeholder ?? "VALUE"))")
-                    }
-                    if let problem = option.valueKind?.problem(with: value) {
-                        throw fail("\(spelling) \"\(value)\": \(problem)")
-                    }
-                } else if let inline {
-                    guard let parsed = Self.parseBool(inline) else {
-                        throw fail("\(spelling)=\(inline): a flag takes true or false")
-                    }
-                    value = parsed ? "true" : "false"
-                } else {
-                    value = "true"
-                }
-                if isGlobal {
-                    Self.record(value, for: option, in: &globalValues)
-                } else {
-                    Self.record(value, for: option, in: &line.values)
                 }
             }
         }
         if versionAsked { return .version }
-        if helpAsked || wantsHelpTopic {
-            if let topic = helpTopic ?? command?.name, lookup(topic) == nil {
-                throw UsageError(message: Self.unknownCommand(topic))
-            }
-            return .help(command: helpTopic ?? command?.name)
+        if helpAsked || helpTopic != nil {
+            let topic = helpTopic.flatMap { $0 } ?? command?.name
+            if let topic, lookup(topic) == nil { throw UsageError(message: Self.unknownCommand(topic)) }
+            return .help(command: topic)
         }
         guard let command else { return .help(command: nil) }
         let fixed = command.arguments.filter { !$0.passesThrough }
-        let required = fixed.filter { !$0.optional }.count
-        if line.arguments.count < required {
-            let missing = fixed[line.arguments.count].name
-            throw fail("missing <\(missing)>")
+        if positionals.count < fixed.filter({ !$0.optional }).count {
+            throw fail("missing <\(fixed[positionals.count].name)>")
         }
-        if line.arguments.count > fixed.count {
-            throw fail("unexpected argument \"\(line.arguments[fixed.count])\"")
+        if positionals.count > fixed.count {
+            throw fail("unexpected argument \"\(positionals[fixed.count])\"")
         }
-        do {
-            line.globals = try Self.globals(from: globalValues)
-        } catch {
-            throw fail(error.message)
+        return .command(ParsedCommand(definition: command, globals: Self.globals(from: globalValues), values: values,
+                                      arguments: positionals, passthrough: passthrough))
+    }
+
+    /// The options before the command that make something other than a command run.
+    private static let generators: [String: @Sendable (String) throws(UsageError) -> Invocation] = [
+        "--generate-man-pages": { directory in .manPages(directory: directory) },
+        "--generate-completion-script": { shell throws(UsageError) in
+            guard ["bash", "zsh", "fish"].contains(shell) else {
+                throw UsageError(message: "--generate-completion-script \"\(shell)\": expected bash, zsh or fish")
+            }
+            return .completionScript(shell: shell)
+        },
+    ]
+
+    /// The options one argument spells, each with the value written into it: "--name=value"
+    /// is one, "-dt" two flags, "-bDIR" and "-b=DIR" one option with its value.
+    static func split(_ argument: String, command: CommandDefinition?) -> [(spelling: String, inline: String?)] {
+        if argument.hasPrefix("--") {
+            guard let equals = argument.firstIndex(of: "=") else { return [(argument, nil)] }
+            return [(String(argument[..<equals]), String(argument[argument.index(after: equals)...]))]
         }
-        return .command(line)
+        if argument.count == 2 || find(argument, command: command) != nil { return [(argument, nil)] }
+        var spellings: [(spelling: String, inline: String?)] = []
+        var rest = argument.dropFirst()
+        while let letter = rest.first {
+            rest = rest.dropFirst()
+            let spelling = "-" + String(letter)
+            if let option = find(spelling, command: command), option.definition.takesValue, !rest.isEmpty {
+                spellings.append((spelling, String(rest.hasPrefix("=") ? rest.dropFirst() : rest)))
+                break
+            }
+            spellings.append((spelling, nil))
+        }
+        return spellings
+    }
+
+    /// An option's value: written into the argument, else the next argument whatever it is;
+    /// checked against the option's kind. A flag's is "true" unless `--flag=false`.
+    private static func value(of option: OptionDefinition, spelling: String, inline: String?, arguments: [String],
+                              index: inout Int) throws(UsageError) -> String {
+        guard option.takesValue else {
+            guard let inline else { return "true" }
+            guard let parsed = parseBool(inline) else { throw UsageError(message: "\(spelling)=\(inline): a flag takes true or false") }
+            return parsed ? "true" : "false"
+        }
+        let value: String
+        if let inline {
+            value = inline
+        } else if index < arguments.count {
+            value = arguments[index]
+            index += 1
+        } else {
+            throw UsageError(message: "\(spelling) needs a value (\(option.placeholder ?? "VALUE"))")
+        }
+        if let problem = option.valueKind?.problem(with: value) {
+            throw UsageError(message: "\(spelling) \"\(value)\": \(problem)")
+        }
+        return value
     }
 
     /// runc's words for it ("No help topic"), which scripts written for runc look for.
@@ -247,13 +244,10 @@ struct CommandLineParser {
     }
 
     /// The global options' values as `Globals`.
-    static func globals(from values: [String: [String]]) throws(UsageError) -> Globals {
-        var globals = Globals(root: values["root"]?.last, log: values["log"]?.last,
-                              debug: values["debug"]?.last == "true", systemdCgroup: values["systemd-cgroup"]?.last == "true")
-        if let format = values["log-format"]?.last {
-            // Checked by its kind already.
-            globals.logFormat = LogFormat(rawValue: format) ?? .text
-        }
-        return globals
+    static func globals(from values: [String: [String]]) -> Globals {
+        Globals(root: values["root"]?.last, log: values["log"]?.last,
+                // Checked against its choices while parsing.
+                logFormat: values["log-format"]?.last.flatMap(LogFormat.init) ?? .text,
+                debug: values["debug"]?.last == "true", systemdCgroup: values["systemd-cgroup"]?.last == "true")
     }
 }
