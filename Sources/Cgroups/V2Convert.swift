@@ -1,3 +1,4 @@
+import LinuxSys
 import OCISpec
 
 /// The conversions from the spec's v1-shaped values to cgroup v2 files, as runc makes them.
@@ -70,7 +71,7 @@ public enum V2Convert {
         if key.contains("\0") || key.contains("\n") {
             throw CgroupError.field("linux.resources.unified", "key \(CgroupIO.quoted(key)) contains a NUL or newline")
         }
-        if key.isEmpty || key.contains("/") || key.contains("..") {
+        if key.isEmpty || key.contains("/") || key.includes("..") {
             throw CgroupError.field(field, "must be a file name of the cgroup (no \"/\" or \"..\")")
         }
         let parts = key.split(separator: ".", maxSplits: 1)

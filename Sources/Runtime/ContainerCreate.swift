@@ -199,7 +199,7 @@ func checkSysctls(_ sysctls: [String: String], namespaces: NamespacePlan) throws
         if !namespaces.has(needed) {
             throw RuntimeError("linux.sysctl[\"\(key)\"]: needs the container's own \(needed.rawValue) namespace")
         }
-        if key.contains("..") || key.contains("/") {
+        if key.includes("..") || key.contains("/") {
             throw RuntimeError("linux.sysctl[\"\(key)\"]: not a sysctl name")
         }
     }

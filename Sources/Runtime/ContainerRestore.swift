@@ -124,7 +124,7 @@ struct Restoration {
         let descriptors = try step("reading \(descriptorsPath)") {
             try JSONCoding.decode([String].self, from: try Files.read(descriptorsPath), document: Container.descriptorsFile)
         }
-        for (fd, name) in descriptors.enumerated() where fd <= 2 && name.contains("pipe:") {
+        for (fd, name) in descriptors.enumerated() where fd <= 2 && name.includes("pipe:") {
             criuOptions.inheritFDs.append((name, Int32(fd)))
         }
 

@@ -136,7 +136,7 @@ enum CriuSupport {
         guard let text = try? Files.readText(path) else { return "" }
         let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
         var shown = Set<Int>()
-        for (index, line) in lines.enumerated() where line.contains("Error") {
+        for (index, line) in lines.enumerated() where line.includes("Error") {
             shown.formUnion(max(0, index - 5)...index)
         }
         guard !shown.isEmpty else { return "" }

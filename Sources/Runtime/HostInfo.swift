@@ -106,7 +106,7 @@ public struct HostInfo: Encodable, Sendable {
             memoryBytes: memoryBytes(),
             kernel: Kernel(release: field(names.release), version: field(names.version), machine: field(names.machine)),
             cgroup: cgroup, cgroupError: cgroupError, containerControllers: containerControllers, namespaces: namespaces,
-            seccomp: status.contains("Seccomp:"), apparmor: apparmor, selinux: selinux,
+            seccomp: status.includes("Seccomp:"), apparmor: apparmor, selinux: selinux,
             userNamespaces: maxUserNamespaces > 0, lastCapability: Capabilities.lastCapability(),
             libseccomp: RuntimeFeatures.libseccompVersion, criu: criu,
             checkpointRestore: criu.version != nil && criu.checkFailure == nil, wasm: true)

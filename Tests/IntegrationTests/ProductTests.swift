@@ -1,10 +1,24 @@
 import Foundation
 import Testing
 
-/// What ships beside the binary: the library example the DocC article walks through, and
-/// the benchmark's chart.
-@Suite("the embedding example and the benchmark chart")
+/// What ships: the binary's modules, the library example the DocC article walks through,
+/// and the benchmark's chart.
+@Suite("the binary's modules, the embedding example and the benchmark chart")
 struct ProductTests {
+    /// Each of these modules costs every process memory for code it never runs (bench/README.md,
+    /// eighth and ninth rounds): FoundationEssentials (which swift-argument-parser brought) and
+    /// the regex modules (one `contains` of a string in a string brings them; use `includes`).
+    @Test("the binary links neither FoundationEssentials nor swift-argument-parser nor the regex modules")
+    func noHeavyModules() throws {
+        let binary = try Data(contentsOf: URL(fileURLWithPath: Runner.binary))
+        // Module names as Swift's mangling writes them, which the symbol table holds.
+        for module in ["20FoundationEssentials", "22_FoundationCollections", "14ArgumentParser", "17_StringProcessing", "12_RegexParser"] {
+            #expect(binary.range(of: Data(module.utf8)) == nil, "\(Runner.binary) has symbols of \(module)")
+        }
+        // The check itself finds a module the binary has.
+        #expect(binary.range(of: Data("7OCISpec".utf8)) != nil)
+    }
+
     /// The example built beside the tests (swift build --build-tests builds every target).
     static let example: String = {
         let candidates = [

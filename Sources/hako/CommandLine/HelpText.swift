@@ -74,7 +74,20 @@ enum HelpText {
 
     /// Text split into paragraphs at blank lines.
     static func paragraphs(_ text: String) -> [String] {
-        text.split(separator: "\n\n", omittingEmptySubsequences: true).map { String($0) }
+        // Lines, grouped at the empty ones (not split(separator: "\n\n"), which would link
+        // the regex module: see `includes`).
+        var paragraphs: [String] = []
+        var current: [Substring] = []
+        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+            if line.isEmpty {
+                if !current.isEmpty { paragraphs.append(current.joined(separator: "\n")) }
+                current = []
+            } else {
+                current.append(line)
+            }
+        }
+        if !current.isEmpty { paragraphs.append(current.joined(separator: "\n")) }
+        return paragraphs
     }
 
     /// `text` filled to `width` columns, every line indented by `indent` spaces.
