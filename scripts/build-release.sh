@@ -18,7 +18,9 @@
 #                               move each one;
 #   --symbol-ordering-file      puts the functions the hot commands run (scripts/hot-symbols.txt,
 #                               made by scripts/profile-hot-symbols.sh) side by side at the
-#                               start of .text, so a command touches ~40 windows, not ~100;
+#                               start of .text, so a command touches ~40 windows, not ~100,
+#                               and the protocol conformance descriptors, which every process's
+#                               first dynamic casts read, side by side in .rodata;
 #                               names that no longer exist are skipped, so an old list only
 #                               costs memory;
 #   -use-ld=lld                 the toolchain's linker, which takes that list;

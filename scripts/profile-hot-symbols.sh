@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Regenerates scripts/hot-symbols.txt: the functions hako's everyday commands run, most
-# shared first, for the linker to place side by side (see build-release.sh). Run as root
+# shared first, then every protocol conformance descriptor, for the linker to place side by
+# side (see build-release.sh). Run as root
 # after changes that move a lot of code; an outdated list still works, it only costs memory.
 #
 # Each command runs under valgrind's callgrind, which records every function a process
@@ -74,10 +75,15 @@ import collections, re, subprocess, sys
 binary, out, profiles = sys.argv[1], sys.argv[2], sys.argv[3:]
 # Functions of the binary itself (libc and other shared libraries are not ours to order).
 defined = set()
+conformances = []
 for line in subprocess.run(["nm", "--defined-only", binary], capture_output=True, text=True, check=True).stdout.splitlines():
     parts = line.split()
     if len(parts) == 3 and parts[1] in "tTwW":
         defined.add(parts[2])
+    # Protocol conformance descriptors ("Mc"): every process's first dynamic casts read them
+    # all, so they go side by side in .rodata too (bench/README.md, ninth round).
+    if len(parts) == 3 and parts[1] in "dDrR" and parts[2].endswith("Mc"):
+        conformances.append(parts[2])
 uses = collections.Counter()
 first = {}
 for index, path in enumerate(profiles):
@@ -95,6 +101,6 @@ for index, path in enumerate(profiles):
             first.setdefault(name, (index, len(first)))
 # Functions every process runs first, then those fewer commands share.
 order = sorted(uses, key=lambda name: (-uses[name], first[name]))
-open(out, "w").write("".join(name + "\n" for name in order))
-print(f"{len(order)} functions from {len(profiles)} process profiles -> {out}")
+open(out, "w").write("".join(name + "\n" for name in order + conformances))
+print(f"{len(order)} functions from {len(profiles)} process profiles and {len(conformances)} conformance descriptors -> {out}")
 EOF
