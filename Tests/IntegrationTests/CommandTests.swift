@@ -136,6 +136,26 @@ struct CommandTests {
         #expect(shares == "200\n")
     }
 
+    @Test("a usage error: one line naming the mistake, the usage, status 1, and the --log file in runc's format")
+    func usageError() throws {
+        let dir = try Scratch.directory("usage")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let result = try Runner.run(["--log", dir + "/log.json", "--log-format", "json", "update", "--blkio-weight", "70000", "c1"])
+        #expect(result.status == 1)
+        #expect(result.stderr == """
+            hako: update: --blkio-weight "70000": expected a whole number from 0 to 65535
+            Usage: hako update [options] <container-id>
+            Run 'hako update --help' for its options.
+
+            """, "\(result.stderr)")
+        let log = try String(contentsOfFile: dir + "/log.json", encoding: .utf8)
+        #expect(log.hasPrefix("{\"level\":\"error\",\"msg\":\"update: --blkio-weight \\\"70000\\\": expected"), "\(log)")
+        // Nothing is written anywhere without --log; an unknown command has no usage line.
+        let unknown = try Runner.run(["--root", dir + "/state", "bogus", "x"])
+        #expect(unknown.status == 1 && unknown.stderr == "hako: unknown command \"bogus\" (No help topic for 'bogus')\n", "\(unknown.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: dir + "/state"))
+    }
+
     @Test("-v and --version after global options, as harnesses that put --root first call them")
     func versionAfterGlobals() throws {
         for arguments in [["--root", "/tmp/x", "-v"], ["--root=/tmp/x", "--debug", "--version"]] {
