@@ -22,7 +22,7 @@ enum CriuArguments {
 
     /// What these options ask of either command; the images by default in "checkpoint" of
     /// the current directory, as runc keeps them.
-    static func options(_ line: ParsedCommand) -> CriuCommonOptions {
+    static func commonOptions(_ line: ParsedCommand) -> CriuCommonOptions {
         var options = CriuCommonOptions(imagePath: line.value("image-path") ?? "checkpoint")
         options.workPath = line.value("work-path")
         options.tcpEstablished = line.flag("tcp-established")
@@ -54,7 +54,7 @@ enum Checkpoint: HakoCommand {
         arguments: [.containerID])
 
     static func run(_ line: ParsedCommand, logger: Logger) throws {
-        var options = CheckpointOptions(common: CriuArguments.options(line))
+        var options = CheckpointOptions(common: CriuArguments.commonOptions(line))
         options.parentPath = line.value("parent-path")
         options.leaveRunning = line.flag("leave-running")
         options.tcpSkipInFlight = line.flag("tcp-skip-in-flight")

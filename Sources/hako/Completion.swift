@@ -22,14 +22,10 @@ enum CompletionReply: Equatable {
 }
 
 struct Completer {
-    var lookup: @Sendable (String) -> CommandDefinition?
-    var commandNames: [String]
     /// The container ids under a state root (--root as typed, or nil for the default).
     var containerIDs: @Sendable (String?) -> [String]
 
-    static let standard = Completer(
-        lookup: Hako.definition(named:), commandNames: Hako.commands.map(\.name) + ["help"],
-        containerIDs: { root in ((try? StateStore(root: Globals(root: root).stateRoot).ids()) ?? []).sorted() })
+    static let standard = Completer { root in ((try? StateStore(root: Globals(root: root).stateRoot).ids()) ?? []).sorted() }
 
     func complete(_ typed: [String]) -> CompletionReply {
         // bash splits "--root=/x" into "--root", "=" and "/x"; put it back together, and
@@ -62,9 +58,7 @@ struct Completer {
                 pending = nil
                 continue
             }
-            if let command, let position = command.arguments.firstIndex(where: \.passesThrough), arguments >= position {
-                return .files
-            }
+            if let position = command?.passthroughIndex, arguments >= position { return .files }
             if !optionsEnded && CommandLineParser.isOption(word) {
                 if word == "--" {
                     optionsEnded = true
@@ -78,7 +72,7 @@ struct Completer {
             if command == nil && !helpTopic {
                 if word == "help" {
                     helpTopic = true
-                } else if let found = lookup(word) {
+                } else if let found = Hako.definition(named: word) {
                     command = found
                 } else {
                     return .words([])
@@ -98,9 +92,7 @@ struct Completer {
             }
         }
         if let pending { return candidates(pending.completion, partial: current[...]) }
-        if let command, let position = command.arguments.firstIndex(where: \.passesThrough), arguments >= position {
-            return .files
-        }
+        if let position = command?.passthroughIndex, arguments >= position { return .files }
         if !optionsEnded && current.hasPrefix("-") {
             if let equals = current.firstIndex(of: "="), current.hasPrefix("--") {
                 let spelling = String(current[..<equals])
@@ -110,12 +102,13 @@ struct Completer {
                                   prefix: splitAtEquals ? "" : spelling + "=")
             }
             let options = (command?.options ?? []) + GlobalOptions.definitions
-            let spellings = options.filter { !$0.hidden }.flatMap(\.spellings) + ["--help"] + (command == nil ? ["--version"] : [])
+            let spellings = options.flatMap(\.spellings) + ["--help"] + (command == nil ? ["--version"] : [])
             return .words(spellings.filter { $0.hasPrefix(current) }.sorted())
         }
         if command == nil {
             if helpTopic && arguments > 0 { return .words([]) }
-            return .words(commandNames.filter { $0 != "help" || !helpTopic }.filter { $0.hasPrefix(current) })
+            let names = Hako.commands.map(\.name) + (helpTopic ? [] : ["help"])
+            return .words(names.filter { $0.hasPrefix(current) })
         }
         guard let command, arguments < command.arguments.count else { return .words([]) }
         return candidates(command.arguments[arguments].completion, partial: current[...])

@@ -17,7 +17,7 @@ enum CreateArguments {
 
     static let id = ArgumentDefinition(name: "container-id", help: "The new container's id.")
 
-    static func options(_ line: ParsedCommand) -> CreateOptions {
+    static func createOptions(_ line: ParsedCommand) -> CreateOptions {
         CreateOptions(id: line.arguments[0], bundle: line.value("bundle") ?? ".", consoleSocket: line.value("console-socket"),
                       pidFile: line.value("pid-file"), noPivot: line.flag("no-pivot"), noNewKeyring: line.flag("no-new-keyring"),
                       preserveFds: line.number("preserve-fds") ?? 0)
@@ -31,7 +31,7 @@ enum Create: HakoCommand {
         options: CreateArguments.options, arguments: [CreateArguments.id])
 
     static func run(_ line: ParsedCommand, logger: Logger) throws {
-        var options = CreateArguments.options(line)
+        var options = CreateArguments.createOptions(line)
         options.systemdCgroup = line.globals.systemdCgroup
         _ = try Container.create(options, store: line.globals.store, logger: logger)
     }

@@ -53,7 +53,7 @@ enum Hako {
         signal(SIGPIPE, SIG_IGN)
         let invocation: Invocation
         do {
-            invocation = try CommandLineParser.standard.parse(Array(CommandLine.arguments.dropFirst()))
+            invocation = try CommandLineParser.parse(Array(CommandLine.arguments.dropFirst()))
         } catch {
             reportUsage(error)
             exit(1)

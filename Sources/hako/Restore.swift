@@ -24,7 +24,7 @@ enum Restore: HakoCommand {
         var create = CreateOptions(id: line.arguments[0], bundle: bundle, consoleSocket: consoleSocket, pidFile: line.value("pid-file"),
                                    noPivot: line.flag("no-pivot"))
         create.systemdCgroup = line.globals.systemdCgroup
-        var options = RestoreOptions(create: create, common: CriuArguments.options(line))
+        var options = RestoreOptions(create: create, common: CriuArguments.commonOptions(line))
         options.lsmProfile = line.value("lsm-profile")
         options.lsmMountContext = line.value("lsm-mount-context")
         if !detach && !line.flag("no-subreaper") { try Supervision.becomeSubreaper() }

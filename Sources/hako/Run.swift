@@ -19,7 +19,7 @@ enum Run: HakoCommand {
         let detach = line.flag("detach"), keep = line.flag("keep")
         if detach && keep { throw RuntimeError("--keep: cannot be used with --detach") }
         if !detach { try Supervision.becomeSubreaper() }
-        var options = CreateArguments.options(line)
+        var options = CreateArguments.createOptions(line)
         options.systemdCgroup = line.globals.systemdCgroup
         // In the foreground with a terminal and no console socket, hako relays the pty itself.
         var relay: TerminalRelay?

@@ -36,7 +36,7 @@ struct CLITests {
             #expect(help.hasPrefix("NAME:\n   hako \(name) - \(definition.abstract.prefix(20))"), "\(name)")
             #expect(help.contains("USAGE:\n   hako \(name) [options]"), "\(name)")
             #expect(help.contains("Example: \(definition.example.prefix(30))"), "\(name)")
-            for option in definition.options where !option.hidden {
+            for option in definition.options {
                 let shown = option.spellings.joined(separator: ", ") + (option.placeholder.map { " " + $0 } ?? "")
                 #expect(help.contains("   " + shown), "\(name): \(shown)")
             }
@@ -60,8 +60,7 @@ struct CLITests {
     }
 
     /// A completer over the real definitions, with ids from a table instead of a state root.
-    let completer = Completer(lookup: Hako.definition(named:), commandNames: Hako.commands.map(\.name) + ["help"],
-                              containerIDs: { root in root == "/other" ? ["other1"] : ["web", "web2", "db"] })
+    let completer = Completer { root in root == "/other" ? ["other1"] : ["web", "web2", "db"] }
 
     @Test("completion: what each position of a line offers", arguments: [
         ([""], .words(Hako.commands.map(\.name) + ["help"])),

@@ -6,7 +6,7 @@ import Testing
 @Suite("command line: the parser")
 struct CommandLineParserTests {
     func parse(_ arguments: [String]) throws -> ParsedCommand {
-        let invocation = try CommandLineParser.standard.parse(arguments)
+        let invocation = try CommandLineParser.parse(arguments)
         guard case .command(let line) = invocation else {
             Issue.record("\(arguments): not a command: \(invocation)")
             throw UsageError(message: "not a command")
@@ -16,7 +16,7 @@ struct CommandLineParserTests {
 
     func usageError(_ arguments: [String]) -> UsageError? {
         do {
-            _ = try CommandLineParser.standard.parse(arguments)
+            _ = try CommandLineParser.parse(arguments)
             return nil
         } catch {
             return error
@@ -54,15 +54,15 @@ struct CommandLineParserTests {
 
     @Test("create and run: every option runc has, and the defaults")
     func createOptions() throws {
-        let options = CreateArguments.options(try parse(["create", "-b", "/b", "--console-socket", "/s", "--pid-file", "/p", "--no-pivot",
+        let options = CreateArguments.createOptions(try parse(["create", "-b", "/b", "--console-socket", "/s", "--pid-file", "/p", "--no-pivot",
                                                          "--no-new-keyring", "--preserve-fds", "2", "c"]))
         #expect(options.bundle == "/b" && options.consoleSocket == "/s" && options.pidFile == "/p")
         #expect(options.noPivot && options.noNewKeyring && options.preserveFds == 2 && options.id == "c")
-        let defaults = CreateArguments.options(try parse(["create", "c"]))
+        let defaults = CreateArguments.createOptions(try parse(["create", "c"]))
         #expect(defaults.bundle == "." && defaults.consoleSocket == nil && defaults.preserveFds == 0 && !defaults.noPivot)
         let run = try parse(["run", "-d", "--keep", "--bundle=/x", "--preserve-fds=3", "c"])
-        #expect(run.flag("detach") && run.flag("keep") && CreateArguments.options(run).bundle == "/x")
-        #expect(CreateArguments.options(run).preserveFds == 3)
+        #expect(run.flag("detach") && run.flag("keep") && CreateArguments.createOptions(run).bundle == "/x")
+        #expect(CreateArguments.createOptions(run).preserveFds == 3)
         #expect(try Globals().stateRoot == parse(["kill", "c"]).globals.stateRoot)
     }
 
@@ -151,7 +151,7 @@ struct CommandLineParserTests {
     ] as [([String], String)])
     func otherInvocations(arguments: [String], expected: String) throws {
         let text: String
-        switch try CommandLineParser.standard.parse(arguments) {
+        switch try CommandLineParser.parse(arguments) {
         case .help(let name): text = "help:" + (name ?? "")
         case .version: text = "version"
         case .completionScript(let shell): text = "script:" + shell
@@ -175,7 +175,7 @@ struct CommandLineParserTests {
             }
             let keys = definition.options.map(\.key)
             #expect(Set(keys).count == keys.count, "\(name): a key is given twice")
-            let passing = definition.arguments.firstIndex(where: \.passesThrough)
+            let passing = definition.passthroughIndex
             #expect(passing == nil || passing == definition.arguments.count - 1, "\(name): a passed-through argument must be last")
         }
     }

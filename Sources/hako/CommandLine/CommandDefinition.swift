@@ -17,6 +17,9 @@ struct CommandDefinition: Sendable {
     var options: [OptionDefinition] = []
     var arguments: [ArgumentDefinition] = []
 
+    /// Where the argument that passes through sits, when the command has one.
+    var passthroughIndex: Int? { arguments.firstIndex(where: \.passesThrough) }
+
     /// The option spelled `spelling` ("--bundle", "-b"), among this command's.
     func option(spelled spelling: String) -> OptionDefinition? {
         options.first { $0.spellings.contains(spelling) }
@@ -35,8 +38,6 @@ struct OptionDefinition: Sendable {
     var defaultText: String?
     /// What completes the option's value.
     var completion: CompletionSource = .none
-    /// Left out of help, completion and the manual (a second spelling runc accepts).
-    var hidden = false
 
     enum Kind: Sendable {
         case flag
@@ -65,14 +66,14 @@ struct OptionDefinition: Sendable {
         }
     }
 
-    static func flag(_ spellings: String..., help: String, hidden: Bool = false) -> OptionDefinition {
-        OptionDefinition(key: key(of: spellings), spellings: spellings, kind: .flag, help: help, hidden: hidden)
+    static func flag(_ spellings: String..., help: String) -> OptionDefinition {
+        OptionDefinition(key: key(of: spellings), spellings: spellings, kind: .flag, help: help)
     }
 
     static func value(_ spellings: String..., placeholder: String, _ valueKind: ValueKind = .text, help: String,
-                      defaultText: String? = nil, completion: CompletionSource = .none, hidden: Bool = false) -> OptionDefinition {
+                      defaultText: String? = nil, completion: CompletionSource = .none) -> OptionDefinition {
         OptionDefinition(key: key(of: spellings), spellings: spellings, kind: .value(placeholder: placeholder, valueKind),
-                         help: help, defaultText: defaultText, completion: completion, hidden: hidden)
+                         help: help, defaultText: defaultText, completion: completion)
     }
 
     static func repeated(_ spellings: String..., placeholder: String, _ valueKind: ValueKind = .text, help: String,

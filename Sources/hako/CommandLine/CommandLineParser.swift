@@ -54,13 +54,9 @@ struct UsageError: Error, Equatable {
 /// `--name=value`, `-n value`, `-nvalue`, combined short flags (`-dt`), Go's `--flag=false`,
 /// and `--` to end the options. A value is taken as it is, even when it starts with a dash
 /// (`update --memory -1`), as Go's flag package takes it.
-struct CommandLineParser {
-    /// The command definitions by name; only the one named is built.
-    var lookup: @Sendable (String) -> CommandDefinition?
-
-    static let standard = CommandLineParser(lookup: Hako.definition(named:))
-
-    func parse(_ arguments: [String]) throws(UsageError) -> Invocation {
+/// Only the definition of the command named is built.
+enum CommandLineParser {
+    static func parse(_ arguments: [String]) throws(UsageError) -> Invocation {
         if arguments.first == "__complete" { return .complete(words: Array(arguments.dropFirst())) }
         var globalValues: [String: [String]] = [:]
         var command: CommandDefinition?
@@ -80,7 +76,7 @@ struct CommandLineParser {
         while index < arguments.count {
             let argument = arguments[index]
             index += 1
-            if let command, let position = command.arguments.firstIndex(where: \.passesThrough), positionals.count == position {
+            if let position = command?.passthroughIndex, positionals.count == position {
                 // The first word after the arguments before it is passed through with all
                 // that follows, options included (`exec ID sh -c ...`, as runc takes it);
                 // one "--" there is the separator, not part of it.
@@ -95,7 +91,7 @@ struct CommandLineParser {
                     if topic == nil { helpTopic = .some(argument) }
                 } else if argument == "help" {
                     helpTopic = .some(nil)
-                } else if let found = lookup(argument) {
+                } else if let found = Hako.definition(named: argument) {
                     command = found
                 } else {
                     throw fail(Self.unknownCommand(argument))
@@ -111,11 +107,6 @@ struct CommandLineParser {
                     versionAsked = true
                 } else if spelling == "--help" || spelling == "-h" {
                     helpAsked = true
-                } else if command == nil, let generator = Self.generators[spelling] {
-                    guard let value = inline ?? (index < arguments.count ? arguments[index] : nil) else {
-                        throw fail("\(spelling) needs a value")
-                    }
-                    do { return try generator(value) } catch { throw fail(error.message) }
                 } else if let (option, isGlobal) = Self.find(spelling, command: command) {
                     let value: String
                     do {
@@ -128,6 +119,12 @@ struct CommandLineParser {
                     } else {
                         Self.record(value, for: option, in: &values)
                     }
+                } else if command == nil, let generator = Self.generators[spelling] {
+                    // Looked up only for what no option spells, off the engines' path.
+                    guard let value = inline ?? (index < arguments.count ? arguments[index] : nil) else {
+                        throw fail("\(spelling) needs a value")
+                    }
+                    do { return try generator(value) } catch { throw fail(error.message) }
                 } else {
                     let shown = spelling == argument || argument.hasPrefix("--") ? spelling : "\(spelling) (in \(argument))"
                     throw fail("unknown option \(shown)")
@@ -137,7 +134,7 @@ struct CommandLineParser {
         if versionAsked { return .version }
         if helpAsked || helpTopic != nil {
             let topic = helpTopic.flatMap { $0 } ?? command?.name
-            if let topic, lookup(topic) == nil { throw UsageError(message: Self.unknownCommand(topic)) }
+            if let topic, Hako.definition(named: topic) == nil { throw UsageError(message: Self.unknownCommand(topic)) }
             return .help(command: topic)
         }
         guard let command else { return .help(command: nil) }

@@ -44,7 +44,7 @@ enum HelpText {
 
     /// "--bundle, -b DIR" and the help with its default, for each visible option.
     static func optionRows(_ options: [OptionDefinition]) -> [(String, String)] {
-        options.filter { !$0.hidden }.map { option in
+        options.map { option in
             var spelling = option.spellings.joined(separator: ", ")
             if let placeholder = option.placeholder { spelling += " " + placeholder }
             if case .repeated = option.kind { spelling += " ..." }

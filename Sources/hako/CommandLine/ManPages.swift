@@ -59,7 +59,7 @@ enum ManPages {
 
     private static func options(_ options: [OptionDefinition]) -> String {
         var text = ""
-        for option in options where !option.hidden {
+        for option in options {
             let spellings = option.spellings.map { "\\fB\(escape($0))\\fR" + (option.placeholder.map { " \\fI\($0)\\fR" } ?? "") }
             text += ".TP\n" + spellings.joined(separator: ", ") + "\n"
             var help = option.help
@@ -78,7 +78,6 @@ enum ManPages {
             switch character {
             case "\\": out += "\\e"
             case "-": out += "\\-"
-            case "\n": out += "\n"
             default: out.append(character)
             }
         }
