@@ -213,6 +213,7 @@ struct V2ManagerTests {
         (LinuxResources(memory: LinuxMemory(swap: 100)), "linux.resources.memory.swap: unable to set a swap limit without a memory limit"),
         (LinuxResources(unified: ["../memory.max": "1"]), "linux.resources.unified[\"../memory.max\"]: must be a file name of the cgroup (no \"/\" or \"..\")"),
         (LinuxResources(unified: ["memory/max": "1"]), "linux.resources.unified[\"memory/max\"]: must be a file name of the cgroup (no \"/\" or \"..\")"),
+        (LinuxResources(unified: ["memory..max": "1"]), "linux.resources.unified[\"memory..max\"]: must be a file name of the cgroup (no \"/\" or \"..\")"),
         (LinuxResources(unified: ["nodot": "1"]), "linux.resources.unified[\"nodot\"]: must have the form CONTROLLER.KNOB"),
         (LinuxResources(unified: ["misc.max": "1"]), "linux.resources.unified[\"misc.max\"]: the misc controller is not available"),
     ])

@@ -29,6 +29,10 @@ struct ConfigFieldTests {
         noNet.spec.linux?.namespaces?.removeAll { $0.type == "network" }
         noNet.spec.linux?.sysctl = ["net.ipv4.ip_forward": "1"]
         try expectRefused(noNet, saying: "needs the container's own network namespace")
+        // A name that climbs out of /proc/sys/net: ".." alone is enough to refuse it.
+        let climbing = try TestBundle(args: ["true"])
+        climbing.spec.linux?.sysctl = ["net.ipv4..conf": "1"]
+        try expectRefused(climbing, saying: "linux.sysctl[\"net.ipv4..conf\"]: not a sysctl name")
     }
 
     @Test("oomScoreAdj is set on the process")
