@@ -23,6 +23,10 @@
 #                               first dynamic casts read, side by side in .rodata;
 #                               names that no longer exist are skipped, so an old list only
 #                               costs memory;
+#   --script=text-layout.ld     puts the functions the compiler leaves without a symbol (the
+#                               ".L__unnamed" value witnesses of enums, 19 KB in all), which
+#                               no ordering list can name, just before the hot functions:
+#                               scattered, they cost create ~10 windows;
 #   -use-ld=lld                 the toolchain's linker, which takes that list;
 #   static libstdc++, libgcc    the Swift runtime needs a little C++ support.
 # It also tells the binary its commit (`hako --version`): see Sources/CBuildInfo.
@@ -45,14 +49,17 @@ if [ "$(cat .build/lean/build-info/hako_commit.h 2>/dev/null)" != "$header" ]; t
     echo "$header" > .build/lean/build-info/hako_commit.h
 fi
 
-# SwiftPM relinks only when an object changed, not when the ordering list did: a list newer
-# than the binary removes it, so that the link takes the list.
-if [ scripts/hot-symbols.txt -nt .build/lean/release/hako ]; then rm -f .build/lean/release/hako; fi
+# SwiftPM relinks only when an object changed, not when the ordering list or the layout
+# script did: either newer than the binary removes it, so that the link takes it.
+for list in scripts/hot-symbols.txt scripts/text-layout.ld; do
+    if [ $list -nt .build/lean/release/hako ]; then rm -f .build/lean/release/hako; fi
+done
 
 flock /tmp/hako-build.lock swift build -c release --static-swift-stdlib -Xswiftc -static-executable --scratch-path .build/lean \
     -Xswiftc -Xfrontend -Xswiftc -function-sections -Xcc -ffunction-sections \
     -Xswiftc -use-ld=lld \
     -Xlinker "--symbol-ordering-file=$PWD/scripts/hot-symbols.txt" -Xlinker --no-warn-symbol-ordering \
+    -Xlinker "--script=$PWD/scripts/text-layout.ld" \
     -Xcc "-I$PWD/.build/lean/build-info" \
     "$@"
 

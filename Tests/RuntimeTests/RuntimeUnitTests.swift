@@ -217,6 +217,30 @@ struct ClockTests {
     func format() {
         #expect(Clock.rfc3339(seconds: 0, nanoseconds: 5) == "1970-01-01T00:00:00.000000005Z")
         #expect(Clock.rfc3339(seconds: 1_700_000_000, nanoseconds: 123_456_789) == "2023-11-14T22:13:20.123456789Z")
+        #expect(Clock.rfc3339(seconds: 951_825_600, nanoseconds: 0) == "2000-02-29T12:00:00.000000000Z")
+        #expect(Clock.rfc3339(seconds: 4_107_542_400, nanoseconds: 999_999_999) == "2100-03-01T00:00:00.999999999Z")
+        #expect(Clock.rfc3339(seconds: -1, nanoseconds: 0) == "1969-12-31T23:59:59.000000000Z")
+        #expect(Clock.rfc3339(seconds: 253_402_300_799, nanoseconds: 1) == "9999-12-31T23:59:59.000000001Z")
+    }
+
+    @Test("the calendar agrees with glibc's gmtime_r from 1600 to 2400")
+    func agreesWithGmtime() {
+        // A step that is not a whole number of days, so every time of day and every day of
+        // the 400-year cycle (leap centuries included) comes up.
+        var seconds = -11_676_096_000  // 1600-01-01
+        var mismatches: [String] = []
+        while seconds < 13_574_563_200 {  // 2400-03-01
+            var t = time_t(seconds)
+            var parts = tm()
+            gmtime_r(&t, &parts)
+            let date = "\(pad4(Int(parts.tm_year) + 1900))-\(pad2(Int(parts.tm_mon) + 1))-\(pad2(Int(parts.tm_mday)))"
+            let time = "\(pad2(Int(parts.tm_hour))):\(pad2(Int(parts.tm_min))):\(pad2(Int(parts.tm_sec)))"
+            let expected = "\(date)T\(time).000000042Z"
+            let got = Clock.rfc3339(seconds: seconds, nanoseconds: 42)
+            if got != expected { mismatches.append("\(seconds): \(got) != \(expected)") }
+            seconds += 86_400 * 7 + 3_601
+        }
+        #expect(mismatches.isEmpty, "\(mismatches.prefix(5))")
     }
 }
 
@@ -319,3 +343,6 @@ struct HostInfoTests {
         #expect(try Processes.output(of: "hako-no-such-program", []).status == .exited(127))
     }
 }
+
+private func pad2(_ value: Int) -> String { value < 10 ? "0\(value)" : "\(value)" }
+private func pad4(_ value: Int) -> String { String(repeating: "0", count: max(0, 4 - "\(value)".count)) + "\(value)" }

@@ -3,6 +3,10 @@ import Glibc
 #endif
 
 /// Wall-clock time as RFC 3339 text, without Foundation's date machinery.
+///
+/// The calendar is computed here rather than by glibc's gmtime_r: on its first call gmtime_r
+/// initializes the time zone, which opens and parses /etc/localtime (a file read and 20 KB of
+/// glibc code in every `create`) only to convert to UTC, where no zone applies.
 public enum Clock {
     /// Now in UTC with nanoseconds, as Go's time.RFC3339Nano prints it (trailing zeros kept).
     public static func rfc3339Now() -> String {
@@ -12,16 +16,56 @@ public enum Clock {
     }
 
     public static func rfc3339(seconds: Int, nanoseconds: Int) -> String {
-        var t = time_t(seconds)
-        var parts = tm()
-        gmtime_r(&t, &parts)
-        func pad(_ v: Int32, _ width: Int) -> String {
-            let s = String(v)
-            return String(repeating: "0", count: max(0, width - s.count)) + s
-        }
-        let nanos = String(nanoseconds)
-        let fraction = String(repeating: "0", count: max(0, 9 - nanos.count)) + nanos
-        return "\(pad(parts.tm_year + 1900, 4))-\(pad(parts.tm_mon + 1, 2))-\(pad(parts.tm_mday, 2))T"
-            + "\(pad(parts.tm_hour, 2)):\(pad(parts.tm_min, 2)):\(pad(parts.tm_sec, 2)).\(fraction)Z"
+        let (days, secondOfDay) = floorDivision(seconds, 86_400)
+        let date = civilDate(daysSinceEpoch: days)
+        var text = date.year >= 0 && date.year <= 9999 ? "" : String(date.year)
+        var digits: [UInt8] = []
+        digits.reserveCapacity(30)
+        if text.isEmpty { append(date.year, width: 4, to: &digits) }
+        digits.append(UInt8(ascii: "-"))
+        append(date.month, width: 2, to: &digits)
+        digits.append(UInt8(ascii: "-"))
+        append(date.day, width: 2, to: &digits)
+        digits.append(UInt8(ascii: "T"))
+        append(secondOfDay / 3600, width: 2, to: &digits)
+        digits.append(UInt8(ascii: ":"))
+        append(secondOfDay / 60 % 60, width: 2, to: &digits)
+        digits.append(UInt8(ascii: ":"))
+        append(secondOfDay % 60, width: 2, to: &digits)
+        digits.append(UInt8(ascii: "."))
+        append(nanoseconds, width: 9, to: &digits)
+        digits.append(UInt8(ascii: "Z"))
+        text += String(decoding: digits, as: UTF8.self)
+        return text
+    }
+
+    /// The proleptic Gregorian date of a day counted from 1970-01-01 (negative before it), by
+    /// the usual era arithmetic: 400-year eras of 146,097 days, years starting in March so
+    /// that the leap day falls last.
+    static func civilDate(daysSinceEpoch: Int) -> (year: Int, month: Int, day: Int) {
+        let (era, dayOfEra) = floorDivision(daysSinceEpoch + 719_468, 146_097)  // from 0000-03-01
+        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36524 - dayOfEra / 146_096) / 365
+        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
+        let monthFromMarch = (5 * dayOfYear + 2) / 153
+        let day = dayOfYear - (153 * monthFromMarch + 2) / 5 + 1
+        let month = monthFromMarch < 10 ? monthFromMarch + 3 : monthFromMarch - 9
+        return (yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month, day)
+    }
+
+    private static func floorDivision(_ value: Int, _ divisor: Int) -> (quotient: Int, remainder: Int) {
+        let remainder = value % divisor
+        return remainder < 0 ? (value / divisor - 1, remainder + divisor) : (value / divisor, remainder)
+    }
+
+    /// `value` (0 or more) in decimal, left-padded with zeros to `width` digits.
+    private static func append(_ value: Int, width: Int, to bytes: inout [UInt8]) {
+        let start = bytes.count
+        var rest = value
+        repeat {
+            bytes.append(UInt8(ascii: "0") + UInt8(rest % 10))
+            rest /= 10
+        } while rest > 0
+        while bytes.count - start < width { bytes.append(UInt8(ascii: "0")) }
+        bytes[start...].reverse()
     }
 }
