@@ -5,7 +5,7 @@ import Glibc
 /// Wall-clock time as RFC 3339 text, without Foundation's date machinery.
 ///
 /// The calendar is computed here rather than by glibc's gmtime_r: on its first call gmtime_r
-/// initializes the time zone, which opens and parses /etc/localtime (a file read and 20 KB of
+/// initializes the time zone, which opens and parses /etc/localtime (a file read and 10 KB of
 /// glibc code in every `create`) only to convert to UTC, where no zone applies.
 public enum Clock {
     /// Now in UTC with nanoseconds, as Go's time.RFC3339Nano prints it (trailing zeros kept).
