@@ -10,7 +10,9 @@ import Seccomp
 
 /// Everything the three processes of `create` need, decided by main before it forks:
 /// the children read it from their copy of main's memory, so nothing is re-parsed.
-struct CreatePlan {
+/// A class, never changed once made: `Creation` and the steps it calls pass one reference
+/// instead of copying the spec and the options (kilobytes of fields) in every stack frame.
+final class CreatePlan {
     let options: CreateOptions
     let spec: Spec
     /// config.json as read from the bundle, kept in the state directory as it is; nil when
@@ -31,6 +33,22 @@ struct CreatePlan {
     let runtimeInUserNamespace: Bool
     /// The first descriptor number hako may use for itself: 3 + preserveFds.
     var lowestPrivateFD: Int32 { 3 + Int32(options.preserveFds) }
+
+    init(options: CreateOptions, spec: Spec, configBytes: [UInt8]?, process: ProcessSpec, bundle: String,
+         rootfs: String, stateDirectory: String, namespaces: NamespacePlan, seccomp: SeccompProgram?,
+         cgroupHierarchies: [MountInfo.Entry], runtimeInUserNamespace: Bool) {
+        self.options = options
+        self.spec = spec
+        self.configBytes = configBytes
+        self.process = process
+        self.bundle = bundle
+        self.rootfs = rootfs
+        self.stateDirectory = stateDirectory
+        self.namespaces = namespaces
+        self.seccomp = seccomp
+        self.cgroupHierarchies = cgroupHierarchies
+        self.runtimeInUserNamespace = runtimeInUserNamespace
+    }
 
     /// The state hooks get on stdin (and a seccomp agent with the listener), with init's
     /// pid as the caller sees it.
