@@ -51,8 +51,8 @@ fi
 
 # SwiftPM relinks only when an object changed, not when the ordering list or the layout
 # script did: either newer than the binary removes it, so that the link takes it.
-for list in scripts/hot-symbols.txt scripts/text-layout.ld; do
-    if [ $list -nt .build/lean/release/hako ]; then rm -f .build/lean/release/hako; fi
+for input in scripts/hot-symbols.txt scripts/text-layout.ld; do
+    if [ "$input" -nt .build/lean/release/hako ]; then rm -f .build/lean/release/hako; fi
 done
 
 flock /tmp/hako-build.lock swift build -c release --static-swift-stdlib -Xswiftc -static-executable --scratch-path .build/lean \

@@ -221,6 +221,10 @@ struct ClockTests {
         #expect(Clock.rfc3339(seconds: 4_107_542_400, nanoseconds: 999_999_999) == "2100-03-01T00:00:00.999999999Z")
         #expect(Clock.rfc3339(seconds: -1, nanoseconds: 0) == "1969-12-31T23:59:59.000000000Z")
         #expect(Clock.rfc3339(seconds: 253_402_300_799, nanoseconds: 1) == "9999-12-31T23:59:59.000000001Z")
+        // Outside 0...9999 the year prints as Go's RFC3339Nano prints it.
+        #expect(Clock.rfc3339(seconds: 253_402_300_800, nanoseconds: 0) == "10000-01-01T00:00:00.000000000Z")
+        #expect(Clock.rfc3339(seconds: -62_167_219_200, nanoseconds: 0) == "0000-01-01T00:00:00.000000000Z")
+        #expect(Clock.rfc3339(seconds: -62_167_219_201, nanoseconds: 0) == "-0001-12-31T23:59:59.000000000Z")
     }
 
     @Test("the calendar agrees with glibc's gmtime_r from 1600 to 2400")

@@ -18,10 +18,11 @@ public enum Clock {
     public static func rfc3339(seconds: Int, nanoseconds: Int) -> String {
         let (days, secondOfDay) = floorDivision(seconds, 86_400)
         let date = civilDate(daysSinceEpoch: days)
-        var text = date.year >= 0 && date.year <= 9999 ? "" : String(date.year)
         var digits: [UInt8] = []
         digits.reserveCapacity(30)
-        if text.isEmpty { append(date.year, width: 4, to: &digits) }
+        // Go prints a year before 1 BC as a minus sign and four digits or more.
+        if date.year < 0 { digits.append(UInt8(ascii: "-")) }
+        append(abs(date.year), width: 4, to: &digits)
         digits.append(UInt8(ascii: "-"))
         append(date.month, width: 2, to: &digits)
         digits.append(UInt8(ascii: "-"))
@@ -35,8 +36,7 @@ public enum Clock {
         digits.append(UInt8(ascii: "."))
         append(nanoseconds, width: 9, to: &digits)
         digits.append(UInt8(ascii: "Z"))
-        text += String(decoding: digits, as: UTF8.self)
-        return text
+        return String(decoding: digits, as: UTF8.self)
     }
 
     /// The proleptic Gregorian date of a day counted from 1970-01-01 (negative before it), by
