@@ -272,6 +272,8 @@ struct Creation {
         defer { Files.close(fifo) }
         let consoleSocket = try connectConsoleSocket()
         defer { if consoleSocket >= 0 { Files.close(consoleSocket) } }
+        let pidfdSocket = try PidfdSocket.connect(plan.options.pidfdSocket, minimumFD: plan.lowestPrivateFD)
+        defer { pidfdSocket?.close() }
 
         let (mainToIntermediate, intermediateEnd) = try Sockets.pair()
         let (mainToInit, initEnd) = try Sockets.pair()
@@ -329,9 +331,13 @@ struct Creation {
         }
         try serveInit(initChannel)
         CrashPoint.reach("create.ready")
+        // Opened before the check below, which then vouches that it is init's.
+        let initPidfd = try pidfdSocket.map { _ in try Processes.pidfd(initPid) }
+        defer { if let initPidfd { Files.close(initPidfd) } }
         guard Processes.startInfo(initPid)?.startTime == info.startTime else {
             throw RuntimeError("init (pid \(initPid)) exited during create")
         }
+        if let pidfdSocket, let initPidfd { try pidfdSocket.send(pidfd: initPidfd, of: .initProcess) }
         record?.creation = nil
         record?.created = Clock.rfc3339Now()
         let committed = try saveRecord()

@@ -15,6 +15,8 @@ public struct ExecOptions: Sendable {
     /// A connected console socket instead of a path (hako relaying the terminal itself).
     public var consoleSocketFD: Int32?
     public var pidFile: String?
+    /// A Unix socket to send a pidfd of the process to once it has started.
+    public var pidfdSocket: String?
     public var preserveFds: Int
     /// Exec into a paused container too.
     public var ignorePaused: Bool
@@ -126,6 +128,8 @@ struct Execution {
             }
         }
         defer { if consoleSocket >= 0 { Files.close(consoleSocket) } }
+        let pidfdSocket = try PidfdSocket.connect(options.pidfdSocket, minimumFD: lowestPrivateFD)
+        defer { pidfdSocket?.close() }
         let (mainEnd, childEnd) = try Sockets.pair()
         let channel = MainEnd(fd: try Descriptors.moveAbove(mainEnd, minimum: lowestPrivateFD), peer: "exec")
         let child = ChildEnd(fd: try Descriptors.moveAbove(childEnd, minimum: lowestPrivateFD), peer: "main")
@@ -141,6 +145,8 @@ struct Execution {
         child.close()
         CrashPoint.reach("exec.forked")
         var processPid: pid_t = 0
+        var processPidfd: Int32 = -1
+        defer { if processPidfd >= 0 { Files.close(processPidfd) } }
         var failure: (any Error)?
         let hasCgroup = container.state.cgroupPaths?.isEmpty == false
         var proceeded = false
@@ -158,6 +164,8 @@ struct Execution {
             }, atEnd: {}, handle: { message, _ in
                 guard case .initPid(let pid) = message else { throw channel.unexpected(message) }
                 processPid = pid
+                // The process waits for `proceed`: alive, so the pidfd is surely its own.
+                if pidfdSocket != nil { processPidfd = try Processes.pidfd(pid) }
                 // Into the container's cgroup before it may run anything (unless it
                 // entered by itself).
                 if entry == nil && hasCgroup {
@@ -185,6 +193,14 @@ struct Execution {
             throw failure
         }
         guard processPid > 0 else { throw RuntimeError("the exec'd process did not start") }
+        if let pidfdSocket {
+            do {
+                try pidfdSocket.send(pidfd: processPidfd, of: .execProcess)
+            } catch {
+                Processes.signalIfAlive(processPid, SIGKILL)
+                throw error
+            }
+        }
         if let pidFile = options.pidFile {
             do {
                 try Files.writeAtomically(Paths.absolute(pidFile, base: currentDirectory()), Array("\(processPid)".utf8), durable: false)

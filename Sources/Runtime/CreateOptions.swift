@@ -11,6 +11,8 @@ public struct CreateOptions: Sendable {
     public var consoleSocketFD: Int32?
     /// Where to write the init's pid once the container is created.
     public var pidFile: String?
+    /// A Unix socket to send a pidfd of init to once the container is created.
+    public var pidfdSocket: String?
     /// Use MS_MOVE and chroot instead of pivot_root (for rootfs on a ramfs).
     public var noPivot: Bool
     /// Keep the caller's session keyring instead of joining a new one named after the container.

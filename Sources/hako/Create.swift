@@ -9,6 +9,8 @@ enum CreateArguments {
         .value("--console-socket", placeholder: "SOCKET", help: "Unix socket to receive the pty master when process.terminal is true.",
                completion: .files),
         .value("--pid-file", placeholder: "FILE", help: "File to write the container's init pid to.", completion: .files),
+        .value("--pidfd-socket", placeholder: "SOCKET", help: "Unix socket to receive a pidfd of the container's init.",
+               completion: .files),
         .flag("--no-pivot", help: "Use MS_MOVE and chroot instead of pivot_root (for a rootfs on ramfs)."),
         .flag("--no-new-keyring", help: "Keep the caller's session keyring."),
         .value("--preserve-fds", placeholder: "N", .integer(.int), help: "Number of extra descriptors (from 3) passed to the container.",
@@ -18,9 +20,11 @@ enum CreateArguments {
     static let id = ArgumentDefinition(name: "container-id", help: "The new container's id.")
 
     static func createOptions(_ line: ParsedCommand) -> CreateOptions {
-        CreateOptions(id: line.arguments[0], bundle: line.value("bundle") ?? ".", consoleSocket: line.value("console-socket"),
-                      pidFile: line.value("pid-file"), noPivot: line.flag("no-pivot"), noNewKeyring: line.flag("no-new-keyring"),
-                      preserveFds: line.number("preserve-fds") ?? 0)
+        var options = CreateOptions(id: line.arguments[0], bundle: line.value("bundle") ?? ".", consoleSocket: line.value("console-socket"),
+                                    pidFile: line.value("pid-file"), noPivot: line.flag("no-pivot"), noNewKeyring: line.flag("no-new-keyring"),
+                                    preserveFds: line.number("preserve-fds") ?? 0)
+        options.pidfdSocket = line.value("pidfd-socket")
+        return options
     }
 }
 

@@ -24,6 +24,7 @@ enum Exec: HakoCommand {
             .value("--process-label", placeholder: "LABEL", help: "SELinux label for the process."),
             .flag("--detach", "-d", help: "Return once the process has started."),
             .value("--pid-file", placeholder: "FILE", help: "File to write the process's pid to.", completion: .files),
+            .value("--pidfd-socket", placeholder: "SOCKET", help: "Unix socket to receive a pidfd of the process.", completion: .files),
             .value("--preserve-fds", placeholder: "N", .integer(.int), help: "Number of extra descriptors (from 3) passed to the process.",
                    defaultText: "0"),
             .flag("--ignore-paused", help: "Exec into a paused container."),
@@ -45,7 +46,7 @@ enum Exec: HakoCommand {
                     cwd: line.value("cwd"), env: line.values("env"), user: line.value("user"),
                     additionalGids: line.numbers("additional-gids"), caps: line.values("cap"), noNewPrivs: line.flag("no-new-privs"),
                     apparmor: line.value("apparmor"), processLabel: line.value("process-label"), detach: line.flag("detach"),
-                    pidFile: line.value("pid-file"), preserveFds: line.number("preserve-fds") ?? 0,
+                    pidFile: line.value("pid-file"), pidfdSocket: line.value("pidfd-socket"), preserveFds: line.number("preserve-fds") ?? 0,
                     ignorePaused: line.flag("ignore-paused"), cgroup: line.values("cgroup"), id: line.arguments[0],
                     command: line.passthrough)
     }
@@ -66,6 +67,7 @@ struct ExecRequest: Equatable {
     var processLabel: String?
     var detach = false
     var pidFile: String?
+    var pidfdSocket: String?
     var preserveFds = 0
     var ignorePaused = false
     var cgroup: [String] = []
@@ -88,6 +90,7 @@ struct ExecRequest: Equatable {
         let container = try Container.load(id: id, store: globals.store)
         let spec = try processSpec(base: try container.state.config.process)
         var options = ExecOptions(process: spec, consoleSocket: consoleSocket, pidFile: pidFile, preserveFds: preserveFds, ignorePaused: ignorePaused)
+        options.pidfdSocket = pidfdSocket
         for entry in cgroup {
             let parts = entry.split(separator: ":", maxSplits: 1).map(String.init)
             guard let path = parts.last, !path.isEmpty else { throw RuntimeError("--cgroup \(entry): expected PATH or CONTROLLERS:PATH") }

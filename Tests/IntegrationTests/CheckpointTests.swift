@@ -220,12 +220,12 @@ struct CheckpointTests {
         let images = try checkpointed(bundle)
         bundle.spec.process?.terminal = true
         try bundle.writeConfig()
-        let console = try ConsoleSocket()
+        let console = try DescriptorSocket()
         let result = try bundle.hako(["restore", "-d", "--console-socket", console.path, "--image-path", images, "--bundle", bundle.path, bundle.id],
                                      environment: Self.environment(["FAKE_CRIU_TTY": "1", "FAKE_CRIU_RESTORED": "while :; do echo restored on a terminal; sleep 0.2; done",
                                                                     "HAKO_TEST_MARKER": bundle.id]))
         #expect(result.status == 0, "\(result.stderr)")
-        let (master, name) = try console.receiveMaster()
+        let (master, name) = try console.receiveDescriptor()
         defer { close(master) }
         #expect(name == "/dev/ptmx")
         #expect(readUntil(master, marker: "restored on a terminal").contains("restored on a terminal"))

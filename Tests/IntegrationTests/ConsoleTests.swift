@@ -3,41 +3,12 @@ import LinuxSys
 import OCISpec
 import Testing
 
-/// A console socket as an engine (or runc's recvtty) runs one: it accepts hako's
-/// connection and receives the pty master over SCM_RIGHTS.
-final class ConsoleSocket {
-    let path: String
-    let fd: Int32
-
-    init() throws {
-        path = try Scratch.directory("console") + "/console.sock"
-        fd = try Sockets.listen(path: path, backlog: 1)
-    }
-
-    /// Accepts one connection and returns the descriptor and name it carried.
-    func receiveMaster(timeoutMilliseconds: Int32 = 10_000) throws -> (fd: Int32, name: String) {
-        var entry = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-        guard poll(&entry, 1, timeoutMilliseconds) == 1 else { throw SysError("poll", path: path, errno: ETIMEDOUT) }
-        let connection = accept(fd, nil, nil)
-        guard connection >= 0 else { throw SysError("accept", path: path, errno: errno) }
-        defer { close(connection) }
-        let (bytes, master) = try Sockets.receive(connection)
-        guard let master else { throw SysError("recvmsg: no descriptor", path: path, errno: EBADMSG) }
-        return (master, String(decoding: bytes, as: UTF8.self))
-    }
-
-    deinit {
-        close(fd)
-        try? FileManager.default.removeItem(atPath: (path as NSString).deletingLastPathComponent)
-    }
-}
-
 /// `hako exec --tty` with a console socket of its own, as an engine runs it: what the
 /// process wrote on its terminal up to `marker` (nil when no terminal arrived: hako failed
 /// first), the terminal's name, and hako's exit status.
 func execOnTerminal(_ bundle: TestBundle, _ options: [String] = [], command: [String], marker: String) throws
     -> (output: String?, name: String?, status: Int32) {
-    let console = try ConsoleSocket()
+    let console = try DescriptorSocket()
     let exec = Process()
     exec.executableURL = URL(fileURLWithPath: Runner.binary)
     exec.arguments = ["--root", bundle.root, "exec", "--tty", "--console-socket", console.path] + options + [bundle.id] + command
@@ -46,7 +17,7 @@ func execOnTerminal(_ bundle: TestBundle, _ options: [String] = [], command: [St
     try exec.run()
     var output: String?, name: String?
     var master: Int32 = -1
-    if let (fd, received) = try? console.receiveMaster(timeoutMilliseconds: 5_000) {
+    if let (fd, received) = try? console.receiveDescriptor(timeoutMilliseconds: 5_000) {
         master = fd
         output = readUntil(master, marker: marker)
         name = received
@@ -77,7 +48,7 @@ func readUntil(_ fd: Int32, marker: String, timeout: TimeInterval = 10) -> Strin
 struct ConsoleTests {
     @Test("process.terminal: the pty master reaches the console socket; the container sees a tty of the asked size")
     func consoleSocket() throws {
-        let console = try ConsoleSocket()
+        let console = try DescriptorSocket()
         let bundle = try TestBundle(args: ["sh", "-c", "tty; stty size; test -t 0 && echo stdin-is-tty; ls -l /dev/console | awk '{print $5 $6}'; echo done"])
         bundle.spec.process?.terminal = true
         bundle.spec.process?.consoleSize = Box(height: 40, width: 100)
@@ -88,7 +59,7 @@ struct ConsoleTests {
         create.arguments = ["--root", bundle.root, "create", "--bundle", bundle.path, "--console-socket", console.path, bundle.id]
         create.standardInput = FileHandle(forReadingAtPath: "/dev/null")
         try create.run()
-        let (master, name) = try console.receiveMaster()
+        let (master, name) = try console.receiveDescriptor()
         defer { close(master) }
         #expect(name.hasPrefix("/dev/pts/"))
         create.waitUntilExit()
@@ -151,7 +122,7 @@ struct ConsoleTests {
 
     @Test("--console-socket without process.terminal is refused")
     func socketWithoutTerminal() throws {
-        let console = try ConsoleSocket()
+        let console = try DescriptorSocket()
         let bundle = try TestBundle(args: ["true"])
         let result = try bundle.create(["--console-socket", console.path])
         #expect(result.status != 0)

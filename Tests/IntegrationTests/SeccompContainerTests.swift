@@ -124,7 +124,7 @@ struct SeccompContainerTests {
 
     @Test("SCMP_ACT_NOTIFY: the listener gets the fd and the container process state")
     func notifyListener() throws {
-        let listener = try ConsoleSocket()  // any SOCK_STREAM listener that receives one fd
+        let listener = try DescriptorSocket()
         let bundle = try TestBundle(args: ["sh", "-c", "mkdir /tmp/notified 2>&1; echo after"])
         var seccomp = profile([LinuxSyscall(names: ["mkdir", "mkdirat"], action: "SCMP_ACT_NOTIFY")])
         seccomp.listenerPath = listener.path
@@ -132,7 +132,7 @@ struct SeccompContainerTests {
         bundle.spec.linux?.seccomp = seccomp
         try bundle.writeConfig()
         let (process, output) = try startRun(bundle)
-        let (fd, payload) = try listener.receiveMaster()
+        let (fd, payload) = try listener.receiveDescriptor()
         // Closing the listener without answering makes the notified call fail with ENOSYS.
         close(fd)
         let state = try #require(try JSONSerialization.jsonObject(with: Data(payload.utf8)) as? [String: Any])
@@ -149,7 +149,7 @@ struct SeccompContainerTests {
 
     @Test("every filter flag loads, WAIT_KILLABLE_RECV with a listener included")
     func flags() throws {
-        let listener = try ConsoleSocket()
+        let listener = try DescriptorSocket()
         let bundle = try TestBundle(args: ["sh", "-c", "grep Seccomp: /proc/self/status"])
         var seccomp = profile([LinuxSyscall(names: ["mkdir", "mkdirat"], action: "SCMP_ACT_NOTIFY")])
         seccomp.flags = ["SECCOMP_FILTER_FLAG_TSYNC", "SECCOMP_FILTER_FLAG_LOG", "SECCOMP_FILTER_FLAG_SPEC_ALLOW", "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV"]
@@ -157,7 +157,7 @@ struct SeccompContainerTests {
         bundle.spec.linux?.seccomp = seccomp
         try bundle.writeConfig()
         let (process, output) = try startRun(bundle)
-        let (fd, _) = try listener.receiveMaster()
+        let (fd, _) = try listener.receiveDescriptor()
         close(fd)
         process.waitUntilExit()
         #expect(process.terminationStatus == 0)

@@ -1,4 +1,5 @@
 import Foundation
+import LinuxSys
 import OCISpec
 import Testing
 
@@ -260,4 +261,34 @@ func eventually(timeout: TimeInterval = 10, _ condition: () throws -> Bool) reth
         usleep(20_000)
     }
     return try condition()
+}
+
+/// A Unix socket that receives one descriptor over SCM_RIGHTS, as an engine runs one for
+/// hako to connect to: a console socket (the pty master, as runc's recvtty), a pidfd
+/// socket, a seccomp agent's listener.
+final class DescriptorSocket {
+    let path: String
+    let fd: Int32
+
+    init() throws {
+        path = try Scratch.directory("socket") + "/receiver.sock"
+        fd = try Sockets.listen(path: path, backlog: 1)
+    }
+
+    /// Accepts one connection and returns the descriptor and name it carried.
+    func receiveDescriptor(timeoutMilliseconds: Int32 = 10_000) throws -> (fd: Int32, name: String) {
+        var entry = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+        guard poll(&entry, 1, timeoutMilliseconds) == 1 else { throw SysError("poll", path: path, errno: ETIMEDOUT) }
+        let connection = accept(fd, nil, nil)
+        guard connection >= 0 else { throw SysError("accept", path: path, errno: errno) }
+        defer { close(connection) }
+        let (bytes, descriptor) = try Sockets.receive(connection)
+        guard let descriptor else { throw SysError("recvmsg: no descriptor", path: path, errno: EBADMSG) }
+        return (descriptor, String(decoding: bytes, as: UTF8.self))
+    }
+
+    deinit {
+        close(fd)
+        try? FileManager.default.removeItem(atPath: (path as NSString).deletingLastPathComponent)
+    }
 }
