@@ -1,6 +1,7 @@
 public extension Spec {
     /// The configuration `runc spec` (or `runc spec --rootless`) writes, with
-    /// ociVersion "1.2.0". Rootless maps container root to `hostUID`/`hostGID`
+    /// ociVersion "1.2.0", as runc 1.2 writes it: no ambient capabilities (runc 1.1 listed
+    /// some, which did nothing without an inheritable set, and now draw a warning). Rootless maps container root to `hostUID`/`hostGID`
     /// (runc uses the caller's effective IDs; pass geteuid()/getegid()).
     static func defaultSpec(rootless: Bool, hostUID: UInt32 = 0, hostGID: UInt32 = 0) -> Spec {
         let defaultCapabilities = ["CAP_AUDIT_WRITE", "CAP_KILL", "CAP_NET_BIND_SERVICE"]
@@ -16,8 +17,7 @@ public extension Spec {
             capabilities: LinuxCapabilities(
                 bounding: defaultCapabilities,
                 effective: defaultCapabilities,
-                permitted: defaultCapabilities,
-                ambient: defaultCapabilities
+                permitted: defaultCapabilities
             ),
             rlimits: [POSIXRlimit(type: "RLIMIT_NOFILE", hard: 1024, soft: 1024)],
             noNewPrivileges: true

@@ -69,7 +69,6 @@ enum SpecValidation {
         for (i, entry) in (process.env ?? []).enumerated() where !isEnvironmentEntry(entry) {
             throw fail(path.key("env").index(i), "\(quoted(entry)) is not of the form NAME=value")
         }
-        try capabilities(process.capabilities, at: path.key("capabilities"))
         try rlimits(process.rlimits, at: path.key("rlimits"))
         if let adj = process.oomScoreAdj, !(-1000...1000).contains(adj) {
             throw fail(path.key("oomScoreAdj"), "\(adj) is out of range -1000...1000")
@@ -86,19 +85,6 @@ enum SpecValidation {
             try known(priority.class, IOPriorityClass.self, at: at.key("class"), what: "class")
             if !(0...7).contains(priority.priority) {
                 throw fail(at.key("priority"), "\(priority.priority) is out of range 0...7")
-            }
-        }
-    }
-
-    static func capabilities(_ caps: LinuxCapabilities?, at path: JSONPath) throws(SpecError) {
-        guard let caps else { return }
-        let sets: [(String, [String]?)] = [
-            ("bounding", caps.bounding), ("effective", caps.effective),
-            ("inheritable", caps.inheritable), ("permitted", caps.permitted), ("ambient", caps.ambient),
-        ]
-        for (name, list) in sets {
-            for (i, cap) in (list ?? []).enumerated() where Capability(name: cap) == nil {
-                throw fail(path.key(name).index(i), "unknown capability \(quoted(cap))")
             }
         }
     }

@@ -82,6 +82,7 @@ extension Container {
         let plan = try makePlan(options: options, spec: spec, configBytes: spec == loaded.spec ? loaded.bytes : nil,
                                 bundle: bundle, store: store)
 
+        for warning in CapabilityWarnings.of(spec.process?.capabilities) { logger.warning("\(warning)") }
         if !plan.namespaces.has(.mount), let mounts = spec.mounts, !mounts.isEmpty {
             logger.warning("mounts: \(mounts.count) not mounted: the container has no mount namespace of its own, and they would change the host's")
         }

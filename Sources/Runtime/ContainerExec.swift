@@ -61,6 +61,7 @@ extension Container {
         if options.process.terminal != true && hasConsoleSocket {
             throw RuntimeError("--console-socket: given, but no terminal was asked for (--tty)")
         }
+        for warning in CapabilityWarnings.of(options.process.capabilities) { logger.warning("\(warning)") }
         try SecurityLabels.check(apparmorProfile: options.process.apparmorProfile, selinuxLabel: options.process.selinuxLabel, mountLabel: nil)
         // --cgroup CONTROLLER:PATH names a v1 hierarchy the container has (runc's words).
         if let paths = state.cgroupPaths, paths.keys.contains(where: { !$0.isEmpty }) {

@@ -151,7 +151,10 @@ struct ExecRequest: Equatable {
                 var capabilities = spec.capabilities ?? LinuxCapabilities()
                 for cap in caps {
                     guard Capability.number(named: cap) != nil else { throw RuntimeError("--cap: unknown capability \"\(cap)\"") }
-                    for keyPath in [\LinuxCapabilities.bounding, \.effective, \.inheritable, \.permitted, \.ambient] {
+                    // Ambient only where the config has an inheritable set for it to work
+                    // with (--cap adds none), as runc's exec does.
+                    let ambient: [WritableKeyPath<LinuxCapabilities, [String]?>] = capabilities.inheritable == nil ? [] : [\.ambient]
+                    for keyPath in [\LinuxCapabilities.bounding, \.effective, \.permitted] + ambient {
                         var set = capabilities[keyPath: keyPath] ?? []
                         if !set.contains(cap) { set.append(cap) }
                         capabilities[keyPath: keyPath] = set

@@ -48,6 +48,34 @@ struct ExecTests {
         _ = try bundle.hako(["delete", "--force", bundle.id])
     }
 
+    @Test("--cap adds to the bounding, effective and permitted sets; to ambient only where the config has an inheritable set")
+    func capAmbient() throws {
+        func capabilities(_ bundle: TestBundle, _ extra: [String]) throws -> [String] {
+            let result = try bundle.hako(["exec"] + extra + [bundle.id, "grep", "^Cap", "/proc/self/status"])
+            #expect(result.status == 0, "\(result.stderr)")
+            return result.stdout.split(separator: "\n").map(String.init)
+        }
+        let bare = try runningContainer { $0.spec.process?.capabilities = LinuxCapabilities() }
+        #expect(try capabilities(bare, []) == ["CapInh:\t0000000000000000", "CapPrm:\t0000000000000000", "CapEff:\t0000000000000000",
+                                              "CapBnd:\t0000000000000000", "CapAmb:\t0000000000000000"])
+        // CAP_KILL is bit 5, CAP_AUDIT_WRITE bit 29.
+        #expect(try capabilities(bare, ["--cap", "CAP_KILL", "--cap", "CAP_AUDIT_WRITE"])
+            == ["CapInh:\t0000000000000000", "CapPrm:\t0000000020000020", "CapEff:\t0000000020000020",
+                "CapBnd:\t0000000020000020", "CapAmb:\t0000000000000000"])
+        _ = try bare.hako(["delete", "--force", bare.id])
+
+        let inheriting = try runningContainer {
+            $0.spec.process?.capabilities = LinuxCapabilities(bounding: ["CAP_KILL", "CAP_CHOWN", "CAP_SYSLOG"], effective: ["CAP_KILL"],
+                                                              inheritable: ["CAP_CHOWN", "CAP_SYSLOG"], permitted: ["CAP_KILL", "CAP_CHOWN"],
+                                                              ambient: ["CAP_CHOWN"])
+        }
+        // CAP_CHOWN is bit 0, CAP_SYSLOG bit 34.
+        #expect(try capabilities(inheriting, ["--cap", "CAP_SYSLOG"])
+            == ["CapInh:\t0000000400000001", "CapPrm:\t0000000400000021", "CapEff:\t0000000400000021",
+                "CapBnd:\t0000000400000021", "CapAmb:\t0000000400000001"])
+        _ = try inheriting.hako(["delete", "--force", inheriting.id])
+    }
+
     @Test("--process runs a runtime-spec process.json")
     func processFile() throws {
         let bundle = try runningContainer()

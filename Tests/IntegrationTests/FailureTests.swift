@@ -43,13 +43,6 @@ struct FailureTests {
         try expectCreateFails(bundle, saying: "linux.namespaces[\(index)].type: unknown namespace \"foo\"")
     }
 
-    @Test("an unknown capability is an error")
-    func unknownCapability() throws {
-        let bundle = try TestBundle(args: ["true"])
-        bundle.spec.process?.capabilities?.bounding?.append("CAP_FOO")
-        try expectCreateFails(bundle, saying: "unknown capability \"CAP_FOO\"")
-    }
-
     @Test("a missing rootfs")
     func missingRootfs() throws {
         let bundle = try TestBundle(args: ["true"])

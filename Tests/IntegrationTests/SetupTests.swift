@@ -39,6 +39,31 @@ struct SetupTests {
         #expect(out.contains("CapInh:\t0000000000000020"))
     }
 
+    @Test("an unknown or unavailable capability is left out with a warning; the others are given (runtime-spec 1.2)")
+    func unknownCapability() throws {
+        let bundle = try TestBundle(args: ["sh", "-c", "grep ^CapBnd /proc/self/status"])
+        bundle.spec.process?.capabilities = LinuxCapabilities(bounding: ["CAP_KILL", "CAP_FOO", "KILL"], effective: ["CAP_KILL"],
+                                                              inheritable: [], permitted: ["CAP_KILL", "CAP_FOO"], ambient: [])
+        let result = try bundle.run()
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout == "CapBnd:\t0000000000000020\n")
+        #expect(result.stderr.contains("ignoring unknown or unavailable capabilities: [CAP_FOO KILL]"), "\(result.stderr)")
+        bundle.expectNothingLeft()
+    }
+
+    @Test("an ambient capability that is not both permitted and inheritable is left out with a warning")
+    func ambientNotRaisable() throws {
+        let bundle = try TestBundle(args: ["sh", "-c", "grep ^CapAmb /proc/self/status"])
+        bundle.spec.process?.capabilities = LinuxCapabilities(bounding: ["CAP_KILL", "CAP_CHOWN"], effective: ["CAP_KILL"], inheritable: ["CAP_KILL"],
+                                                              permitted: ["CAP_KILL"], ambient: ["CAP_KILL", "CAP_CHOWN"])
+        let result = try bundle.run()
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout == "CapAmb:\t0000000000000020\n")
+        #expect(result.stderr.contains("can't raise ambient capability CAP_CHOWN: operation not permitted"), "\(result.stderr)")
+        #expect(!result.stderr.contains("CAP_KILL"), "\(result.stderr)")
+        bundle.expectNothingLeft()
+    }
+
     @Test("a non-root user keeps exactly the configured capabilities through exec (ambient)")
     func nonRootCapabilities() throws {
         let bundle = try TestBundle(args: ["sh", "-c", "grep ^CapEff /proc/self/status"])

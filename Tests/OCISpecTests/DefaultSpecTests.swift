@@ -3,7 +3,7 @@ import Testing
 
 @Suite("Default spec")
 struct DefaultSpecTests {
-    @Test("matches `runc spec` apart from ociVersion and hostname",
+    @Test("matches `runc spec` apart from ociVersion, hostname and runc 1.1's ambient set",
           arguments: [(false, "runc-spec"), (true, "runc-spec-rootless")])
     func matchesRunc(rootless: Bool, fixture: String) throws {
         var runc = try Fixture.spec(fixture)
@@ -11,6 +11,9 @@ struct DefaultSpecTests {
         runc.ociVersion = "1.2.0"
         #expect(runc.hostname == "runc")
         runc.hostname = "hako"
+        // The fixtures are runc 1.1.5's; runc 1.2 no longer writes the ambient set.
+        #expect(runc.process?.capabilities?.ambient != nil)
+        runc.process?.capabilities?.ambient = nil
         let generated = Spec.defaultSpec(rootless: rootless)
         #expect(generated == runc)
     }

@@ -73,7 +73,7 @@ struct ProcessSetup {
         // for a process of another user too; if root may not (a user namespace whose root
         // does not own it), again as the process's user.
         let enteredAsRoot = try changeDirectory(cwd, retryingAsUserOnDenial: true)
-        let masks = try capabilityMasks()
+        let masks = capabilityMasks()
         try giveStdioToUser()
         try switchUser(masks)
         if !enteredAsRoot { _ = try changeDirectory(cwd, retryingAsUserOnDenial: false) }
@@ -188,29 +188,25 @@ struct ProcessSetup {
         }
     }
 
-    /// Capability masks for the five sets; capabilities the running kernel does not know
-    /// are left out, as runc does.
+    /// Capability masks for the five sets; names hako does not know and capabilities the
+    /// running kernel does not have are left out (main has warned: `CapabilityWarnings`).
     struct CapabilityMasks {
         var bounding: UInt64 = 0, effective: UInt64 = 0, inheritable: UInt64 = 0, permitted: UInt64 = 0, ambient: UInt64 = 0
     }
 
-    func capabilityMasks() throws -> CapabilityMasks {
+    func capabilityMasks() -> CapabilityMasks {
         let last = Capabilities.lastCapability()
-        func mask(_ names: [String]?, _ set: String) throws -> UInt64 {
+        func mask(_ names: [String]?) -> UInt64 {
             var result: UInt64 = 0
             for name in names ?? [] {
-                guard let number = Capability.number(named: name) else {
-                    throw RuntimeError("process.capabilities.\(set): unknown capability \"\(name)\"")
-                }
-                if number <= last { result |= 1 << UInt64(number) }
+                if let number = Capability.number(named: name), number <= last { result |= 1 << UInt64(number) }
             }
             return result
         }
         let caps = process.capabilities
         return CapabilityMasks(
-            bounding: try mask(caps?.bounding, "bounding"), effective: try mask(caps?.effective, "effective"),
-            inheritable: try mask(caps?.inheritable, "inheritable"), permitted: try mask(caps?.permitted, "permitted"),
-            ambient: try mask(caps?.ambient, "ambient"))
+            bounding: mask(caps?.bounding), effective: mask(caps?.effective), inheritable: mask(caps?.inheritable),
+            permitted: mask(caps?.permitted), ambient: mask(caps?.ambient))
     }
 
     /// Drops the bounding set and switches to the configured user and groups, keeping the
@@ -235,8 +231,7 @@ struct ProcessSetup {
         try step("setting capabilities") {
             try Capabilities.set(effective: masks.effective | holding, permitted: masks.permitted | holding, inheritable: masks.inheritable)
             // The kernel allows only ambient capabilities that are both permitted and
-            // inheritable; runc's default spec lists ambient ones it leaves out of the
-            // inheritable set, and runc skips those too.
+            // inheritable; the others are left out, as main warned (`CapabilityWarnings`).
             try Capabilities.setAmbient(masks.ambient & masks.permitted & masks.inheritable)
         }
     }
