@@ -26,6 +26,18 @@ struct SetupTests {
         #expect(try output(bundle) == "/root\n")
     }
 
+    @Test("env: each name once with its last value, an empty HOME replaced from /etc/passwd, no env at all left empty")
+    func environment() throws {
+        let bundle = try TestBundle(args: ["env"])
+        bundle.spec.process?.env = ["ONE=two", "HOME=/override", "PATH=/usr/bin:/bin", "ONE=", "HOME="]
+        #expect(try output(bundle) == "PATH=/usr/bin:/bin\nONE=\nHOME=/root\n")
+        bundle.spec.process?.env = ["HOME=/first", "ONE=1", "HOME=/override"]
+        #expect(try output(bundle) == "ONE=1\nHOME=/override\n")
+        bundle.spec.process?.args = ["/bin/env"]
+        bundle.spec.process?.env = nil
+        #expect(try output(bundle) == "")
+    }
+
     @Test("capabilities: each of the five sets as configured")
     func capabilities() throws {
         let bundle = try TestBundle(args: ["sh", "-c", "grep ^Cap /proc/self/status"])

@@ -236,14 +236,27 @@ struct ProcessSetup {
         }
     }
 
-    /// The environment for exec: config's env, plus HOME from the container's
-    /// /etc/passwd (or "/") when the config does not set it, as runc does.
+    /// The environment for exec, as runc prepares it: each name once, with its last value
+    /// (engines append overrides to an image's env: Docker's links and `-e` rely on it),
+    /// in the order of those last values; and HOME, when the config leaves it unset or
+    /// empty, from the container's /etc/passwd (or "/"). A config with no env gets none.
     func environment() -> [String] {
-        var env = process.env ?? []
-        if !env.contains(where: { $0.hasPrefix("HOME=") }) {
-            env.append("HOME=" + (homeDirectory(uid: process.user.uid) ?? "/"))
+        guard let env = process.env else { return [] }
+        var seen: Set<Substring> = []
+        var kept: [String] = []
+        var homeIsSet = false
+        for entry in env.reversed() {
+            let name = entry.prefix(while: { $0 != "=" })
+            guard seen.insert(name).inserted else { continue }
+            if name == "HOME" {
+                if entry.count == 5 { continue }  // "HOME=": replaced below
+                homeIsSet = true
+            }
+            kept.append(entry)
         }
-        return env
+        kept.reverse()
+        if !homeIsSet { kept.append("HOME=" + (homeDirectory(uid: process.user.uid) ?? "/")) }
+        return kept
     }
 
     func homeDirectory(uid: UInt32) -> String? {
