@@ -86,6 +86,9 @@ extension Container {
         if !plan.namespaces.has(.mount), let mounts = spec.mounts, !mounts.isEmpty {
             logger.warning("mounts: \(mounts.count) not mounted: the container has no mount namespace of its own, and they would change the host's")
         }
+        if !plan.namespaces.has(.mount) && spec.root?.readonly == true {
+            logger.warning("root.readonly: not applied: the container has no mount namespace of its own, and the host's directory would become read-only")
+        }
         let lock = try store.claim(options.id)
         defer { lock.release() }
         CrashPoint.reach("create.claimed")
@@ -183,14 +186,15 @@ extension Container {
 /// every mount would land in the host's namespace (runc 1.1 mounted them there; runc 1.2 and
 /// later skip the rootfs altogether), and the process is jailed in root.path with chroot(2),
 /// as runc 1.1 does, so that root.path stays the container's root. What protects the host
-/// and needs mounts (masked and read-only paths, a read-only root) or device nodes is refused
-/// rather than silently missing; `mounts` are reported as not mounted.
+/// and needs mounts (masked and read-only paths) or device nodes is refused rather than
+/// silently missing; `mounts` and a read-only root (which would be the host's directory made
+/// read-only) are reported as not applied, since runc accepts them there and its tests run
+/// such a config.
 func checkSharedMountNamespace(_ spec: Spec, namespaces: NamespacePlan) throws {
     guard !namespaces.has(.mount) else { return }
     let reason = "needs the container's own mount namespace (without one, the container shares the host's)"
     if !(spec.linux?.maskedPaths ?? []).isEmpty { throw RuntimeError("linux.maskedPaths: masking \(reason)") }
     if !(spec.linux?.readonlyPaths ?? []).isEmpty { throw RuntimeError("linux.readonlyPaths: read-only paths \(reason)") }
-    if spec.root?.readonly == true { throw RuntimeError("root.readonly: a read-only rootfs \(reason)") }
     if !(spec.linux?.devices ?? []).isEmpty { throw RuntimeError("linux.devices: creating devices \(reason)") }
 }
 

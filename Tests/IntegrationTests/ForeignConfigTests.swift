@@ -69,7 +69,7 @@ struct ForeignConfigTests {
         bundle.spec.hooks = Hooks(startContainer: [Hook(path: "/bin/sh", args: ["sh", "-c", "mkdir /dev/shm/foo"])])
         let result = try bundle.run()
         #expect(result.status != 0)
-        #expect(result.stderr.contains("error running hook"), "\(result.stderr)")
+        #expect(result.stderr.contains("error running startContainer hook #0: /bin/sh"), "\(result.stderr)")
         #expect(result.stderr.contains("bad system call"), "\(result.stderr)")
         bundle.expectNothingLeft()
     }
@@ -211,21 +211,37 @@ struct ForeignConfigTests {
         #expect(exec.stdout == "in the rootfs\n0\n", "\(exec.stdout)")
     }
 
-    @Test("no mount namespace: masks, read-only paths, a read-only root and devices are refused by name",
-          arguments: ["linux.maskedPaths", "linux.readonlyPaths", "root.readonly", "linux.devices"])
+    @Test("no mount namespace: masks, read-only paths and devices are refused by name",
+          arguments: ["linux.maskedPaths", "linux.readonlyPaths", "linux.devices"])
     func noMountNamespaceRefusals(field: String) throws {
         let bundle = try Self.bundle(args: ["true"])
         bundle.spec.linux?.namespaces?.removeAll { $0.type == "mount" }
         switch field {
         case "linux.maskedPaths": bundle.spec.linux?.maskedPaths = ["/proc/kcore"]
         case "linux.readonlyPaths": bundle.spec.linux?.readonlyPaths = ["/proc/sys"]
-        case "root.readonly": bundle.spec.root?.readonly = true
         default: bundle.spec.linux?.devices = [LinuxDevice(path: "/dev/fuse", type: "c", major: 10, minor: 229)]
         }
         let result = try bundle.run()
         #expect(result.status != 0)
         #expect(result.stderr.contains("\(field): "), "\(result.stderr)")
         #expect(result.stderr.contains("needs the container's own mount namespace"), "\(result.stderr)")
+        bundle.expectNothingLeft()
+    }
+
+    @Test("no mount namespace: a read-only root is not applied, with a warning; the hooks run (runc's host-mntns test)")
+    func noMountNamespaceReadonlyRoot() throws {
+        let bundle = try Self.bundle(args: ["sh", "-c", "touch /written && echo wrote"])
+        bundle.spec.linux?.namespaces?.removeAll { $0.type == "mount" }
+        bundle.spec.linux?.maskedPaths = []
+        bundle.spec.linux?.readonlyPaths = []
+        bundle.spec.root?.readonly = true
+        let marker = bundle.path + "/createRuntime-ran"
+        bundle.spec.hooks = Hooks(createRuntime: [Hook(path: "/bin/sh", args: ["sh", "-c", "touch \(marker)"])])
+        let result = try bundle.run()
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout == "wrote\n")
+        #expect(result.stderr.contains("root.readonly: not applied: the container has no mount namespace of its own"), "\(result.stderr)")
+        #expect(FileManager.default.fileExists(atPath: marker))
         bundle.expectNothingLeft()
     }
 

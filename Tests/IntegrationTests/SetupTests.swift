@@ -443,8 +443,27 @@ struct SetupTests {
         let failed = try missing.create()
         #expect(failed.status != 0)
         #expect(failed.stderr.contains("hako: exec /nonexistent/hook: No such file or directory"), "\(failed.stderr)")
-        #expect(failed.stderr.contains("prestart hook #0 (/nonexistent/hook): exited with status 127"), "\(failed.stderr)")
+        #expect(failed.stderr.contains("error running prestart hook #0: /nonexistent/hook: exited with status 127"), "\(failed.stderr)")
         missing.expectNothingLeft()
+        bundle.expectNothingLeft()
+    }
+
+    @Test("a hook without env: hako's own environment on the host, the container process's for startContainer hooks")
+    func hookInheritedEnvironment() throws {
+        let bundle = try TestBundle(args: ["true"])
+        bundle.spec.process?.env = ["ONE=two", "PATH=/bin"]
+        let host = bundle.path + "/prestart-env", inside = "/tmp/start-env"
+        bundle.spec.root?.readonly = false
+        bundle.spec.hooks = Hooks(prestart: [Hook(path: "/bin/sh", args: ["sh", "-c", "env > \(host)"])],
+                                  startContainer: [Hook(path: "/bin/sh", args: ["sh", "-c", "env > \(inside)"])])
+        try bundle.writeConfig()
+        let result = try bundle.hako(["run", "--bundle", bundle.path, bundle.id], environment: ["HAKO_CALLER_ONLY": "yes"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let hostEnv = ((try? String(contentsOfFile: host, encoding: .utf8)) ?? "").split(separator: "\n").map(String.init)
+        #expect(hostEnv.contains("HAKO_CALLER_ONLY=yes"), "\(hostEnv)")
+        let startEnv = ((try? String(contentsOfFile: bundle.rootfs + inside, encoding: .utf8)) ?? "").split(separator: "\n").map(String.init)
+        #expect(startEnv.contains("ONE=two") && startEnv.contains("HOME=/root") && !startEnv.contains { $0.hasPrefix("HAKO_CALLER_ONLY=") },
+                "\(startEnv)")
         bundle.expectNothingLeft()
     }
 
@@ -454,7 +473,7 @@ struct SetupTests {
         bundle.spec.hooks = Hooks(createRuntime: [Hook(path: "/bin/sh", args: ["sh", "-c", "exit 7"])])
         let result = try bundle.create()
         #expect(result.status != 0)
-        #expect(result.stderr.contains("createRuntime hook #0 (/bin/sh): exited with status 7"))
+        #expect(result.stderr.contains("error running createRuntime hook #0: /bin/sh: exited with status 7"))
         bundle.expectNothingLeft()
     }
 }

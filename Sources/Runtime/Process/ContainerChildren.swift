@@ -283,7 +283,8 @@ struct ContainerChildren {
             // loads it, so init's own steps up to execve stay outside it.
             let filterHook: (() throws -> Void)? = exec.finished ? nil : { try exec.setup.finish(exec.prepared, channel: nil) }
             do {
-                try HookRunner.run(hooks, kind: "startContainer", state: state, inChild: filterHook)
+                try HookRunner.run(hooks, kind: "startContainer", state: state, environment: exec.prepared.executable.environment,
+                                   inChild: filterHook)
             } catch {
                 fail("starting the container", error)
             }

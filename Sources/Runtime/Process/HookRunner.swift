@@ -11,19 +11,22 @@ enum HookRunner {
     /// - Parameter inChild: run in each hook's process after the fork, before execve: init
     ///   loads the container's seccomp filter there for startContainer hooks, which run
     ///   under it as with runc, while init's own steps do not.
-    static func run(_ hooks: [Hook], kind: String, state: State, inChild: (() throws -> Void)? = nil) throws {
+    /// - Parameter environment: what a hook without `env` gets; nil for hako's own, as runc
+    ///   gives its own (startContainer hooks get the container process's, as with runc).
+    static func run(_ hooks: [Hook], kind: String, state: State, environment: [String]? = nil,
+                    inChild: (() throws -> Void)? = nil) throws {
         guard !hooks.isEmpty else { return }
         let input = try JSONCoding.encode(state)
         for (index, hook) in hooks.enumerated() {
             try step(stepName(kind, index, hook)) {
-                try runOne(hook, input: input, inChild: inChild)
+                try runOne(hook, input: input, environment: environment, inChild: inChild)
             }
         }
     }
 
     /// runc's words, which scripts and engines look for.
     static func stepName(_ kind: String, _ index: Int, _ hook: Hook) -> String {
-        "error running hook: \(kind) hook #\(index) (\(hook.path))"
+        "error running \(kind) hook #\(index): \(hook.path)"
     }
 
     /// Runs every hook even when one fails, reporting each failure through `warn`:
@@ -47,13 +50,13 @@ enum HookRunner {
         }
     }
 
-    static func runOne(_ hook: Hook, input: [UInt8], inChild: (() throws -> Void)? = nil) throws {
+    static func runOne(_ hook: Hook, input: [UInt8], environment: [String]? = nil, inChild: (() throws -> Void)? = nil) throws {
         let (pipeRead, pipeWrite) = try Files.pipe()
         // stdin is the state; stdout and stderr are hako's. Only stdio: the caller's other
         // descriptors are none of the hook's business. Its own process group, so a timeout
         // kills what it started too. (Signal actions and the mask go back to the defaults:
         // a hook that traps or waits for a signal must get it.)
-        let program = ChildProgram(path: hook.path, arguments: hook.args ?? [hook.path], environment: hook.env ?? [],
+        let program = ChildProgram(path: hook.path, arguments: hook.args ?? [hook.path], environment: hook.env ?? environment,
                                    descriptors: [pipeRead, 1, 2], searchPath: false, newProcessGroup: true)
         let pid: pid_t
         do {
