@@ -92,7 +92,9 @@ extension Container {
             let sharesMountNamespace = !(try state.config.linux?.namespaces ?? []).contains { $0.kind == .mount }
             let root = sharesMountNamespace ? "/proc/\(state.pid)/root" : nil
             return try Execution(container: self, options: options, namespaces: plan, seccomp: seccomp, paused: paused, chrootTo: root,
-                                 runtimeInUserNamespace: !Caller.inInitialUserNamespace).run()
+                                 runtimeInUserNamespace: !Caller.inInitialUserNamespace,
+                                 personality: try state.config.linux?.personality,
+                                 cpusetCPUs: try state.config.linux?.resources?.cpu?.cpus).run()
         } catch {
             throw RuntimeError("exec in container \"\(id)\"", error)
         }
@@ -114,6 +116,10 @@ struct Execution {
     /// Whether hako runs in a user namespace other than the host's (read by main: the
     /// process reads it after joining the container's namespaces).
     let runtimeInUserNamespace: Bool
+    /// linux.personality, which exec'd processes get as init did (as with runc).
+    var personality: LinuxPersonality? = nil
+    /// linux.resources.cpu.cpus, for the error of a scheduler it rules out.
+    var cpusetCPUs: String? = nil
 
     var lowestPrivateFD: Int32 { 3 + Int32(options.preserveFds) }
 
@@ -288,10 +294,12 @@ struct Execution {
                 // A session of its own, as init's (see ContainerChildren).
                 Processes.newSession()
             }
-            let setup = ProcessSetup(process: process, canSetGroups: ProcessSetup.setgroupsAllowed(inUserNamespace: namespaces.has(.user) || runtimeInUserNamespace))
+            let setup = ProcessSetup(process: process, canSetGroups: ProcessSetup.setgroupsAllowed(inUserNamespace: namespaces.has(.user) || runtimeInUserNamespace),
+                                     cpusetCPUs: cpusetCPUs)
             if let score = process.oomScoreAdj {
                 try step("setting process.oomScoreAdj") { try Files.write("/proc/self/oom_score_adj", "\(score)", flags: O_WRONLY | O_TRUNC) }
             }
+            if let personality { try Personality.apply(personality) }
             let prepared = try setup.prepare(seccomp: seccomp, preserveFds: options.preserveFds, keep: [channel.fd])
             // A `hako exec` killed before the process runs takes it along (the last check
             // before the filter, which may refuse poll). Not into a paused container: main

@@ -47,6 +47,13 @@ struct ConfigFieldTests {
         let bundle = try TestBundle(args: ["uname", "-m"])
         bundle.spec.linux?.personality = LinuxPersonality(domain: "LINUX32")
         #expect(try output(bundle) == "i686\n")
+        // exec'd processes get it too.
+        let running = try TestBundle(args: ["sleep", "600"])
+        running.spec.linux?.personality = LinuxPersonality(domain: "LINUX32")
+        #expect(try running.run(["--detach"]).status == 0)
+        let exec = try running.hako(["exec", running.id, "uname", "-m"])
+        #expect(exec.stdout == "i686\n", "\(exec.stderr)")
+        running.deleteExpectingNothingLeft()
         let bad = try TestBundle(args: ["true"])
         bad.spec.linux?.personality = LinuxPersonality(domain: "WINDOWS")
         let result = try bad.create()
@@ -71,6 +78,15 @@ struct ConfigFieldTests {
         let bad = try TestBundle(args: ["true"])
         bad.spec.process?.scheduler = Scheduler(policy: "SCHED_FOO")
         try expectRefused(bad, saying: "SCHED_FOO")
+    }
+
+    @Test("SCHED_DEADLINE with a cpuset of fewer CPUs than the host's is refused in runc's words",
+          .enabled(if: sysconf(Int32(_SC_NPROCESSORS_ONLN)) > 1, "needs two CPUs"))
+    func deadlineWithCpuset() throws {
+        let bundle = try TestBundle(args: ["true"])
+        bundle.spec.process?.scheduler = Scheduler(policy: "SCHED_DEADLINE", nice: 19, runtime: 42_000, deadline: 1_000_000, period: 1_000_000)
+        bundle.spec.linux?.resources?.cpu = LinuxCPU(cpus: "0")
+        try expectRefused(bundle, saying: "process.scheduler: process scheduler can't be used together with AllowedCPUs (linux.resources.cpu.cpus \"0\")")
     }
 
     @Test("ioPriority is set on the container process")

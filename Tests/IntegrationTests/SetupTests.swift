@@ -467,6 +467,17 @@ struct SetupTests {
         bundle.expectNothingLeft()
     }
 
+    @Test("an execve that fails (a script whose interpreter is missing) says so in one line, in runc's words, status 127")
+    func execveFailure() throws {
+        let bundle = try TestBundle(args: ["/run.sh"])
+        try "#!/mmnnttbb foo bar\nsh\n".write(toFile: bundle.rootfs + "/run.sh", atomically: true, encoding: .utf8)
+        chmod(bundle.rootfs + "/run.sh", 0o755)
+        let result = try bundle.run()
+        #expect(result.status == 127)
+        #expect(result.stderr == "exec /run.sh: no such file or directory\n", "\(result.stderr)")
+        bundle.expectNothingLeft()
+    }
+
     @Test("a failing createRuntime hook fails create and unwinds")
     func failingHook() throws {
         let bundle = try TestBundle(args: ["true"])

@@ -233,7 +233,8 @@ struct ContainerChildren {
         if let policy = spec.linux?.memoryPolicy {
             try Scheduling.applyMemoryPolicy(policy)
         }
-        let setup = ProcessSetup(process: plan.process, canSetGroups: ProcessSetup.setgroupsAllowed(inUserNamespace: inUserNamespace))
+        let setup = ProcessSetup(process: plan.process, canSetGroups: ProcessSetup.setgroupsAllowed(inUserNamespace: inUserNamespace),
+                                 cpusetCPUs: spec.linux?.resources?.cpu?.cpus)
         let handler = WasmHandler.requested(by: spec.annotations)
         let prepared = try setup.prepare(seccomp: plan.seccomp, preserveFds: plan.options.preserveFds, keep: [channel.fd, fifo],
                                          requireExecutePermission: handler == nil)
@@ -307,7 +308,12 @@ struct ContainerChildren {
         }
         let executable = exec.prepared.executable
         let error = execute(executable.path, arguments: executable.arguments, environment: executable.environment)
-        fail("starting the container process", error)
+        // The one line the container's stderr gets, in runc's words ("exec /run.sh: no such
+        // file or directory"), which engines match to choose the exit status (127, 126).
+        let reason = error.reason.prefix(1).lowercased() + error.reason.dropFirst()
+        let line = "exec \(executable.path): \(reason)\n"
+        _ = line.withCString { write(2, $0, strlen($0)) }
+        _exit(error.errno == ENOENT ? 127 : 126)
     }
 
     /// After `create` returned there is no channel: report on the container's stderr.

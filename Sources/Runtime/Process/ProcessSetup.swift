@@ -13,6 +13,9 @@ struct ProcessSetup {
     let process: ProcessSpec
     /// Whether setgroups(2) is allowed (not in a user namespace whose setgroups is "deny").
     let canSetGroups: Bool
+    /// linux.resources.cpu.cpus, which explains a SCHED_DEADLINE refused (sched_setattr(2)
+    /// wants the thread's affinity to include every CPU).
+    var cpusetCPUs: String? = nil
 
     static let defaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
@@ -170,7 +173,15 @@ struct ProcessSetup {
     /// Scheduler, I/O priority and the initial CPU affinity, while hako still has the
     /// capabilities some of them need (CAP_SYS_NICE for real-time policies).
     func applyScheduling() throws {
-        if let scheduler = process.scheduler { try Scheduling.applyScheduler(scheduler) }
+        if let scheduler = process.scheduler {
+            do {
+                try Scheduling.applyScheduler(scheduler)
+            } catch let error as RuntimeError where error.sysError?.errno == EPERM && !(cpusetCPUs ?? "").isEmpty {
+                // runc's words, which its tests look for.
+                throw RuntimeError("process.scheduler: process scheduler can't be used together with AllowedCPUs "
+                                   + "(linux.resources.cpu.cpus \"\(cpusetCPUs ?? "")\")", error)
+            }
+        }
         if let priority = process.ioPriority { try Scheduling.applyIOPriority(priority) }
         if let initial = process.execCPUAffinity?.initial, !initial.isEmpty {
             try Scheduling.applyAffinity(initial, field: "process.execCPUAffinity.initial")
