@@ -68,6 +68,16 @@ struct ConfigFieldTests {
         bundle.spec.linux?.timeOffsets = ["boottime": LinuxTimeOffset(secs: 10_000_000, nanosecs: 0)]
         let uptime = Int(try output(bundle).trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
         #expect(uptime >= 10_000_000)
+        // With a user namespace of its own too (the time namespace then belongs to it).
+        let mapped = try TestBundle(args: ["cat", "/proc/self/timens_offsets"])
+        mapped.spec.linux?.namespaces? += [LinuxNamespace(type: "time"), LinuxNamespace(type: "user")]
+        mapped.spec.linux?.uidMappings = [LinuxIDMapping(containerID: 0, hostID: 100000, size: 65536)]
+        mapped.spec.linux?.gidMappings = [LinuxIDMapping(containerID: 0, hostID: 100000, size: 65536)]
+        mapped.spec.linux?.timeOffsets = ["monotonic": LinuxTimeOffset(secs: 7881, nanosecs: 2_718_281),
+                                          "boottime": LinuxTimeOffset(secs: 1337, nanosecs: 3_141_519)]
+        chownTree(mapped.rootfs, to: 100000)
+        let offsets = try output(mapped).split(separator: "\n").map { $0.split(separator: " ", omittingEmptySubsequences: true).joined(separator: " ") }
+        #expect(offsets == ["monotonic 7881 2718281", "boottime 1337 3141519"], "\(offsets)")
     }
 
     @Test("scheduler policy and nice value")

@@ -115,13 +115,6 @@ struct IdmapTests {
         first.expectNothingLeft()
     }
 
-    /// The rootfs must be usable by a mapped root.
-    func chownTree(_ path: String, to id: UInt32) {
-        for item in [path] + (FileManager.default.subpaths(atPath: path) ?? []).map({ path + "/" + $0 }) {
-            lchown(item, id, id)
-        }
-    }
-
     @Test("ridmap idmaps a submount too; idmap only the mount itself")
     func recursive() throws {
         let dir = try hostDirectory(["top": 0])

@@ -136,7 +136,7 @@ struct SetupTests {
         bundle.spec.linux?.uidMappings = [LinuxIDMapping(containerID: 0, hostID: 100000, size: 65536)]
         bundle.spec.linux?.gidMappings = [LinuxIDMapping(containerID: 0, hostID: 100000, size: 65536)]
         // The rootfs must be usable by the mapped root.
-        try chownTree(bundle.rootfs, uid: 100000, gid: 100000)
+        chownTree(bundle.rootfs, to: 100000)
         let out = try output(bundle)
         let words = out.split(whereSeparator: { $0 == " " || $0 == "\n" }).map(String.init)
         #expect(words == ["0", "100000", "65536", "0", "100000", "65536", "0"])
@@ -148,7 +148,7 @@ struct SetupTests {
         bundle.spec.linux?.namespaces?.append(LinuxNamespace(type: "user"))
         bundle.spec.linux?.uidMappings = [LinuxIDMapping(containerID: 0, hostID: 200000, size: 1000), LinuxIDMapping(containerID: 1000, hostID: 300000, size: 500)]
         bundle.spec.linux?.gidMappings = [LinuxIDMapping(containerID: 0, hostID: 200000, size: 1000), LinuxIDMapping(containerID: 5000, hostID: 400000, size: 10)]
-        try chownTree(bundle.rootfs, uid: 200000, gid: 200000)
+        chownTree(bundle.rootfs, to: 200000)
         let words = try output(bundle).split(whereSeparator: { $0 == " " || $0 == "\n" }).map(String.init)
         #expect(words == ["0", "200000", "1000", "1000", "300000", "500", "0", "200000", "1000", "5000", "400000", "10"])
     }
@@ -159,24 +159,18 @@ struct SetupTests {
         first.spec.linux?.namespaces?.append(LinuxNamespace(type: "user"))
         first.spec.linux?.uidMappings = [LinuxIDMapping(containerID: 0, hostID: 100000, size: 65536)]
         first.spec.linux?.gidMappings = [LinuxIDMapping(containerID: 0, hostID: 100000, size: 65536)]
-        try chownTree(first.rootfs, uid: 100000, gid: 100000)
+        chownTree(first.rootfs, to: 100000)
         #expect(try first.run(["--detach"]).status == 0)
         let pid = try #require((try first.state())?["pid"] as? Int)
         let second = try TestBundle(args: ["sh", "-c", "cat /proc/self/uid_map; readlink /proc/self/ns/user"])
         second.spec.linux?.namespaces = ["pid", "mount", "ipc", "uts"].map { LinuxNamespace(type: $0) }
             + [LinuxNamespace(type: "user", path: "/proc/\(pid)/ns/user"), LinuxNamespace(type: "network", path: "/proc/\(pid)/ns/net")]
-        try chownTree(second.rootfs, uid: 100000, gid: 100000)
+        chownTree(second.rootfs, to: 100000)
         let out = try output(second)
         let userns = try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/ns/user")
         #expect(out.contains("100000"))
         #expect(out.hasSuffix(userns + "\n"))
         #expect(try first.hako(["delete", "--force", first.id]).status == 0)
-    }
-
-    func chownTree(_ path: String, uid: UInt32, gid: UInt32) throws {
-        lchown(path, uid, gid)
-        let fm = FileManager.default
-        for item in try fm.subpathsOfDirectory(atPath: path) { lchown(path + "/" + item, uid, gid) }
     }
 
     @Test("root.readonly makes / read-only; masked and read-only paths hold")

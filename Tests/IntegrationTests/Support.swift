@@ -292,3 +292,10 @@ final class DescriptorSocket {
         try? FileManager.default.removeItem(atPath: (path as NSString).deletingLastPathComponent)
     }
 }
+
+/// Gives a tree (a rootfs) to one uid and gid, so that a user namespace's mapped root owns it.
+func chownTree(_ path: String, to id: UInt32) {
+    for item in [path] + (FileManager.default.subpaths(atPath: path) ?? []).map({ path + "/" + $0 }) {
+        lchown(item, id, id)
+    }
+}

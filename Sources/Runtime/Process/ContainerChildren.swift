@@ -91,9 +91,14 @@ struct ContainerChildren {
         for (clock, offset) in (spec.linux?.timeOffsets ?? [:]).sorted(by: { $0.key < $1.key }) {
             text += "\(clock) \(offset.secs ?? 0) \(offset.nanosecs ?? 0)\n"
         }
-        if !text.isEmpty {
-            try step("writing linux.timeOffsets") { try Files.write("/proc/self/timens_offsets", text, flags: O_WRONLY) }
-        }
+        guard !text.isEmpty else { return }
+        // In a user namespace of its own, the non-dumpable intermediate's /proc/self files
+        // belong to the host's root, whom its namespace root is not: dumpable for the write
+        // (nothing of the container exists yet to reach it), then not again.
+        let inUserNamespace = plan.namespaces.has(.user)
+        if inUserNamespace { try Processes.prctl(Prctl.setDumpable, 1, step: "prctl(PR_SET_DUMPABLE) for linux.timeOffsets") }
+        try step("writing linux.timeOffsets") { try Files.write("/proc/self/timens_offsets", text, flags: O_WRONLY) }
+        if inUserNamespace { try prepareChild() }
     }
 
     // MARK: init
