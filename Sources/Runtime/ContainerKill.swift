@@ -11,10 +11,20 @@ extension Container {
     /// whatever its init left in the cgroup is signalled and that is success. containerd
     /// kills every task it deletes with `--all`, exited ones included, and takes a failure
     /// there as a reason to retry forever.
+    ///
+    /// SIGKILL to a container without a pid namespace of its own goes to every process of its
+    /// cgroup, as runc 1.2 does: its init is no pid 1 whose death takes the rest along, and
+    /// what it started would outlive it. A frozen cgroup is thawed after a SIGKILL, since a
+    /// process frozen by the v1 freezer cannot die.
     public func kill(signal: Int32, all: Bool = false) throws {
         let status = self.status
         if status == .creating { throw RuntimeError("cannot signal container \"\(id)\": it is still being created") }
         let hasCgroup = state.cgroupPaths?.isEmpty == false
+        if try signal == SIGKILL && hasCgroup && !createdPidNamespace() {
+            try signalCgroup(SIGKILL)
+            try thawAfterKill()
+            return
+        }
         if status == .stopped {
             guard all else { throw RuntimeError.notRunning(id) }
             if hasCgroup { try? signalCgroup(signal) }
@@ -37,6 +47,17 @@ extension Container {
             if error.errno == ESRCH && all { return }
             if error.errno == ESRCH { throw RuntimeError.notRunning(id) }
             throw RuntimeError("signalling init (pid \(state.pid))", error)
+        }
+        if signal == SIGKILL && hasCgroup { try thawAfterKill() }
+    }
+
+    /// Thaws a frozen cgroup once its processes were sent SIGKILL, so that they die.
+    func thawAfterKill() throws {
+        do {
+            let manager = try cgroup()
+            if try manager.isFrozen { try manager.thaw() }
+        } catch {
+            throw RuntimeError("thawing container \"\(id)\" for SIGKILL", error)
         }
     }
 

@@ -99,6 +99,31 @@ struct LifecycleTests {
         bundle.expectNothingLeft()
     }
 
+    @Test("without a pid namespace of its own, SIGKILL reaches every process of the cgroup, after init is gone too, and thaws a paused one")
+    func killSharedPidNamespace() throws {
+        for initGone in [false, true] {
+            let bundle = try TestBundle(args: ["sleep", "600"])
+            bundle.spec.linux?.namespaces?.removeAll { $0.type == "pid" }
+            #expect(try bundle.run(["--detach"]).status == 0)
+            for _ in 1...3 { #expect(try bundle.hako(["exec", "--detach", bundle.id, "sleep", "600"]).status == 0) }
+            #expect(bundle.leftoverProcesses().count == 4)
+            if initGone {
+                let pid = try #require((try bundle.state())?["pid"] as? Int)
+                Glibc.kill(pid_t(pid), SIGKILL)
+                #expect(try eventually { (try bundle.state())?["status"] as? String == "stopped" })
+                #expect(bundle.leftoverProcesses().count == 3)
+            } else {
+                #expect(try bundle.hako(["pause", bundle.id]).status == 0)
+            }
+            let killed = try bundle.hako(["kill", bundle.id, "KILL"])
+            #expect(killed.status == 0, "\(killed.stderr)")
+            #expect(eventually { bundle.leftoverProcesses().isEmpty }, "initGone \(initGone): \(bundle.leftoverProcesses())")
+            #expect(try eventually { (try bundle.state())?["status"] as? String == "stopped" })
+            #expect(try bundle.hako(["delete", bundle.id]).status == 0)
+            bundle.expectNothingLeft()
+        }
+    }
+
     @Test("a stopped container: kill says \"container not running\" (runc's words), kill --all succeeds (containerd sends it to every task it deletes)")
     func killStopped() throws {
         let bundle = try TestBundle(args: ["true"])
