@@ -312,14 +312,21 @@ public struct RootfsBuilder {
                 try remountBind(procFD(mounted), flags: MountFlag.readOnly | MountFlag.recursive, cleared: 0)
             }
         }
+        // Masked directories share one empty read-only tmpfs, as with runc: the first gets
+        // it, the others a bind of it (one superblock, however long the list).
+        var sharedTmpfs: Int32 = -1
+        defer { if sharedTmpfs >= 0 { Files.close(sharedTmpfs) } }
         for path in spec.linux?.maskedPaths ?? [] {
             try step("masking \(path)") {
                 guard let fd = try openExisting(path, in: root) else { return }
                 defer { Files.close(fd) }
-                if Files.isDirectory(procFD(fd)) {
-                    try Mounts.mount(source: "tmpfs", target: procFD(fd), type: "tmpfs", flags: MountFlag.readOnly)
-                } else {
+                if !Files.isDirectory(procFD(fd)) {
                     try Mounts.mount(source: "/dev/null", target: procFD(fd), type: nil, flags: MountFlag.bind)
+                } else if sharedTmpfs >= 0 {
+                    try Mounts.mount(source: procFD(sharedTmpfs), target: procFD(fd), type: nil, flags: MountFlag.bind)
+                } else {
+                    try Mounts.mount(source: "tmpfs", target: procFD(fd), type: "tmpfs", flags: MountFlag.readOnly)
+                    sharedTmpfs = try root.open(path)
                 }
             }
         }

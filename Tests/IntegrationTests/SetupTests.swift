@@ -173,6 +173,18 @@ struct SetupTests {
         #expect(try first.hako(["delete", "--force", first.id]).status == 0)
     }
 
+    @Test("masked directories share one empty read-only tmpfs; a masked file is /dev/null")
+    func maskedDirectoriesShareTmpfs() throws {
+        let bundle = try TestBundle(args: ["sh", "-c", "stat -c %d /m1 /m2 /m3 | uniq | wc -l; ls -A /m2 | wc -l; touch /m3/x 2>&1; cat /f"])
+        for dir in ["m1", "m2", "m3"] {
+            try FileManager.default.createDirectory(atPath: bundle.rootfs + "/" + dir, withIntermediateDirectories: true)
+            FileManager.default.createFile(atPath: bundle.rootfs + "/\(dir)/secret", contents: Data("no".utf8))
+        }
+        FileManager.default.createFile(atPath: bundle.rootfs + "/f", contents: Data("secret".utf8))
+        bundle.spec.linux?.maskedPaths = ["/m1", "/f", "/m2", "/m3"]
+        #expect(try output(bundle) == "1\n0\ntouch: /m3/x: Read-only file system\n")
+    }
+
     @Test("root.readonly makes / read-only; masked and read-only paths hold")
     func readonlyAndMasked() throws {
         let bundle = try TestBundle(args: ["sh", "-c", "touch /x 2>/dev/null && echo root-writable; cat /proc/keys 2>&1 | wc -c; touch /proc/sys/x 2>/dev/null || echo sys-ro; ls /proc/acpi 2>/dev/null | wc -l"])
