@@ -44,20 +44,20 @@ public protocol CgroupManager: AnyObject {
 }
 
 extension CgroupManager {
-    /// Looks at the cgroup a new container is about to use, before anything is made. An
-    /// existing frozen one is refused, as runc refuses it: a process that enters it freezes
-    /// before it can report back, and the runtime would wait on it for ever. An existing
-    /// one with processes in it is allowed (two containers may share a cgroupsPath) and
-    /// returned as a warning, in runc's words.
-    public func checkBeforeCreating() throws(CgroupError) -> String? {
+    /// Looks at the cgroup a new container is about to use, before anything is made, and
+    /// refuses it as runc 1.2 does, in its words: frozen (a process that enters it freezes
+    /// before it can report back, and the runtime would wait on it for ever), or holding
+    /// processes already (another container's or anyone's: their limits, `kill --all`,
+    /// `pause` and `delete` would become the new container's; runc 1.1 only warned).
+    public func checkBeforeCreating() throws(CgroupError) {
         if (try? isFrozen) == true {
             throw CgroupError("creating the container's cgroup", path: paths["freezer"] ?? paths[""],
                               reason: "container's cgroup unexpectedly frozen (thaw it, or give another linux.cgroupsPath)")
         }
         if let pids = try? self.pids(), !pids.isEmpty {
-            return "container's cgroup is not empty: \(pids.count) process(es) in it already"
+            throw CgroupError("creating the container's cgroup", path: paths["pids"] ?? paths[""] ?? paths.values.sorted().first,
+                              reason: "container's cgroup is not empty: \(pids.count) process(es) found (give another linux.cgroupsPath)")
         }
-        return nil
     }
 
     public func setUp(pid: Int32, resources: LinuxResources) throws(CgroupError) {

@@ -60,7 +60,7 @@ enum ContainerCgroup {
     static func setUp(_ manager: any CgroupManager, spec: Spec, pid: Int32?, systemd: Bool = false, warn: (String) -> Void,
                       note: (String) -> Void = { _ in }) throws -> (any CgroupManager)? {
         do throws(CgroupError) {
-            if let warning = try manager.checkBeforeCreating() { warn(warning) }
+            try manager.checkBeforeCreating()
             if let pid {
                 try manager.setUp(pid: pid, resources: resources(for: spec))
             } else {

@@ -216,30 +216,46 @@ struct CgroupTests {
         #expect(try cgroupFile("freezer", bundle, "freezer.state") == "FROZEN")
     }
 
-    @Test("two containers may share a cgroupsPath: the second is warned, and deleting one leaves the other's processes alone")
-    func sharedCgroup() throws {
+    @Test("a cgroupsPath that holds processes is refused in runc 1.2's words, leaving nothing; a process that joins the cgroup later outlives a delete of the container with its own pid namespace")
+    func nonEmptyCgroup() throws {
         let first = try TestBundle(args: ["sleep", "600"])
         first.spec.linux?.cgroupsPath = "/hako-shared-\(first.id)"
         let second = try TestBundle(args: ["sleep", "600"])
         second.spec.linux?.cgroupsPath = first.spec.linux?.cgroupsPath
         #expect(try first.run(["--detach"]).status == 0)
-        let run = try second.run(["--detach"])
-        #expect(run.status == 0, "\(run.stderr)")
-        #expect(run.stderr.contains("container's cgroup is not empty"), "\(run.stderr)")
-        let firstPid = try #require(try first.state()?["pid"] as? Int)
-
-        // The second goes, by --force and stopped alike; the first keeps running in the cgroup.
-        let deleted = try second.hako(["delete", "--force", second.id])
-        #expect(deleted.status == 0, "\(deleted.stderr)")
+        for command in [["run", "--detach"], ["create"]] {
+            try second.writeConfig()
+            let refused = try second.hako(command + ["--bundle", second.path, second.id])
+            #expect(refused.status != 0)
+            #expect(refused.stderr.contains("container's cgroup is not empty: 1 process(es) found"), "\(refused.stderr)")
+            second.expectNothingLeft()
+        }
         #expect((try first.state())?["status"] as? String == "running")
-        #expect(kill(pid_t(firstPid), 0) == 0)
-        #expect(FileManager.default.fileExists(atPath: "/sys/fs/cgroup/pids" + (first.spec.linux?.cgroupsPath ?? "")))
 
-        // The last one out removes the cgroup.
-        #expect(try first.hako(["delete", "--force", first.id]).status == 0)
-        #expect(!FileManager.default.fileExists(atPath: "/sys/fs/cgroup/pids" + (first.spec.linux?.cgroupsPath ?? "")))
+        // A process put into the cgroup from outside is no process of the container's, whose
+        // pid namespace died with its init: delete leaves it, and the cgroup, in place.
+        let cgroup = "/sys/fs/cgroup/pids" + (first.spec.linux?.cgroupsPath ?? "")
+        let outsider = Process()
+        outsider.executableURL = URL(fileURLWithPath: "/bin/sleep")
+        outsider.arguments = ["600"]
+        try outsider.run()
+        // SIGKILL: a test before may have left this process's signal mask blocking SIGTERM.
+        let stopOutsider = { if outsider.isRunning { kill(outsider.processIdentifier, SIGKILL); outsider.waitUntilExit() } }
+        defer { stopOutsider() }
+        for hierarchy in (try? FileManager.default.contentsOfDirectory(atPath: "/sys/fs/cgroup")) ?? [] {
+            let procs = "/sys/fs/cgroup/\(hierarchy)\(first.spec.linux?.cgroupsPath ?? "")/cgroup.procs"
+            if FileManager.default.fileExists(atPath: procs) { try? "\(outsider.processIdentifier)".write(toFile: procs, atomically: false, encoding: .utf8) }
+        }
+        let deleted = try first.hako(["delete", "--force", first.id])
+        #expect(deleted.status == 0, "\(deleted.stderr)")
+        #expect(deleted.stderr.contains("still holds processes of another container"), "\(deleted.stderr)")
+        #expect(outsider.isRunning)
+        #expect(FileManager.default.fileExists(atPath: cgroup))
+        stopOutsider()
+        for hierarchy in (try? FileManager.default.contentsOfDirectory(atPath: "/sys/fs/cgroup")) ?? [] {
+            rmdir("/sys/fs/cgroup/\(hierarchy)\(first.spec.linux?.cgroupsPath ?? "")")
+        }
         first.expectNothingLeft()
-        second.expectNothingLeft()
     }
 
     @Test("ps lists the container's processes as JSON pids or ps lines")
