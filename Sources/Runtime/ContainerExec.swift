@@ -310,7 +310,7 @@ struct Execution {
             try setup.finish(prepared, channel: channel)
             let executable = prepared.executable
             let error = execute(executable.path, arguments: executable.arguments, environment: executable.environment)
-            fail(channel, RuntimeError("starting the process", error))
+            fail(channel, RuntimeError(execFailureText(error)))
         } catch {
             fail(channel, error)
         }

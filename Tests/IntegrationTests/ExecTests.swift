@@ -76,6 +76,17 @@ struct ExecTests {
         _ = try inheriting.hako(["delete", "--force", inheriting.id])
     }
 
+    @Test("an execve that fails says so in runc's words; hako exits 255")
+    func execveFailure() throws {
+        let bundle = try runningContainer()
+        try "#!/mmnnttbb foo bar\nsh\n".write(toFile: bundle.rootfs + "/run.sh", atomically: true, encoding: .utf8)
+        chmod(bundle.rootfs + "/run.sh", 0o755)
+        let result = try bundle.hako(["exec", bundle.id, "/run.sh"])
+        #expect(result.status == 255)
+        #expect(result.stderr.contains("exec /run.sh: no such file or directory"), "\(result.stderr)")
+        bundle.deleteExpectingNothingLeft()
+    }
+
     @Test("--process runs a runtime-spec process.json")
     func processFile() throws {
         let bundle = try runningContainer()

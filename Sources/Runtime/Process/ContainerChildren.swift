@@ -313,10 +313,8 @@ struct ContainerChildren {
         }
         let executable = exec.prepared.executable
         let error = execute(executable.path, arguments: executable.arguments, environment: executable.environment)
-        // The one line the container's stderr gets, in runc's words ("exec /run.sh: no such
-        // file or directory"), which engines match to choose the exit status (127, 126).
-        let reason = error.reason.prefix(1).lowercased() + error.reason.dropFirst()
-        let line = "exec \(executable.path): \(reason)\n"
+        // The one line the container's stderr gets.
+        let line = execFailureText(error) + "\n"
         _ = line.withCString { write(2, $0, strlen($0)) }
         _exit(error.errno == ENOENT ? 127 : 126)
     }

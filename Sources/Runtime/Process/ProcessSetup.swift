@@ -308,6 +308,13 @@ struct ProcessSetup {
     }
 }
 
+/// A failed execve(2) in runc's words ("exec /run.sh: no such file or directory", the errno
+/// text as Go prints it), which engines match to choose an exit status (127, 126).
+func execFailureText(_ error: SysError) -> String {
+    let reason = error.reason.prefix(1).lowercased() + error.reason.dropFirst()
+    return "exec \(error.path ?? ""): \(reason)"
+}
+
 /// execve(2) with Swift strings.
 func execute(_ path: String, arguments: [String], environment: [String]) -> SysError {
     func cStrings(_ strings: [String]) -> [UnsafeMutablePointer<CChar>?] {
