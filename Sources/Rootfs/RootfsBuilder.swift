@@ -179,11 +179,23 @@ public struct RootfsBuilder {
     func mountFilesystem(type: String?, source: String, destination: String, options: MountOptions, in root: SecureRoot) throws -> Bool {
         // procfs and sysfs are where an attacker's symlink does most harm: refuse any.
         let strict = type == "proc" || type == "sysfs"
+        // A tmpfs without mode= takes the mode of the directory it covers, suid, sgid and
+        // sticky bits included, as runc gives it: passed as mode=, so that the mount says so.
+        // On a directory made for it, it keeps tmpfs's own 1777.
+        var dataString = options.dataString
+        if type == "tmpfs" && !options.copyUp && !options.data.contains(where: { $0.hasPrefix("mode=") }),
+           let existing = try? root.open(destination) {
+            defer { Files.close(existing) }
+            if let covered = try? Files.status(of: existing, path: destination) {
+                let mode = "mode=" + String(covered.st_mode & 0o7777, radix: 8)
+                dataString = dataString.map { $0 + "," + mode } ?? mode
+            }
+        }
         let target = try mountTarget(destination, in: root, strict: strict)
         defer { Files.close(target) }
         if strict { try refuseOvermount(target, destination: destination) }
         let flags = options.flags & ~MountFlag.remount
-        let data = MountLabels.mountData(options.dataString, label: spec.linux?.mountLabel, type: type)
+        let data = MountLabels.mountData(dataString, label: spec.linux?.mountLabel, type: type)
         if options.copyUp {
             guard type == "tmpfs" else { throw RootfsError("option tmpcopyup: only for tmpfs mounts, not \(type ?? "none")") }
             // Opened before the mount: afterwards it still reads the covered directory.
@@ -199,22 +211,12 @@ public struct RootfsBuilder {
             }
             return false
         }
-        // A tmpfs without mode= takes the mode of the directory it covers, suid, sgid and
-        // sticky bits included, as runc gives it (the kernel would make it 1777).
-        let covered = type == "tmpfs" && !options.data.contains { $0.hasPrefix("mode=") } ? try? Files.status(of: target, path: destination) : nil
         var failure: SysError?
         do {
             try Mounts.mount(source: source.isEmpty ? type : source, target: procFD(target), type: type,
                              flags: flags, data: data)
         } catch {
             failure = error
-        }
-        if failure == nil, let covered {
-            try step("giving the tmpfs the mode of \(destination)") {
-                let mounted = try root.open(destination)
-                defer { Files.close(mounted) }
-                try Files.setMode(procFD(mounted), mode: covered.st_mode & 0o7777, path: destination)
-            }
         }
         guard let failure else {
             if type == "mqueue", let label = spec.linux?.mountLabel, !label.isEmpty {

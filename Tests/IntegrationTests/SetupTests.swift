@@ -290,13 +290,19 @@ struct SetupTests {
         bundle.expectNothingLeft()
     }
 
-    @Test("a tmpfs without mode= takes the mode of the directory it covers, special bits included")
+    @Test("a tmpfs without mode= takes the mode of the directory it covers, special bits included, as mode=; on a new directory tmpfs's 1777")
     func tmpfsInheritsMode() throws {
-        let bundle = try TestBundle(args: ["stat", "-c", "%a", "/tmp"])
+        let bundle = try TestBundle(args: ["sh", "-c", "stat -c %a /tmp; grep ' /tmp ' /proc/self/mounts | grep -o 'mode=[0-7]*'"])
         try FileManager.default.setAttributes([.posixPermissions: 0o7777], ofItemAtPath: bundle.rootfs + "/tmp")
         let mounts = bundle.spec.mounts ?? []
         bundle.spec.mounts = mounts + [Mount(destination: "/tmp", type: "tmpfs", source: "tmpfs", options: ["noexec", "nosuid", "nodev"])]
-        #expect(try output(bundle) == "7777\n")
+        #expect(try output(bundle) == "7777\nmode=7777\n")
+        // Not there before: made for the mount, which keeps tmpfs's own mode.
+        bundle.spec.process?.args = ["stat", "-c", "%a", "/new/deep"]
+        bundle.spec.mounts = mounts + [Mount(destination: "/new/deep", type: "tmpfs", source: "tmpfs", options: ["nosuid"])]
+        #expect(try output(bundle) == "1777\n")
+        #expect(try FileManager.default.attributesOfItem(atPath: bundle.rootfs + "/tmp")[.posixPermissions] as? Int == 0o7777)
+        bundle.spec.process?.args = ["stat", "-c", "%a", "/tmp"]
         // mode= wins.
         bundle.spec.mounts = mounts + [Mount(destination: "/tmp", type: "tmpfs", source: "tmpfs", options: ["mode=0444"])]
         #expect(try output(bundle) == "444\n")
