@@ -20,6 +20,31 @@ extension Mounts {
         return try check(Seam.call(.openTree, path: path) { hako_open_tree(AT_FDCWD, path, flags) }, "open_tree", path: path)
     }
 
+    /// `cloneTree` of a path as the mount namespace of `pid` sees it: open_tree(2) clones
+    /// only mounts of the caller's own namespace, so the caller enters that one for the
+    /// clone and returns to its own, working directory included. The caller must be
+    /// single-threaded (setns(2) of a mount namespace) and privileged over that namespace.
+    public static func cloneTree(_ path: String, recursive: Bool, inMountNamespaceOf pid: pid_t) throws(SysError) -> Int32 {
+        let home = try Files.open("/proc/self/ns/mnt", O_RDONLY)
+        defer { Files.close(home) }
+        let workingDirectory = try Files.open(".", Files.pathOnly | O_DIRECTORY)
+        defer { Files.close(workingDirectory) }
+        try Namespaces.join(path: "/proc/\(pid)/ns/mnt", type: Namespaces.newMount)
+        var tree: Int32 = -1
+        var failure: SysError?
+        do { tree = try cloneTree(path, recursive: recursive) } catch { failure = error }
+        // Back, whatever the clone did: nothing after this may run in the other namespace.
+        do {
+            try Namespaces.join(fd: home, type: Namespaces.newMount, path: "/proc/self/ns/mnt (returning)")
+            try Files.changeDirectory(to: workingDirectory, path: ". (returning)")
+        } catch {
+            if tree >= 0 { Files.close(tree) }
+            throw error
+        }
+        if let failure { throw failure }
+        return tree
+    }
+
     /// mount_setattr(MOUNT_ATTR_IDMAP) on a detached tree: its files' owners are seen
     /// through the mappings of the user namespace `userNamespace` (an open /proc/PID/ns/user).
     /// Only the top mount is idmapped unless `recursive`.

@@ -7,6 +7,7 @@ import CLinux
 public enum Namespaces {
     public static let newTime: Int32 = 0x0000_0080 // CLONE_NEWTIME, missing from older headers
     public static let newUser: Int32 = 0x1000_0000 // CLONE_NEWUSER
+    public static let newMount: Int32 = 0x0002_0000 // CLONE_NEWNS
 
     public static func unshare(_ flags: Int32, step: String = "unshare") throws(SysError) {
         try check(Seam.call(.unshare) { hako_unshare(flags) }, step)

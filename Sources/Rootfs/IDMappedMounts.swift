@@ -82,16 +82,23 @@ public enum IDMappedMounts {
 
     /// main, on init's request: the detached, idmapped clone of mounts[index]'s source.
     /// The caller closes it once sent.
-    public static func makeTree(forMount index: Int, spec: Spec, bundle: String) throws -> Int32 {
+    ///
+    /// A source inside the rootfs is cloned in init's mount namespace, where the mounts
+    /// made before this one are: a bind may take part of the tree the config's earlier
+    /// mounts built, as with runc.
+    public static func makeTree(forMount index: Int, spec: Spec, bundle: String, rootfs: String, initPid: pid_t) throws -> Int32 {
         let mounts = spec.mounts ?? []
         guard mounts.indices.contains(index) else { throw RootfsError("init asked for an idmapped mounts[\(index)], which does not exist") }
         let mount = mounts[index]
         return try step("mounts[\(index)] (\(mount.destination))") {
             let source = Paths.absolute(mount.source ?? "", base: bundle)
+            let inRootfs = rootfs != "/" && (source == rootfs || source.hasPrefix(rootfs + "/"))
+            let clone = { (recursive: Bool) throws -> Int32 in
+                try cloneSource(source, recursive: recursive, inMountNamespaceOf: inRootfs ? initPid : nil)
+            }
             guard let request = try IDMapRequest.resolve(mount, index: index, spec: spec) else {
                 guard mount.isBind else { throw RootfsError("init asked for the tree of a mount that is no bind mount") }
-                guard Files.exists(source) else { throw RootfsError("bind source \(source) does not exist") }
-                return try Mounts.cloneTree(source, recursive: (mount.options ?? []).contains("rbind"))
+                return try clone((mount.options ?? []).contains("rbind"))
             }
             let userNamespace: Int32
             switch request.mappings {
@@ -103,7 +110,7 @@ public enum IDMappedMounts {
                 }
             }
             defer { Files.close(userNamespace) }
-            let tree = try Mounts.cloneTree(source, recursive: request.cloneRecursive)
+            let tree = try clone(request.cloneRecursive)
             do throws(SysError) {
                 try Mounts.idmapTree(tree, userNamespace: userNamespace, recursive: request.recursive, path: source)
             } catch {
@@ -114,6 +121,18 @@ public enum IDMappedMounts {
                 throw error
             }
             return tree
+        }
+    }
+
+    /// A bind source's tree, cloned where it is looked up (main's mount namespace, or the
+    /// one of `pid`); a missing source is said plainly.
+    static func cloneSource(_ source: String, recursive: Bool, inMountNamespaceOf pid: pid_t?) throws -> Int32 {
+        do {
+            if let pid { return try Mounts.cloneTree(source, recursive: recursive, inMountNamespaceOf: pid) }
+            return try Mounts.cloneTree(source, recursive: recursive)
+        } catch {
+            if error.errno == ENOENT { throw RootfsError("bind source \(source) does not exist") }
+            throw error
         }
     }
 

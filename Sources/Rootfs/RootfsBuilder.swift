@@ -143,7 +143,7 @@ public struct RootfsBuilder {
                             hierarchies: cgroupHierarchies).mount()
             return
         }
-        let destination = Paths.clean(mount.destination)
+        let destination = containerPath(mount.destination)
         var source = mount.source ?? ""
         if options.isBind {
             source = Paths.absolute(source, base: bundle)
@@ -171,6 +171,15 @@ public struct RootfsBuilder {
             }
         }
         try applyAfterMount(options, destination: destination, in: root)
+    }
+
+    /// A mount destination in the container: one that starts with the rootfs's own host
+    /// path is taken as that path inside the rootfs, as runc takes it (its tests write
+    /// such destinations, and configs made by old tools too).
+    func containerPath(_ destination: String) -> String {
+        let clean = Paths.clean(destination)
+        guard rootfs != "/", clean == rootfs || clean.hasPrefix(rootfs + "/") else { return clean }
+        return Paths.clean("/" + clean.dropFirst(rootfs.count))
     }
 
     /// Mounts a filesystem (not a bind). Returns true when it fell back to binding the

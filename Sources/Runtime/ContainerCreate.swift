@@ -460,7 +460,7 @@ struct Creation {
             case .ready:
                 return .done
             case .mountTree(let index):
-                let tree = try IDMappedMounts.makeTree(forMount: index, spec: plan.spec, bundle: plan.bundle)
+                let tree = try IDMappedMounts.makeTree(forMount: index, spec: plan.spec, bundle: plan.bundle, rootfs: plan.rootfs, initPid: initPid)
                 defer { Files.close(tree) }
                 try channel.send(.mountTreeReady, attaching: tree)
             case .runHooks(let kind):

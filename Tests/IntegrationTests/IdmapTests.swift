@@ -75,6 +75,48 @@ struct IdmapTests {
         #expect(exec.stdout == "/tmp/mount-1/foo1.txt\n/tmp/mount-2/foo2.txt\n")
     }
 
+    @Test("a bind whose source is part of the tree earlier mounts built (runc's mount-order test), with the rootfs's host path as destination",
+          arguments: [(false, false), (true, false), (false, true), (true, true)])
+    func mountOrder(userNamespace: Bool, idmap: Bool) throws {
+        let bundle = try TestBundle(args: ["cat", "/final/x/y/z/z/x/y/z/x/file"])
+        let sources = bundle.path + "/bind-src"
+        for sub in ["a/x", "b/y", "c/z"] {
+            try FileManager.default.createDirectory(atPath: "\(sources)/\(sub)", withIntermediateDirectories: true)
+            try "\(sub)\n".write(toFile: "\(sources)/\(sub)/file", atomically: false, encoding: .utf8)
+            let top = String(sub.prefix(1))
+            try FileManager.default.createSymbolicLink(atPath: "\(sources)/sym-\(top)", withDestinationPath: top)
+        }
+        chmod(sources, 0o750)
+        for dir in ["mnt", "final"] { try FileManager.default.createDirectory(atPath: bundle.rootfs + "/" + dir, withIntermediateDirectories: true) }
+        if userNamespace {
+            bundle.spec.linux?.namespaces?.append(LinuxNamespace(type: "user"))
+            bundle.spec.linux?.uidMappings = [LinuxIDMapping(containerID: 0, hostID: 100000, size: 65536)]
+            bundle.spec.linux?.gidMappings = [LinuxIDMapping(containerID: 0, hostID: 100000, size: 65536)]
+            chownTree(bundle.rootfs, to: 100000)
+        }
+        let rootfs = bundle.rootfs
+        let inTree = idmap ? ["rbind", "idmap", "rprivate"] : ["rbind", "rprivate"]
+        func bind(_ source: String, _ destination: String, _ options: [String] = ["bind", "rprivate"]) -> Mount {
+            var mount = Mount(destination: destination, type: "bind", source: source, options: options)
+            if idmap && options.contains("idmap") {
+                mount.uidMappings = [LinuxIDMapping(containerID: 0, hostID: 100000, size: 65536)]
+                mount.gidMappings = [LinuxIDMapping(containerID: 0, hostID: 100000, size: 65536)]
+            }
+            return mount
+        }
+        bundle.spec.mounts? += [
+            bind(sources + "/a", "/mnt"), bind(sources + "/sym-b", "/mnt/x"), bind(sources + "/c", "/mnt/x/y"), bind(sources + "/sym-a", "/mnt/x/y/z"),
+            bind(rootfs + "/mnt/x", rootfs + "/mnt/x/y/z/x", inTree), bind(rootfs + "/mnt/x/y", rootfs + "/mnt/x/y/z", inTree),
+            bind(rootfs + "/mnt", rootfs + "/final", inTree),
+        ]
+        let result = try bundle.run()
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout == "a/x\n")
+        bundle.expectNothingLeft()
+        // Nothing was made at the rootfs's host path inside the rootfs.
+        #expect(!FileManager.default.fileExists(atPath: rootfs + rootfs))
+    }
+
     @Test("idmap without mappings uses the container's user namespace mappings")
     func containerMappings() throws {
         let dir = try hostDirectory(["byroot": 0, "by100000": 100000])
