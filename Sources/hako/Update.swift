@@ -21,6 +21,7 @@ enum Update: HakoCommand {
             .value("--cpu-quota", placeholder: "MICROSECONDS", .integer(.int64), help: "CPU CFS quota per period; -1 for none."),
             .value("--cpu-period", placeholder: "MICROSECONDS", .integer(.uint64), help: "CPU CFS period."),
             .value("--cpu-burst", placeholder: "MICROSECONDS", .integer(.uint64), help: "CPU CFS burst."),
+            .value("--cpu-idle", placeholder: "0|1", .integer(.int64), help: "The cgroup's processes as SCHED_IDLE (1) or not (0)."),
             .value("--cpu-rt-period", placeholder: "MICROSECONDS", .integer(.uint64), help: "Real-time period."),
             .value("--cpu-rt-runtime", placeholder: "MICROSECONDS", .integer(.int64), help: "Real-time runtime."),
             .value("--cpuset-cpus", placeholder: "CPUS", help: "CPUs the container may use (0-3,5)."),
@@ -90,6 +91,7 @@ enum Update: HakoCommand {
         if let v = line.number("cpu-quota", as: Int64.self) { cpu.quota = v }
         if let v = line.number("cpu-period", as: UInt64.self) { cpu.period = v }
         if let v = line.number("cpu-burst", as: UInt64.self) { cpu.burst = v }
+        if let v = line.number("cpu-idle", as: Int64.self) { cpu.idle = v }
         if let v = line.number("cpu-rt-period", as: UInt64.self) { cpu.realtimePeriod = v }
         if let v = line.number("cpu-rt-runtime", as: Int64.self) { cpu.realtimeRuntime = v }
         if let v = line.value("cpuset-cpus") { cpu.cpus = v }

@@ -294,6 +294,12 @@ struct CgroupTests {
         try "{\"memory\":{\"limit\":100000000,\"swap\":200000000}}".write(toFile: file, atomically: true, encoding: .utf8)
         #expect(try bundle.hako(["update", "-r", file, bundle.id]).status == 0)
         #expect(try cgroupFile("memory", bundle, "memory.limit_in_bytes") == "99999744")
+        if FileManager.default.fileExists(atPath: "/sys/fs/cgroup/cpu/cpu.idle") {
+            for value in ["1", "0"] {
+                #expect(try bundle.hako(["update", "--cpu-idle", value, bundle.id]).status == 0)
+                #expect(try cgroupFile("cpu", bundle, "cpu.idle") == value)
+            }
+        }
         let bad = try bundle.hako(["update", "--memory", "lots", bundle.id])
         #expect(bad.status != 0 && bad.stderr.contains("--memory lots"))
         #expect(try bundle.hako(["delete", "--force", bundle.id]).status == 0)
