@@ -170,6 +170,17 @@ struct SetupTests {
         let userns = try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/ns/user")
         #expect(out.contains("100000"))
         #expect(out.hasSuffix(userns + "\n"))
+
+        // With a network namespace that user namespace does not own (the host's here):
+        // joined before the user namespace, while hako may (runc's "wrong userns owner").
+        let third = try TestBundle(args: ["sh", "-c", "readlink /proc/self/ns/net; readlink /proc/self/ns/user"])
+        third.spec.linux?.namespaces = ["pid", "mount", "ipc", "uts"].map { LinuxNamespace(type: $0) }
+            + [LinuxNamespace(type: "user", path: "/proc/\(pid)/ns/user"), LinuxNamespace(type: "network", path: "/proc/self/ns/net")]
+        // No sysfs of its own without its own network namespace: the host's, bound.
+        third.spec.mounts = third.spec.mounts?.map { $0.type == "sysfs" ? Mount(destination: $0.destination, type: "bind", source: "/sys", options: ["rbind"]) : $0 }
+        chownTree(third.rootfs, to: 100000)
+        let hostNet = try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/ns/net")
+        #expect(try output(third) == hostNet + "\n" + userns + "\n")
         #expect(try first.hako(["delete", "--force", first.id]).status == 0)
     }
 

@@ -14,7 +14,7 @@ struct NamespacePlan {
         .uts: 0x0400_0000, .user: 0x1000_0000, .cgroup: 0x0200_0000, .time: 0x0000_0080,
     ]
 
-    /// Namespaces to join, user first (joining it grants the rights to join the others).
+    /// Namespaces to join, user first in the list (`joinAll` orders the joins itself).
     var joins: [(kind: NamespaceKind, path: String)] = []
     /// Namespaces to create.
     var creates: Set<NamespaceKind> = []
@@ -57,11 +57,22 @@ struct NamespacePlan {
             opened.append((join.kind, join.path, fd))
             if join.kind == deferred { kept = fd }
         }
-        for entry in opened where entry.fd != kept {
+        // In three passes, as runc and nsenter(1) join: first every namespace but the user
+        // namespace, while hako still has its own privileges (a namespace owned by another
+        // user namespace than the one joined can only be joined then); then the user
+        // namespace; then what the first pass was refused (EPERM), with the privileges the
+        // user namespace gives (rootless).
+        var refused: [(kind: NamespaceKind, path: String, fd: Int32)] = []
+        func join(_ entry: (kind: NamespaceKind, path: String, fd: Int32), deferringRefusal: Bool) throws {
             do { try Namespaces.join(fd: entry.fd, type: Self.flags[entry.kind] ?? 0, path: entry.path) } catch {
+                if deferringRefusal && error.errno == EPERM { refused.append(entry); return }
                 throw RuntimeError("joining the \(entry.kind.rawValue) namespace \(entry.path)", error)
             }
         }
+        let toJoin = opened.filter { $0.fd != kept }
+        for entry in toJoin where entry.kind != .user { try join(entry, deferringRefusal: true) }
+        for entry in toJoin where entry.kind == .user { try join(entry, deferringRefusal: false) }
+        for entry in refused { try join(entry, deferringRefusal: false) }
         return kept
     }
 }
