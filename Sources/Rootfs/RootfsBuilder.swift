@@ -270,9 +270,16 @@ public struct RootfsBuilder {
             }
             try step("changing root to \(rootfs)") { try Files.changeRoot(".") }
         } else {
-            // pivot_root(".", ".") stacks the old root under the new one; detach it at once.
+            // pivot_root(".", ".") stacks the old root on the new one; detach it at once.
+            // The working directory stays on the new root, so the old root is entered by a
+            // descriptor opened before: made rslave (its unmount must not reach the host),
+            // the rslave lands on it alone, and the propagation the config's mounts asked
+            // for (rshared binds) stays theirs.
+            let oldRoot = try step("opening the old root") { try Files.open("/", O_RDONLY | O_DIRECTORY) }
+            defer { Files.close(oldRoot) }
             try step("pivot_root") { try Mounts.pivotRoot(newRoot: ".", putOld: ".") }
             try step("hiding the old root") {
+                try Files.changeDirectory(to: oldRoot, path: "the old root")
                 try Mounts.mount(source: nil, target: ".", type: nil, flags: MountFlag.slave | MountFlag.recursive)
                 try Mounts.unmount(".", flags: Int32(MNT_DETACH))
             }

@@ -184,6 +184,19 @@ struct SetupTests {
         #expect(try first.hako(["delete", "--force", first.id]).status == 0)
     }
 
+    @Test("a bind's propagation option outlives the switch of root: shared stays shared, private stays private")
+    func bindPropagation() throws {
+        let bundle = try TestBundle(args: ["sh", "-c", "grep -E ' /(shared|private) ' /proc/self/mountinfo"])
+        let source = try Scratch.directory("propagation")
+        defer { try? FileManager.default.removeItem(atPath: source) }
+        bundle.spec.mounts? += [Mount(destination: "/shared", type: "bind", source: source, options: ["rbind", "rshared"]),
+                                Mount(destination: "/private", type: "bind", source: source, options: ["rbind", "rprivate"])]
+        let lines = try output(bundle).split(separator: "\n")
+        #expect(lines.count == 2, "\(lines)")
+        #expect(lines.first { $0.contains(" /shared ") }?.contains(" shared:") == true, "\(lines)")
+        #expect(lines.first { $0.contains(" /private ") }.map { !$0.contains("shared:") && !$0.contains("master:") } == true, "\(lines)")
+    }
+
     @Test("masked directories share one empty read-only tmpfs; a masked file is /dev/null")
     func maskedDirectoriesShareTmpfs() throws {
         let bundle = try TestBundle(args: ["sh", "-c", "stat -c %d /m1 /m2 /m3 | uniq | wc -l; ls -A /m2 | wc -l; touch /m3/x 2>&1; cat /f"])
