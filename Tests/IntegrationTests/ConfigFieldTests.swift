@@ -126,6 +126,25 @@ struct ConfigFieldTests {
         try expectRefused(bad, saying: "execCPUAffinity.final")
     }
 
+    @Test("without execCPUAffinity the container's processes get every CPU, not the affinity hako was started with (taskset)",
+          .enabled(if: sysconf(Int32(_SC_NPROCESSORS_ONLN)) > 1, "needs two CPUs"))
+    func affinityReset() throws {
+        let host = try String(contentsOfFile: "/proc/self/status", encoding: .utf8).split(separator: "\n")
+            .first { $0.hasPrefix("Cpus_allowed_list:") }.map(String.init) ?? ""
+        let bundle = try TestBundle(args: ["sh", "-c", "grep Cpus_allowed_list /proc/self/status; sleep 600"])
+        try bundle.writeConfig()
+        let pinned = ["-c", "0", Runner.binary, "--root", bundle.root]
+        let run = try Runner.run(pinned + ["run", "--detach", "--bundle", bundle.path, bundle.id], executable: "/usr/bin/taskset")
+        #expect(run.status == 0, "\(run.stderr)")
+        let exec = try Runner.run(pinned + ["exec", bundle.id, "grep", "Cpus_allowed_list", "/proc/self/status"], executable: "/usr/bin/taskset")
+        #expect(exec.stdout == host + "\n", "\(exec.stderr)")
+        let pid = try #require((try bundle.state())?["pid"] as? Int)
+        let initAffinity = try String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8).split(separator: "\n")
+            .first { $0.hasPrefix("Cpus_allowed_list:") }.map(String.init)
+        #expect(initAffinity == host)
+        bundle.deleteExpectingNothingLeft()
+    }
+
     @Test("memoryPolicy binds memory to the given nodes")
     func memoryPolicy() throws {
         let bundle = try TestBundle(args: ["sh", "-c", "grep -c bind:0 /proc/self/numa_maps"])

@@ -170,8 +170,9 @@ struct ProcessSetup {
         }
     }
 
-    /// Scheduler, I/O priority and the initial CPU affinity, while hako still has the
-    /// capabilities some of them need (CAP_SYS_NICE for real-time policies).
+    /// Scheduler, I/O priority and the initial CPU affinity (every CPU of the cpuset when
+    /// none is asked for), while hako still has the capabilities some of them need
+    /// (CAP_SYS_NICE for real-time policies).
     func applyScheduling() throws {
         if let scheduler = process.scheduler {
             do {
@@ -185,6 +186,8 @@ struct ProcessSetup {
         if let priority = process.ioPriority { try Scheduling.applyIOPriority(priority) }
         if let initial = process.execCPUAffinity?.initial, !initial.isEmpty {
             try Scheduling.applyAffinity(initial, field: "process.execCPUAffinity.initial")
+        } else {
+            try Scheduling.resetAffinity()
         }
     }
 

@@ -51,6 +51,15 @@ enum Scheduling {
         try Affinity(list, field: field).apply()
     }
 
+    /// Every CPU the process's cpuset allows: the affinity a container process starts with
+    /// when process.execCPUAffinity does not say, instead of the one hako inherited (an
+    /// engine or a user may run the runtime under taskset(1)), as runc resets it. The
+    /// kernel keeps only the CPUs of the cgroup's cpuset from the full mask.
+    static func resetAffinity() throws {
+        let allCPUs = [UInt8](repeating: 0xff, count: 1024 / 8)
+        try step("resetting the CPU affinity") { try ThreadScheduling.setAffinity(allCPUs) }
+    }
+
     /// A CPU list parsed into sched_setaffinity(2)'s mask, so that a list the config gets
     /// wrong fails before the moment it is applied.
     struct Affinity {
