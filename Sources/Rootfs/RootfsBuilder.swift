@@ -243,13 +243,14 @@ public struct RootfsBuilder {
     /// Bind remount flags, propagation and recursive attributes, on the mount just made.
     func applyAfterMount(_ options: MountOptions, destination: String, in root: SecureRoot) throws {
         let remountFlags = options.flags & ~(MountFlag.bind | MountFlag.recursive | MountFlag.remount)
-        let needsRemount = options.isBind && remountFlags != 0
+        // Any flag asked, set or cleared ("dev"), remounts; a bare "bind" keeps the source's.
+        let needsRemount = options.isBind && (remountFlags != 0 || options.clearedFlags != 0)
         if !needsRemount && options.propagation.isEmpty && options.recursiveSet == 0 && options.recursiveClear == 0 { return }
         // Reopen: the descriptor used to mount still names the covered directory.
         let mounted = try root.open(destination)
         defer { Files.close(mounted) }
         if needsRemount {
-            try remountBind(procFD(mounted), flags: remountFlags, cleared: options.clearedFlags)
+            try remountConfigBind(procFD(mounted), flags: remountFlags, cleared: options.clearedFlags)
         }
         for propagation in options.propagation {
             try Mounts.mount(source: nil, target: procFD(mounted), type: nil, flags: propagation)
@@ -386,6 +387,28 @@ public struct RootfsBuilder {
         // statvfs's ST_* bits equal MS_* for these four.
         let locked = current & (MountFlag.noSuid | MountFlag.noDev | MountFlag.noExec | MountFlag.noAtime | MountFlag.noDirAtime) & ~cleared
         try Mounts.mount(source: nil, target: target, type: nil, flags: MountFlag.bind | MountFlag.remount | flags | locked)
+    }
+
+    /// Remounts a config's bind mount with the flags its options ask for, as runc 1.2 does
+    /// (and mount(8) nearly): what is not asked is cleared (rw, suid, dev, exec), except
+    /// that the source's atime setting stays unless one is asked, and, in a user namespace,
+    /// the flags the kernel locks there (ro, nosuid, nodev, noexec) stay unless explicitly
+    /// cleared; clearing one explicitly there fails, as the kernel refuses it.
+    func remountConfigBind(_ target: String, flags: UInt, cleared: UInt) throws {
+        let current = try Mounts.flags(of: target)
+        let atime = MountFlag.atimeMask
+        var kept = flags & atime == 0 && cleared & atime == 0 ? current & (MountFlag.noAtime | MountFlag.noDirAtime) : 0
+        if inUserNamespace {
+            let lockable = MountFlag.readOnly | MountFlag.noSuid | MountFlag.noDev | MountFlag.noExec
+            // A tree main cloned carries no lock, so the kernel would let this pass: refuse
+            // it as it refuses a mount copied into the namespace.
+            if current & lockable & cleared != 0 {
+                throw RootfsError("clearing a flag the source's mount sets, which a user namespace may not",
+                                  SysError("mount", path: target, errno: EPERM))
+            }
+            kept |= current & lockable
+        }
+        try Mounts.mount(source: nil, target: target, type: nil, flags: MountFlag.bind | MountFlag.remount | flags | kept)
     }
 
     /// The destination of a mount, made if missing. procfs and sysfs (`strict`) must land

@@ -184,6 +184,45 @@ struct SetupTests {
         #expect(try first.hako(["delete", "--force", first.id]).status == 0)
     }
 
+    @Test("a bind's flags are those asked, as runc 1.2 sets them: none asked keeps the source's; in a user namespace the locked ones stay, and clearing one fails",
+          arguments: [
+              // (source's flags, bind options, user namespace, flags expected in /mnt's entry or nil when create fails)
+              (UInt(MS_RDONLY | MS_NOEXEC | MS_NODIRATIME), ["bind"], false, ["ro", "noexec", "nodiratime"]),
+              (UInt(MS_RDONLY | MS_NOEXEC | MS_NODIRATIME), ["bind", "dev"], false, ["rw", "!noexec", "nodiratime"]),
+              (UInt(MS_RDONLY), ["bind", "nosuid", "nodev"], false, ["rw", "nosuid", "nodev"]),
+              (UInt(MS_NOSUID | MS_NODEV | MS_NOEXEC), ["bind", "ro"], false, ["ro", "!nosuid", "!nodev", "!noexec"]),
+              (UInt(MS_RDONLY | MS_NOEXEC | MS_NODIRATIME), ["bind", "dev"], true, ["ro", "noexec", "nodiratime"]),
+              (UInt(MS_NOSUID | MS_NODEV | MS_NOEXEC), ["bind", "ro"], true, ["ro", "nosuid", "nodev", "noexec"]),
+              (UInt(MS_RDONLY), ["bind", "rw", "nosuid"], true, nil),
+          ] as [(UInt, [String], Bool, [String]?)])
+    func bindFlags(sourceFlags: UInt, options: [String], userNamespace: Bool, expected: [String]?) throws {
+        let source = try Scratch.directory("bindflags")
+        try #require(mount("tmpfs", source, "tmpfs", 0, "mode=755") == 0)
+        defer { umount2(source, Int32(MNT_DETACH)); try? FileManager.default.removeItem(atPath: source) }
+        try #require(mount(nil, source, nil, UInt(MS_BIND | MS_REMOUNT) | sourceFlags, nil) == 0, "errno \(errno)")
+        let bundle = try TestBundle(args: ["sh", "-c", "awk '$2 == \"/mnt\" { print $4 }' /proc/self/mounts"])
+        bundle.spec.mounts? += [Mount(destination: "/mnt", type: "bind", source: source, options: options)]
+        if userNamespace {
+            bundle.spec.linux?.namespaces?.append(LinuxNamespace(type: "user"))
+            bundle.spec.linux?.uidMappings = [LinuxIDMapping(containerID: 0, hostID: 100000, size: 65536)]
+            bundle.spec.linux?.gidMappings = [LinuxIDMapping(containerID: 0, hostID: 100000, size: 65536)]
+            chownTree(bundle.rootfs, to: 100000)
+        }
+        let result = try bundle.run()
+        guard let expected else {
+            #expect(result.status != 0)
+            #expect(result.stderr.contains("Operation not permitted"), "\(result.stderr)")
+            bundle.expectNothingLeft()
+            return
+        }
+        #expect(result.status == 0, "\(result.stderr)")
+        let flags = Set(result.stdout.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: ",").map(String.init))
+        for flag in expected {
+            if flag.hasPrefix("!") { #expect(!flags.contains(String(flag.dropFirst())), "\(flags)") } else { #expect(flags.contains(flag), "\(flags)") }
+        }
+        bundle.expectNothingLeft()
+    }
+
     @Test("a bind's propagation option outlives the switch of root: shared stays shared, private stays private")
     func bindPropagation() throws {
         let bundle = try TestBundle(args: ["sh", "-c", "grep -E ' /(shared|private) ' /proc/self/mountinfo"])
