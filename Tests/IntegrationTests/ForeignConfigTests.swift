@@ -245,6 +245,27 @@ struct ForeignConfigTests {
         bundle.expectNothingLeft()
     }
 
+    @Test("no mount namespace and a terminal: the pty comes from the host's /dev, and nothing is mounted on the host")
+    func noMountNamespaceTerminal() throws {
+        let bundle = try Self.bundle(args: ["sh", "-c", "[ -t 0 ] && [ -t 1 ] && echo on-a-terminal; sleep 600"])
+        bundle.spec.linux?.namespaces?.removeAll { $0.type == "mount" }
+        bundle.spec.linux?.maskedPaths = []
+        bundle.spec.linux?.readonlyPaths = []
+        bundle.spec.process?.terminal = true
+        try? FileManager.default.removeItem(atPath: bundle.rootfs + "/dev/ptmx")
+        let console = try DescriptorSocket()
+        let created = try bundle.create(["--console-socket", console.path])
+        #expect(created.status == 0, "\(created.stderr)")
+        defer { bundle.deleteExpectingNothingLeft() }
+        let (master, name) = try console.receiveDescriptor()
+        defer { close(master) }
+        #expect(name.hasPrefix("/dev/pts/"), "\(name)")
+        #expect(bundle.leftoverMounts().isEmpty, "\(bundle.leftoverMounts())")
+        #expect(try bundle.hako(["start", bundle.id]).status == 0)
+        // The rootfs has no /dev/pts to name it by, but stdin and stdout are the pty.
+        #expect(readUntil(master, marker: "on-a-terminal").contains("on-a-terminal"))
+    }
+
     // MARK: smaller findings
 
     @Test("kill with signal 0 probes a live container and fails on a stopped one")

@@ -193,14 +193,21 @@ struct ContainerChildren {
             }
             try HookRunner.run(hooks, kind: "createContainer", state: plan.hookState(.creating, pid: hostPid))
         }
+        // Without a mount namespace of its own the pty comes from the host's /dev (the
+        // rootfs need have no /dev/ptmx), before the jail, and /dev/console is left alone:
+        // binding it would mount in the host's namespace.
+        let terminal = plan.process.terminal == true
+        if terminal && !hasMountNamespace {
+            try step("setting up the console") { try Console.setUp(socket: consoleSocket, size: plan.process.consoleSize, bindConsole: false) }
+        }
         if hasMountNamespace {
             try rootfs.pivot(noPivot: plan.options.noPivot)
         } else {
             try RootfsBuilder.jail(in: plan.rootfs)
         }
-        if plan.process.terminal == true {
+        if terminal && hasMountNamespace {
             try step("setting up the console") { try Console.setUp(socket: consoleSocket, size: plan.process.consoleSize) }
-        } else {
+        } else if !terminal {
             // A session of its own, as runc's init has, terminal or not: the container's
             // processes are no job of the caller's shell (its terminal's signals reach
             // hako, which forwards them), and criu refuses to dump a tree whose session
