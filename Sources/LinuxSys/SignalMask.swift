@@ -24,6 +24,24 @@ public enum SignalMask {
         _ = hako_reset_signal_handlers()
     }
 
+    /// Makes the signals that end a process by default (SIGTERM, SIGINT, SIGHUP, SIGQUIT,
+    /// SIGUSR1, SIGUSR2) end the caller with status 128 + the signal through a handler.
+    /// Pid 1 of a pid namespace needs one: the kernel drops a signal it has no handler for,
+    /// whoever sends it (SIGKILL and SIGSTOP aside). They are unblocked too, since a mask
+    /// the caller inherited may block them.
+    public static func exitOnTerminatingSignals() {
+        var set = sigset_t()
+        sigemptyset(&set)
+        for signal in [SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2] {
+            var action = sigaction()
+            action.__sigaction_handler.sa_handler = { signal in _exit(128 + signal) }
+            sigemptyset(&action.sa_mask)
+            _ = sigaction(signal, &action, nil)
+            sigaddset(&set, signal)
+        }
+        _ = sigprocmask(SIG_UNBLOCK, &set, nil)
+    }
+
     /// Waits for a blocked signal; returns it and the pid that sent it.
     public static func waitInfo() throws(SysError) -> (signal: Int32, sender: pid_t) {
         var signal: Int32 = 0

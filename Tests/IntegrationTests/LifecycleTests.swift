@@ -86,6 +86,17 @@ struct LifecycleTests {
         bundle.expectNothingLeft()
     }
 
+    @Test("a created container's init ends on SIGTERM, SIGINT or SIGHUP (pid 1 of its namespace, with handlers while it waits for start)",
+          arguments: ["TERM", "INT", "HUP"])
+    func killCreated(signal: String) throws {
+        let bundle = try TestBundle(args: ["sleep", "600"])
+        #expect(try bundle.create().status == 0)
+        #expect(try bundle.hako(["kill", bundle.id, signal]).status == 0)
+        #expect(try eventually { (try bundle.state())?["status"] as? String == "stopped" })
+        #expect(try bundle.hako(["delete", bundle.id]).status == 0)
+        bundle.expectNothingLeft()
+    }
+
     @Test("kill --all reaches every process of the container")
     func killAll() throws {
         let bundle = try TestBundle(args: ["sh", "-c", "sleep 100 & sleep 100 & wait"])

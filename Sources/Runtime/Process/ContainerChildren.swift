@@ -282,6 +282,10 @@ struct ContainerChildren {
     /// Blocks on the start barrier, runs the startContainer hooks, and becomes the
     /// container process.
     func awaitStartAndExec(_ exec: ExecPlan) -> Never {
+        // Created, not started: a signal that would end a process ends init, as it ends
+        // runc's (whose Go runtime handles every signal), though as pid 1 of its pid
+        // namespace it has no default action for one. execve puts the defaults back.
+        if getpid() == 1 { SignalMask.exitOnTerminatingSignals() }
         var byte: UInt8 = 0
         while true {
             let n = read(fifo, &byte, 1)
