@@ -8,6 +8,8 @@ import Rootfs
 
 /// What `checkpoint` and `restore` both take, with runc's flags.
 public struct CriuCommonOptions: Sendable {
+    /// The criu to run: a path, or a name PATH finds (`--criu`).
+    public var criu = "criu"
     /// Where the images are (made by checkpoint if missing).
     public var imagePath: String
     /// Where CRIU's log and work files go; the image directory when nil.
@@ -112,7 +114,7 @@ extension Container {
                 throw RuntimeError("--parent-path \(parent): \(parentDirectory) is not a directory")
             }
         }
-        try CriuSupport.requireWorking(store: store)
+        try CriuSupport.requireWorking(store: store, criu: options.common.criu)
 
         let images = try step("making the image directory \(imagePath)") { () throws -> Int32 in
             try Files.makeDirectories(imagePath, mode: 0o700)
@@ -166,12 +168,12 @@ extension Container {
         }
 
         if options.preDump {
-            try Self.require(features: CriuFeatures(memoryTracking: true), flag: "--pre-dump")
+            try Self.require(features: CriuFeatures(memoryTracking: true), flag: "--pre-dump", criu: options.common.criu)
         }
         if options.common.lazyPages {
-            try Self.require(features: CriuFeatures(lazyPages: true), flag: "--lazy-pages")
+            try Self.require(features: CriuFeatures(lazyPages: true), flag: "--lazy-pages", criu: options.common.criu)
         }
-        let session = try Self.startCriu()
+        let session = try Self.startCriu(options.common.criu)
         var statusFD = options.statusFD
         defer { if let fd = statusFD { Files.close(fd) } }
         do {
@@ -199,16 +201,16 @@ extension Container {
     }
 
     /// A CRIU service with /dev/null as its stdio.
-    static func startCriu() throws -> CriuSwrk {
+    static func startCriu(_ criu: String) throws -> CriuSwrk {
         let null = try Files.open("/dev/null", O_RDWR)
         defer { Files.close(null) }
-        return try CriuSwrk(stdio: [null, null, null])
+        return try CriuSwrk(criu: criu, stdio: [null, null, null])
     }
 
     /// Asks CRIU (a service of its own, as it serves one request) whether it has
     /// `features`, and names the flag that needs them if not.
-    static func require(features: CriuFeatures, flag: String) throws {
-        let session = try startCriu()
+    static func require(features: CriuFeatures, flag: String, criu: String) throws {
+        let session = try startCriu(criu)
         defer { session.finish() }
         var request = CriuRequest(type: .featureCheck)
         request.features = features

@@ -52,7 +52,7 @@ extension Container {
         }
         let imagePath = options.common.images
         guard Files.isDirectory(imagePath) else { throw RuntimeError("--image-path \(imagePath): no such directory") }
-        try CriuSupport.requireWorking(store: store)
+        try CriuSupport.requireWorking(store: store, criu: options.common.criu)
 
         let lock = try store.claim(plan.options.id)
         defer { lock.release() }
@@ -128,7 +128,7 @@ struct Restoration {
             criuOptions.inheritFDs.append((name, Int32(fd)))
         }
 
-        session = try CriuSwrk(stdio: [0, 1, 2], extra: namespaceFDs)
+        session = try CriuSwrk(criu: options.common.criu, stdio: [0, 1, 2], extra: namespaceFDs)
         guard let session else { preconditionFailure() }
         // CRIU goes into the container's new cgroup first; the tree it restores lands where
         // it is (cg_root), with the config's limits already written.

@@ -17,32 +17,32 @@ enum CriuSupport {
     /// `requireWorking`, skipped when this boot's kernel already passed it with the same
     /// criu binary: `criu check` costs about as much as a small dump (a second in an
     /// emulated guest), and the answer changes only with the kernel or criu.
-    static func requireWorking(store: StateStore) throws {
+    static func requireWorking(store: StateStore, criu: String) throws {
         let marker = store.root + "/" + checkMarker
-        let key = checkKey()
+        let key = checkKey(criu: criu)
         if let key, let saved = try? Files.readText(marker), saved == key { return }
-        try requireWorking()
+        try requireWorking(criu: criu)
         if let key {
             _ = try? Files.makeDirectories(store.root, mode: 0o700)
             _ = try? Files.writeAtomically(marker, Array(key.utf8), mode: 0o600, durable: false)
         }
     }
 
-    /// This boot, and the criu PATH finds with its change time; nil when unknown.
-    static func checkKey() -> String? {
+    /// This boot, and the criu that runs with its change time; nil when unknown.
+    static func checkKey(criu: String) -> String? {
         guard let boot = try? Files.readText("/proc/sys/kernel/random/boot_id"),
-              let path = HostInfo.criuPath(), let info = try? Files.status(path) else { return nil }
+              let path = HostInfo.criuPath(criu), let info = try? Files.status(path) else { return nil }
         return "\(boot.trimmingWhitespace()) \(path) \(info.st_ctim.tv_sec).\(info.st_ctim.tv_nsec) \(info.st_ino)\n"
     }
 
     /// Runs `criu check`; when it fails, both commands fail at once with criu's reason
     /// (rather than half-way through a dump, with a log to dig in).
-    static func requireWorking() throws {
+    static func requireWorking(criu: String) throws {
         let result: (output: [UInt8], status: ExitStatus)
         do {
             // Its log to stderr, which is captured: a criu configuration file (/etc/criu/
             // default.conf) that names a log file would otherwise take the reason there.
-            result = try Processes.combinedOutput(of: "criu", ["check", "--log-file", "/dev/stderr"])
+            result = try Processes.combinedOutput(of: criu, ["check", "--log-file", "/dev/stderr"])
         } catch {
             throw RuntimeError("running criu check", error)
         }
@@ -53,7 +53,8 @@ enum CriuSupport {
         case .exited(0):
             return
         case .exited(127):
-            throw RuntimeError("checkpoint/restore needs criu, and none was found in PATH")
+            throw RuntimeError(criu.contains("/") ? "--criu \(criu): not found or not executable"
+                                                  : "checkpoint/restore needs criu, and none was found in PATH")
         case .exited(let code):
             throw RuntimeError("criu check failed on this host (status \(code)): \(output.isEmpty ? "no reason given" : output)")
         case .signaled(let signal):

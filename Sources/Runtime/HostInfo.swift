@@ -65,7 +65,8 @@ public struct HostInfo: Encodable, Sendable {
     /// Whether this build runs WebAssembly modules as container processes.
     public var wasm: Bool
 
-    public static func gather(version: String) -> HostInfo {
+    /// - Parameter criu: the criu checkpoint and restore would run (`--criu`).
+    public static func gather(version: String, criu binary: String = "criu") -> HostInfo {
         var names = utsname()
         uname(&names)
         func field<T>(_ value: T) -> String {
@@ -99,7 +100,7 @@ public struct HostInfo: Encodable, Sendable {
         let status = (try? Files.readText("/proc/self/status")) ?? ""
         let apparmor = ((try? Files.readText("/sys/module/apparmor/parameters/enabled")) ?? "").hasPrefix("Y")
         let selinux = Files.exists("/sys/fs/selinux/enforce")
-        let criu = criu()
+        let criu = criu(binary: binary)
         let maxUserNamespaces = Int(((try? Files.readText("/proc/sys/user/max_user_namespaces")) ?? "0").trimmingWhitespace()) ?? 0
         return HostInfo(
             hako: version, os: operatingSystem(), architecture: field(names.machine), cpu: cpu(),
@@ -146,23 +147,24 @@ public struct HostInfo: Encodable, Sendable {
         return kilobytes * 1024
     }
 
-    /// Where PATH finds criu.
-    static func criuPath() -> String? {
+    /// Where `binary` is: itself when it names a path, else where PATH finds it.
+    static func criuPath(_ binary: String = "criu") -> String? {
+        if binary.contains("/") { return Files.isExecutable(binary) ? binary : nil }
         let searchPath = getenv("PATH").map { String(cString: $0) } ?? "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
-        return searchPath.split(separator: ":").map { "\($0)/criu" }.first { Files.isExecutable($0) }
+        return searchPath.split(separator: ":").map { "\($0)/\(binary)" }.first { Files.isExecutable($0) }
     }
 
     /// criu found in PATH, its version from `criu --version` ("Version: 3.17.1") and, when
     /// `check`, why `criu check` fails if it does.
-    static func criu(check: Bool = true) -> CRIU {
-        guard let path = criuPath() else { return CRIU(path: nil, version: nil) }
+    static func criu(check: Bool = true, binary: String = "criu") -> CRIU {
+        guard let path = criuPath(binary) else { return CRIU(path: nil, version: nil) }
         guard let (stdout, status) = try? Processes.output(of: path, ["--version"]), status == .exited(0) else {
             return CRIU(path: path, version: nil)
         }
         let line = String(decoding: stdout, as: UTF8.self).split(separator: "\n").first { $0.hasPrefix("Version:") }
         var failure: String?
         if check {
-            do { try CriuSupport.requireWorking() } catch { failure = "\(error)" }
+            do { try CriuSupport.requireWorking(criu: path) } catch { failure = "\(error)" }
         }
         return CRIU(path: path, version: line.map { String($0.dropFirst("Version:".count)).trimmingWhitespace() }, checkFailure: failure)
     }

@@ -16,12 +16,14 @@ public enum RuntimeFeatures {
     /// The linked libseccomp's version, "2.5.4" (`--version`, `info`).
     public static var libseccompVersion: String { SeccompFeatures.libseccompVersion }
 
-    /// "io.hako.criu.version" when PATH has a criu that says its version.
-    static var criuAnnotations: [String: String] {
-        HostInfo.criu(check: false).version.map { ["io.hako.criu.version": $0] } ?? [:]
+    /// "io.hako.criu.version" when the criu `binary` names (a path, or a name PATH finds)
+    /// says its version.
+    static func criuAnnotations(_ binary: String) -> [String: String] {
+        HostInfo.criu(check: false, binary: binary).version.map { ["io.hako.criu.version": $0] } ?? [:]
     }
 
-    public static func current(version: String) -> Features {
+    /// - Parameter criu: the criu checkpoint and restore would run (`--criu`).
+    public static func current(version: String, criu: String = "criu") -> Features {
         Features(
             ociVersionMin: "1.0.0",
             ociVersionMax: "1.2.0",
@@ -43,7 +45,7 @@ public enum RuntimeFeatures {
             // runc says of itself, and criu's version when PATH has one; whether criu
             // works here is `info`'s to say (`criu check` takes too long for a command
             // engines call at start-up).
-            annotations: criuAnnotations.merging(["io.hako.version": version, "run.oci.handler": "wasm",
+            annotations: criuAnnotations(criu).merging(["io.hako.version": version, "run.oci.handler": "wasm",
                                                   "io.hako.checkpoint.enabled": "true"]) { _, new in new }
         )
     }

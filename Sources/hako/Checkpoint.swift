@@ -55,6 +55,7 @@ enum Checkpoint: HakoCommand {
 
     static func run(_ line: ParsedCommand, logger: Logger) throws {
         var options = CheckpointOptions(common: CriuArguments.commonOptions(line))
+        options.common.criu = line.globals.criu
         options.parentPath = line.value("parent-path")
         options.leaveRunning = line.flag("leave-running")
         options.tcpSkipInFlight = line.flag("tcp-skip-in-flight")

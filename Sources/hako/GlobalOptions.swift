@@ -19,6 +19,8 @@ enum GlobalOptions {
         // Used by `create` and `run`; later commands find the unit again from the saved state,
         // so engines may pass it to every command, as they do with runc.
         .flag("--systemd-cgroup", help: "Use the systemd cgroup driver (cgroupsPath as slice:prefix:name)."),
+        .value("--criu", placeholder: "PATH", help: "The criu that checkpoint and restore run (default: criu, found in PATH).",
+               completion: .files),
     ]
 }
 
@@ -29,6 +31,8 @@ struct Globals: Equatable {
     var logFormat: LogFormat = .text
     var debug = false
     var systemdCgroup = false
+    /// --criu: a path, or a name PATH finds.
+    var criu = "criu"
 
     var store: StateStore { StateStore(root: stateRoot) }
 

@@ -12,7 +12,7 @@ enum Info: HakoCommand {
 
     static func run(_ line: ParsedCommand, logger: Logger) throws {
         let format = line.value("format") ?? "text"
-        let info = HostInfo.gather(version: Hako.version)
+        let info = HostInfo.gather(version: Hako.version, criu: line.globals.criu)
         if format == "json" {
             try Output.json(info)
             return

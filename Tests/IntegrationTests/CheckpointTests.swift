@@ -35,6 +35,25 @@ struct CheckpointTests {
         return bundle
     }
 
+    @Test("--criu names the criu that runs (not PATH's); one that does not exist is an error naming the flag, and the container runs on")
+    func criuFlag() throws {
+        let bundle = try runningBundle()
+        let images = try Scratch.directory("images") + "/dump"
+        let record = images + ".requests"
+        // PATH without the stand-in: only --criu can find it.
+        let environment = ["FAKE_CRIU_RECORD": record, "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"]
+        let missing = try bundle.hako(["--criu", "/nonexistent/criu", "checkpoint", "--image-path", images, bundle.id], environment: environment)
+        #expect(missing.status != 0)
+        #expect(missing.stderr.contains("--criu /nonexistent/criu: not found or not executable"), "\(missing.stderr)")
+        #expect((try bundle.state())?["status"] as? String == "running")
+        let result = try bundle.hako(["--criu", Self.fakeDirectory + "/criu", "checkpoint", "--image-path", images, bundle.id], environment: environment)
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(try Self.requests(record).count == 1)
+        bundle.expectNothingLeft()
+        let info = try Runner.run(["--criu", Self.fakeDirectory + "/criu", "info", "--format", "json"], environment: environment)
+        #expect(info.stdout.contains(Self.fakeDirectory + "/criu"), "\(info.stdout)")
+    }
+
     @Test("checkpoint: one dump request naming init, the rootfs, the freezer, the external mounts; descriptors.json; the container is gone")
     func checkpoint() throws {
         let bundle = try runningBundle()

@@ -42,6 +42,9 @@ struct CommandLineParserTests {
         (["exec", "c1", "--tty"], "exec", ["c1"], ["--tty"], Globals()),
         (["ps", "c1", "-o", "pid,comm"], "ps", ["c1"], ["-o", "pid,comm"], Globals()),
         (["state", "--", "-c1"], "state", ["-c1"], [], Globals()),
+        (["--criu", "/opt/criu/bin/criu", "--root", "/r", "checkpoint", "--image-path", "/i", "c1"], "checkpoint", ["c1"], [],
+         Globals(root: "/r", criu: "/opt/criu/bin/criu")),
+        (["create", "--pidfd-socket", "/s", "--bundle", "/b", "c1"], "create", ["c1"], [], Globals()),
         (["--systemd-cgroup=false", "--debug=1", "list"], "list", [], [], Globals(debug: true)),
     ] as [([String], String, [String], [String], Globals)])
     func engineLines(arguments: [String], command: String, positionals: [String], passthrough: [String], globals: Globals) throws {

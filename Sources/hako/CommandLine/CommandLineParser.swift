@@ -245,6 +245,7 @@ enum CommandLineParser {
         Globals(root: values["root"]?.last, log: values["log"]?.last,
                 // Checked against its choices while parsing.
                 logFormat: values["log-format"]?.last.flatMap(LogFormat.init) ?? .text,
-                debug: values["debug"]?.last == "true", systemdCgroup: values["systemd-cgroup"]?.last == "true")
+                debug: values["debug"]?.last == "true", systemdCgroup: values["systemd-cgroup"]?.last == "true",
+                criu: values["criu"]?.last ?? "criu")
     }
 }
