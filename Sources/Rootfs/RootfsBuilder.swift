@@ -392,13 +392,15 @@ public struct RootfsBuilder {
     /// Remounts a config's bind mount with the flags its options ask for, as runc 1.2 does
     /// (and mount(8) nearly): what is not asked is cleared (rw, suid, dev, exec), except
     /// that the source's atime setting stays unless one is asked, and, in a user namespace,
-    /// the flags the kernel locks there (ro, nosuid, nodev, noexec) stay unless explicitly
-    /// cleared; clearing one explicitly there fails, as the kernel refuses it.
+    /// the flags the kernel locks there (ro, nosuid, nodev, noexec) stay; clearing one
+    /// explicitly there fails, as the kernel refuses it.
     func remountConfigBind(_ target: String, flags: UInt, cleared: UInt) throws {
         let current = try Mounts.flags(of: target)
         let atime = MountFlag.atimeMask
         var kept = flags & atime == 0 && cleared & atime == 0 ? current & (MountFlag.noAtime | MountFlag.noDirAtime) : 0
-        if inUserNamespace {
+        // The container's own user namespace, or one hako runs in (rootless podman's),
+        // where the kernel locks them on every mount it copied in.
+        if inUserNamespace || !Caller.inInitialUserNamespace {
             let lockable = MountFlag.readOnly | MountFlag.noSuid | MountFlag.noDev | MountFlag.noExec
             // A tree main cloned carries no lock, so the kernel would let this pass: refuse
             // it as it refuses a mount copied into the namespace.
