@@ -51,12 +51,12 @@ extension Container {
         if signal == SIGKILL && hasCgroup { try thawAfterKill() }
     }
 
-    /// Thaws a frozen cgroup once its processes were sent SIGKILL, so that they die.
+    /// Thaws a frozen cgroup once its processes were sent SIGKILL, so that they die. A
+    /// cgroup whose freezer state cannot be read (gone, or no freezer) is taken as thawed:
+    /// the signal went out, which is what kill reports.
     func thawAfterKill() throws {
-        do {
-            let manager = try cgroup()
-            if try manager.isFrozen { try manager.thaw() }
-        } catch {
+        guard let manager = try? cgroup(), (try? manager.isFrozen) == true else { return }
+        do { try manager.thaw() } catch {
             throw RuntimeError("thawing container \"\(id)\" for SIGKILL", error)
         }
     }

@@ -65,7 +65,10 @@ public struct HostInfo: Encodable, Sendable {
     /// Whether this build runs WebAssembly modules as container processes.
     public var wasm: Bool
 
-    /// - Parameter criu: the criu checkpoint and restore would run (`--criu`).
+    /// What `hako info` reports of this host, read now.
+    /// - Parameters:
+    ///   - version: hako's version, as `--version` prints it.
+    ///   - binary: the criu checkpoint and restore would run (`--criu`).
     public static func gather(version: String, criu binary: String = "criu") -> HostInfo {
         var names = utsname()
         uname(&names)

@@ -22,7 +22,10 @@ public enum RuntimeFeatures {
         HostInfo.criu(check: false, binary: binary).version.map { ["io.hako.criu.version": $0] } ?? [:]
     }
 
-    /// - Parameter criu: the criu checkpoint and restore would run (`--criu`).
+    /// What this build supports, as `hako features` prints it.
+    /// - Parameters:
+    ///   - version: hako's version, as `--version` prints it.
+    ///   - criu: the criu checkpoint and restore would run (`--criu`).
     public static func current(version: String, criu: String = "criu") -> Features {
         Features(
             ociVersionMin: "1.0.0",
