@@ -11,7 +11,8 @@ public struct RootfsBuilder {
     public let spec: Spec
     public let rootfs: String
     public let bundle: String
-    /// Whether the process is in a user namespace it created (mknod and some mounts are refused there).
+    /// Whether the process is in a user namespace, the container's new one or the one hako
+    /// runs in (mknod and some mounts are refused there, mount flags are locked).
     public let inUserNamespace: Bool
     /// The host's cgroup filesystems (`CgroupMount.hostHierarchies`), which main reads
     /// before it forks; only a `cgroup` mount needs them.
@@ -398,9 +399,9 @@ public struct RootfsBuilder {
         let current = try Mounts.flags(of: target)
         let atime = MountFlag.atimeMask
         var kept = flags & atime == 0 && cleared & atime == 0 ? current & (MountFlag.noAtime | MountFlag.noDirAtime) : 0
-        // The container's own user namespace, or one hako runs in (rootless podman's),
-        // where the kernel locks them on every mount it copied in.
-        if inUserNamespace || !Caller.inInitialUserNamespace {
+        // `inUserNamespace` covers the container's own user namespace and the one hako runs
+        // in (rootless podman's): the kernel locks these flags on every mount it copied in.
+        if inUserNamespace {
             let lockable = MountFlag.readOnly | MountFlag.noSuid | MountFlag.noDev | MountFlag.noExec
             // A tree main cloned carries no lock, so the kernel would let this pass: refuse
             // it as it refuses a mount copied into the namespace.

@@ -228,12 +228,19 @@ struct ForeignConfigTests {
         bundle.expectNothingLeft()
     }
 
-    @Test("no mount namespace: a read-only root is not applied, with a warning; the hooks run (runc's host-mntns test)")
-    func noMountNamespaceReadonlyRoot() throws {
-        let bundle = try Self.bundle(args: ["sh", "-c", "touch /written && echo wrote"])
+    /// A bundle without a mount namespace of its own, and without the masked and read-only
+    /// paths such a container refuses (runc's host-mntns test clears them the same way).
+    static func sharedMountNamespaceBundle(args: [String]) throws -> TestBundle {
+        let bundle = try Self.bundle(args: args)
         bundle.spec.linux?.namespaces?.removeAll { $0.type == "mount" }
         bundle.spec.linux?.maskedPaths = []
         bundle.spec.linux?.readonlyPaths = []
+        return bundle
+    }
+
+    @Test("no mount namespace: a read-only root is not applied, with a warning; the hooks run (runc's host-mntns test)")
+    func noMountNamespaceReadonlyRoot() throws {
+        let bundle = try Self.sharedMountNamespaceBundle(args: ["sh", "-c", "touch /written && echo wrote"])
         bundle.spec.root?.readonly = true
         let marker = bundle.path + "/createRuntime-ran"
         bundle.spec.hooks = Hooks(createRuntime: [Hook(path: "/bin/sh", args: ["sh", "-c", "touch \(marker)"])])
@@ -247,10 +254,7 @@ struct ForeignConfigTests {
 
     @Test("no mount namespace and a terminal: the pty comes from the host's /dev, and nothing is mounted on the host")
     func noMountNamespaceTerminal() throws {
-        let bundle = try Self.bundle(args: ["sh", "-c", "[ -t 0 ] && [ -t 1 ] && echo on-a-terminal; sleep 600"])
-        bundle.spec.linux?.namespaces?.removeAll { $0.type == "mount" }
-        bundle.spec.linux?.maskedPaths = []
-        bundle.spec.linux?.readonlyPaths = []
+        let bundle = try Self.sharedMountNamespaceBundle(args: ["sh", "-c", "[ -t 0 ] && [ -t 1 ] && echo on-a-terminal; sleep 600"])
         bundle.spec.process?.terminal = true
         try? FileManager.default.removeItem(atPath: bundle.rootfs + "/dev/ptmx")
         let console = try DescriptorSocket()

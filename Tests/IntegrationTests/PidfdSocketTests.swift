@@ -13,33 +13,19 @@ func pidOfPidfd(_ fd: Int32) -> Int? {
 
 @Suite("--pidfd-socket", .enabled(if: Runner.isRoot, "needs root"))
 struct PidfdSocketTests {
-    @Test("create sends a pidfd of init; a signal through it stops the container")
-    func create() throws {
+    @Test("create and run --detach send a pidfd of init; a signal through it stops the container",
+          arguments: [(["create"], "created"), (["run", "--detach"], "running")])
+    func initPidfd(command: [String], status: String) throws {
         let bundle = try TestBundle(args: ["sleep", "1000"], tag: "pidfd")
         let receiver = try DescriptorSocket()
-        let created = try bundle.create(["--pidfd-socket", receiver.path])
-        #expect(created.status == 0, "\(created.stderr)")
+        try bundle.writeConfig()
+        let made = try bundle.hako(command + ["--bundle", bundle.path, "--pidfd-socket", receiver.path, bundle.id])
+        #expect(made.status == 0, "\(made.stderr)")
         let (pidfd, name) = try receiver.receiveDescriptor()
         defer { close(pidfd) }
         #expect(name == "standard")
         let state = try #require(try bundle.state())
-        #expect(state["status"] as? String == "created")
-        #expect(pidOfPidfd(pidfd) == state["pid"] as? Int)
-        try Processes.signal(pidfd: pidfd, SIGKILL)
-        #expect(try eventually { (try bundle.state())?["status"] as? String == "stopped" })
-        bundle.deleteExpectingNothingLeft()
-    }
-
-    @Test("run --detach sends a pidfd of the running init")
-    func runDetached() throws {
-        let bundle = try TestBundle(args: ["sleep", "1000"], tag: "pidfd")
-        let receiver = try DescriptorSocket()
-        let started = try bundle.run(["--detach", "--pidfd-socket", receiver.path])
-        #expect(started.status == 0, "\(started.stderr)")
-        let (pidfd, _) = try receiver.receiveDescriptor()
-        defer { close(pidfd) }
-        let state = try #require(try bundle.state())
-        #expect(state["status"] as? String == "running")
+        #expect(state["status"] as? String == status)
         #expect(pidOfPidfd(pidfd) == state["pid"] as? Int)
         try Processes.signal(pidfd: pidfd, SIGKILL)
         #expect(try eventually { (try bundle.state())?["status"] as? String == "stopped" })
