@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 
 if [ ! -x /bin/busybox ] || [ ! -f /usr/include/seccomp.h ]; then
     apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq busybox-static libseccomp-dev pkg-config >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq busybox-static libseccomp-dev pkg-config python3-capstone >/dev/null
 fi
 ./scripts/build-release.sh >/dev/null
 hako="$PWD/.build/lean/release/hako"
