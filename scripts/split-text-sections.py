@@ -38,7 +38,7 @@ from capstone import x86_const as X86
 SHT_SYMTAB, SHT_RELA, SHT_NOBITS = 2, 4, 8
 SHF_ALLOC, SHF_EXECINSTR, SHF_INFO_LINK = 0x2, 0x4, 0x40
 STT_FUNC, STT_SECTION, STB_LOCAL = 2, 3, 0
-R_X86_64_64, R_X86_64_PC32, R_X86_64_PLT32 = 1, 2, 4
+R_X86_64_PC32, R_X86_64_PLT32 = 2, 4
 SHN_LORESERVE = 0xFF00
 # Sections that hold symbol or section indices this tool would have to renumber.
 SHT_GROUP, SHT_SYMTAB_SHNDX, SHT_LLVM_ADDRSIG = 17, 18, 0x6FFF4C03
@@ -131,59 +131,82 @@ def pc_relative_field(ins):
     return None
 
 
-def split(in_path, out_path):
-    header, sections, shstrndx = read_object(in_path)
-    by_name = {}
-    for i, s in enumerate(sections):
-        by_name.setdefault(s.name, i)
-    text_index = by_name.get('.text')
-    if text_index is None:
-        raise SplitError(f'{in_path}: no .text section')
-    for s in sections:
-        if s.type in (SHT_GROUP, SHT_SYMTAB_SHNDX, SHT_LLVM_ADDRSIG):
-            raise SplitError(f'{in_path}: section {s.name} (type {s.type:#x}) is not handled')
-    text = sections[text_index].data
-    text_relocations_index = next((i for i, s in enumerate(sections)
-                                   if s.type == SHT_RELA and s.info == text_index), None)
-    symtab_index = next(i for i, s in enumerate(sections) if s.type == SHT_SYMTAB)
-    symtab = sections[symtab_index]
-    symbols = [list(SYM.unpack_from(symtab.data, i)) for i in range(0, len(symtab.data), SYM.size)]
-    first_global = symtab.info
-    strtab = sections[symtab.link]
-    if symtab.link != shstrndx:
-        raise SplitError(f'{in_path}: section names and symbol names in two string tables')
+class ObjectFile:
+    """A relocatable object as sections, symbols and one string table, written back whole."""
 
-    def symbol_name(sym):
-        return strtab.data[sym[0]:strtab.data.index(b'\0', sym[0])].decode()
+    def __init__(self, path):
+        self.path = path
+        self.header, self.sections, shstrndx = read_object(path)
+        self.symtab_index = next(i for i, s in enumerate(self.sections) if s.type == SHT_SYMTAB)
+        symtab = self.sections[self.symtab_index]
+        if symtab.link != shstrndx:
+            raise SplitError(f'{path}: section names and symbol names in two string tables')
+        self.strtab = self.sections[symtab.link]
+        self.symbols = [list(SYM.unpack_from(symtab.data, i)) for i in range(0, len(symtab.data), SYM.size)]
+        self.first_global = symtab.info
+        for s in self.sections:
+            if s.type in (SHT_GROUP, SHT_SYMTAB_SHNDX, SHT_LLVM_ADDRSIG):
+                raise SplitError(f'{path}: section {s.name} (type {s.type:#x}) is not handled')
 
-    text_section_symbols = {i for i, s in enumerate(symbols)
-                            if s[3] == text_index and s[1] & 0xF == STT_SECTION}
+    def index(self, name):
+        return next((i for i, s in enumerate(self.sections) if s.name == name), None)
 
-    # Where functions start: function symbols and FDEs.
-    starts = {0} | {s[4] for s in symbols if s[3] == text_index and s[1] & 0xF == STT_FUNC}
-    eh_index = by_name.get('.eh_frame')
-    eh_relocations_index = next((i for i, s in enumerate(sections)
-                                 if s.type == SHT_RELA and s.info == eh_index), None)
-    fdes = []
-    if eh_relocations_index is not None:
-        for offset, info, addend in relocations(sections[eh_relocations_index]):
-            sym = symbols[info >> 32]
+    def relocations_of(self, index):
+        """The index of the RELA section that relocates section `index`, or None."""
+        return next((i for i, s in enumerate(self.sections)
+                     if s.type == SHT_RELA and s.info == index), None)
+
+    def symbol_name(self, sym):
+        data = self.strtab.data
+        return data[sym[0]:data.index(b'\0', sym[0])].decode()
+
+    def write(self, path, sections):
+        """Header, each section's bytes aligned, then the section headers."""
+        if len(sections) >= SHN_LORESERVE:
+            raise SplitError(f'{len(sections)} sections: more than an ELF section index holds')
+        body = bytearray(EHDR.size)
+        offsets = []
+        for s in sections:
+            if s.type == SHT_NOBITS or not s.data:
+                offsets.append(len(body) if s.type != SHT_NOBITS else 0)
+                continue
+            body.extend(b'\0' * (-len(body) % max(s.align, 1)))
+            offsets.append(len(body))
+            body.extend(s.data)
+        body.extend(b'\0' * (-len(body) % 8))
+        shoff = len(body)
+        for s, offset in zip(sections, offsets):
+            size = s.size if s.type == SHT_NOBITS else len(s.data)
+            body.extend(SHDR.pack(s.name_offset, s.type, s.flags, s.addr, offset, size, s.link, s.info,
+                                  s.align, s.entsize))
+        fields = list(self.header)
+        fields[6] = shoff
+        fields[12] = len(sections)
+        EHDR.pack_into(body, 0, *fields)
+        with open(path, 'wb') as f:
+            f.write(body)
+
+
+def function_starts(obj, text_index):
+    """Where functions start (function symbols and FDEs) and the ranges that are one function."""
+    text_size = len(obj.sections[text_index].data)
+    functions = [(s[4], s[5]) for s in obj.symbols if s[3] == text_index and s[1] & 0xF == STT_FUNC]
+    eh_index = obj.index('.eh_frame')
+    eh_relocations = obj.relocations_of(eh_index) if eh_index is not None else None
+    if eh_relocations is not None:
+        for offset, info, addend in relocations(obj.sections[eh_relocations]):
+            sym = obj.symbols[info >> 32]
             if sym[3] == text_index:
-                begin = sym[4] + addend
-                length = struct.unpack_from('<I', sections[eh_index].data, offset + 4)[0]
-                fdes.append((begin, length))
-                starts.add(begin)
-    starts = sorted(s for s in starts if s < len(text))
+                length = struct.unpack_from('<I', obj.sections[eh_index].data, offset + 4)[0]
+                functions.append((sym[4] + addend, length))
+    starts = sorted({0} | {begin for begin, _ in functions if begin < text_size})
+    return starts, functions
 
-    md = Cs(CS_ARCH_X86, CS_MODE_64)
-    md.detail = True
-    relocated = set()
-    if text_relocations_index is not None:
-        relocated = {r[0] for r in relocations(sections[text_relocations_index])}
 
-    # Decode everything once: the references each piece makes, and how each piece ends.
-    references = []     # (field offset, field size, target, instruction end)
-    runs_on = []        # starts whose previous piece can run into them
+def scan(md, text, starts, relocated):
+    """Every PC-relative field the assembler resolved, as (offset, size, target, end of its
+    instruction), and the starts that the code before them can run into."""
+    references, runs_on = [], []
     for n, start in enumerate(starts):
         end = starts[n + 1] if n + 1 < len(starts) else len(text)
         last = None
@@ -191,31 +214,31 @@ def split(in_path, out_path):
             if ins.mnemonic.split()[-1] not in ('nop', 'int3') or last is None:
                 last = ins
             field = pc_relative_field(ins)
-            if field is None:
+            if field is None or field[0] in relocated:
                 continue
             offset, size, target = field
-            if offset in relocated:
-                continue
             if not 0 <= target < len(text):
                 raise SplitError(f'.text+{ins.address:#x}: {ins.mnemonic} {ins.op_str} '
                                  'leaves the section without a relocation')
             references.append((offset, size, target, ins.address + ins.size))
         if end < len(text) and last.mnemonic.split()[-1] not in NO_FALL_THROUGH:
             runs_on.append(end)
+    return references, runs_on
 
-    # Pieces that must stay together are joined: drop the start between them. A function
-    # symbol's or an FDE's range is one function.
+
+def piece_of(offset, bounds):
+    return bisect.bisect_right(bounds, offset) - 1
+
+
+def piece_bounds(starts, ranges, runs_on, references):
+    """The starts that remain once what must stay together is joined: code that runs on, a
+    function's range, and the two ends of a one-byte branch."""
     joined = set(runs_on)
-    ranges = fdes + [(s[4], s[5]) for s in symbols if s[3] == text_index and s[1] & 0xF == STT_FUNC]
     for begin, length in ranges:
         k = bisect.bisect_right(starts, begin)
         while k < len(starts) and starts[k] < begin + length:
             joined.add(starts[k])
             k += 1
-
-    def piece_of(offset, bounds):
-        return bisect.bisect_right(bounds, offset) - 1
-
     bounds = [s for s in starts if s not in joined]
     for offset, size, target, _ in references:
         if size == 1:
@@ -223,36 +246,83 @@ def split(in_path, out_path):
             if a != b:
                 joined.update(bounds[a + 1:b + 1])
                 bounds = [s for s in starts if s not in joined]
+    return bounds
+
+
+def jump_table_blocks(obj, text_index, text_relocations, text_section_symbols, function_at):
+    """(data section, entry offset) -> the block a jump-table entry jumps to.
+
+    An entry `.long .LBB - .LJTI` is a PC32 against the .text section symbol whose S + A is
+    the block plus the entry's distance from the table's start, so near the end of a function
+    S + A can fall in the next one. A table starts where a function of .text loads data with
+    a RIP-relative lea, and runs on, entry by entry, as long as each entry gives a block
+    inside that function.
+    """
+    text_size = len(obj.sections[text_index].data)
+    loaders = {}
+    if text_relocations is not None:
+        for offset, info, addend in relocations(obj.sections[text_relocations]):
+            sym = obj.symbols[info >> 32]
+            if info & 0xFFFFFFFF == R_X86_64_PC32 and 0 < sym[3] < len(obj.sections) \
+                    and not obj.sections[sym[3]].flags & SHF_EXECINSTR:
+                loaders.setdefault(sym[3], {})[sym[4] + addend + 4] = function_at(offset)
+    blocks = {}
+    for s in obj.sections:
+        if s.type != SHT_RELA or s.info not in loaders:
+            continue
+        entries = {offset: addend for offset, info, addend in relocations(s)
+                   if info >> 32 in text_section_symbols and info & 0xFFFFFFFF == R_X86_64_PC32}
+        for table, loader in loaders[s.info].items():
+            entry = table
+            while entry in entries and 0 <= entries[entry] - (entry - table) < text_size \
+                    and function_at(entries[entry] - (entry - table)) is loader:
+                blocks[(s.info, entry)] = entries[entry] - (entry - table)
+                entry += 4
+    return blocks
+
+
+def split(in_path, out_path):
+    obj = ObjectFile(in_path)
+    sections, symbols = obj.sections, obj.symbols
+    text_index = obj.index('.text')
+    if text_index is None:
+        raise SplitError(f'{in_path}: no .text section')
+    text = sections[text_index].data
+    text_relocations = obj.relocations_of(text_index)
+    text_section_symbols = {i for i, s in enumerate(symbols)
+                            if s[3] == text_index and s[1] & 0xF == STT_SECTION}
+    if not text_section_symbols:
+        raise SplitError(f'{in_path}: .text has no section symbol')
+
+    md = Cs(CS_ARCH_X86, CS_MODE_64)
+    md.detail = True
+    starts, ranges = function_starts(obj, text_index)
+    relocated = set()
+    if text_relocations is not None:
+        relocated = {r[0] for r in relocations(sections[text_relocations])}
+    references, runs_on = scan(md, text, starts, relocated)
+    bounds = piece_bounds(starts, ranges, runs_on, references)
     functions = [Function(s, bounds[n + 1] if n + 1 < len(bounds) else len(text))
                  for n, s in enumerate(bounds)]
 
+    def function_at(offset):
+        return functions[piece_of(offset, bounds)]
+
     # Output indices: function 0 stays .text (section text_index, section symbol unchanged);
     # the others are appended, each with a new section symbol after the last local one.
-    next_section = len(sections)
-    new_symbols = []
-    for n, fn in enumerate(functions):
-        if n == 0:
-            fn.section = text_index
-            fn.symbol = min(text_section_symbols) if text_section_symbols else None
-            continue
-        fn.section = next_section
-        next_section += 1
-        fn.symbol = first_global + len(new_symbols)
-        new_symbols.append(fn)
-    shift = len(new_symbols)
+    first_global = obj.first_global
+    functions[0].section, functions[0].symbol = text_index, min(text_section_symbols)
+    for n, fn in enumerate(functions[1:]):
+        fn.section = len(sections) + n
+        fn.symbol = first_global + n
+    shift = len(functions) - 1
 
     def renumber(index):
         return index + shift if index >= first_global else index
 
-    if functions[0].symbol is None:
-        raise SplitError(f'{in_path}: .text has no section symbol')
-
-    def function_at(target):
-        return functions[piece_of(target, bounds)]
-
     # Relocations of .text itself move to the function they lie in.
-    if text_relocations_index is not None:
-        for offset, info, addend in relocations(sections[text_relocations_index]):
+    if text_relocations is not None:
+        for offset, info, addend in relocations(sections[text_relocations]):
             sym, rtype = info >> 32, info & 0xFFFFFFFF
             if sym in text_section_symbols:
                 raise SplitError(f'.text+{offset:#x}: a relocation of .text against .text itself')
@@ -273,34 +343,13 @@ def split(in_path, out_path):
         fn.relocations.append([offset - fn.start, to.symbol, R_X86_64_PC32, addend])
         added += 1
 
-    # Jump tables: an entry `.long .LBB - .LJTI` is a PC32 against the .text section symbol
-    # whose S + A is the block plus the entry's distance from the table's start, so near the
-    # end of a function S + A can fall in the next one. A table starts where a function of
-    # .text loads data with a RIP-relative lea, and runs on, entry by entry, as long as each
-    # entry gives a block inside that function.
-    loaders = {}
-    if text_relocations_index is not None:
-        for offset, info, addend in relocations(sections[text_relocations_index]):
-            sym = symbols[info >> 32]
-            if info & 0xFFFFFFFF == R_X86_64_PC32 and 0 < sym[3] < len(sections) \
-                    and not sections[sym[3]].flags & SHF_EXECINSTR:
-                loaders.setdefault(sym[3], {})[sym[4] + addend + 4] = function_at(offset)
-    table_blocks = {}       # (data section, entry offset) -> the block it jumps to
-    for i, s in enumerate(sections):
-        if s.type != SHT_RELA or s.info not in loaders:
-            continue
-        entries = {offset: addend for offset, info, addend in relocations(s)
-                   if info >> 32 in text_section_symbols and info & 0xFFFFFFFF == R_X86_64_PC32}
-        for table, loader in loaders[s.info].items():
-            entry = table
-            while entry in entries and 0 <= entries[entry] - (entry - table) < len(text) \
-                    and function_at(entries[entry] - (entry - table)) is loader:
-                table_blocks[(s.info, entry)] = entries[entry] - (entry - table)
-                entry += 4
-    tables = {'entries': len(table_blocks), 'moved': 0}
+    # Relocations elsewhere against the .text section symbol move to the function they
+    # point into; the others only follow the symbols' new numbers.
+    table_blocks = jump_table_blocks(obj, text_index, text_relocations, text_section_symbols, function_at)
+    table_moves = 0
 
     def intended_target(section_index, offset, rtype, addend, code):
-        """Where a relocation against the .text section symbol points in .text."""
+        nonlocal table_moves
         if code is not None:
             # From code: the field is PC-relative to the end of its instruction.
             if rtype == R_X86_64_PLT32:
@@ -312,12 +361,12 @@ def split(in_path, out_path):
         block = table_blocks.get((section_index, offset))
         if block is None or function_at(block) is function_at(addend):
             return addend
-        tables['moved'] += 1
+        table_moves += 1
         return block
 
     moved = 0
     for i, s in enumerate(sections):
-        if s.type != SHT_RELA or i == text_relocations_index:
+        if s.type != SHT_RELA or i == text_relocations:
             continue
         rows = relocations(s)
         code = None
@@ -327,8 +376,7 @@ def split(in_path, out_path):
             if sym in text_section_symbols:
                 if code is None and sections[s.info].flags & SHF_EXECINSTR:
                     code = list(decode(md, sections[s.info].data, 0, len(sections[s.info].data)))
-                target = intended_target(s.info, offset, rtype, addend, code)
-                to = function_at(target)
+                to = function_at(intended_target(s.info, offset, rtype, addend, code))
                 row[1] = (to.symbol << 32) | rtype
                 row[2] = addend - to.start
                 moved += 1
@@ -342,81 +390,47 @@ def split(in_path, out_path):
             fn = function_at(sym[4])
             sym[3] = fn.section
             sym[4] -= fn.start
-    for fn in new_symbols:
+    for fn in functions[1:]:
         symbols.insert(fn.symbol, [0, (STB_LOCAL << 4) | STT_SECTION, 0, fn.section, 0, 0])
+    symtab = sections[obj.symtab_index]
     symtab.data = b''.join(SYM.pack(*s) for s in symbols)
-    symtab.size = len(symtab.data)
     symtab.info = first_global + shift
 
-    # Section names: each function is named after its first symbol, as -function-sections does.
-    names = bytearray(strtab.data)
+    # The new sections, each named after its first symbol, as -function-sections does.
+    names = bytearray(obj.strtab.data)
 
     def add_name(name):
         offset = len(names)
         names.extend(name.encode() + b'\0')
         return offset
 
+    def relocation_rows(fn):
+        return b''.join(RELA.pack(r[0], (r[1] << 32) | r[2], r[3]) for r in sorted(fn.relocations))
+
     first_symbol = {}
     for sym in symbols:
         if sym[1] & 0xF == STT_FUNC and sym[4] == 0 and sym[3] >= len(sections):
-            first_symbol.setdefault(sym[3], symbol_name(sym))
-    text_section = sections[text_index]
-    out = list(sections)
-    relocation_sections = []
-    for fn in functions:
-        data = text[fn.start:fn.end]
-        if fn.section == text_index:
-            text_section.data = data
-            text_section.size = len(data)
-            if text_relocations_index is not None:
-                rel = out[text_relocations_index]
-                rel.data = b''.join(RELA.pack(r[0], (r[1] << 32) | r[2], r[3])
-                                    for r in sorted(fn.relocations))
-                rel.size = len(rel.data)
-            continue
+            first_symbol.setdefault(sym[3], obj.symbol_name(sym))
+    sections[text_index].data = text[:functions[0].end]
+    if text_relocations is not None:
+        sections[text_relocations].data = relocation_rows(functions[0])
+    code_sections, relocation_sections = [], []
+    for fn in functions[1:]:
         # A function without a symbol is named as the compiler names its own unnamed ones
         # (".text..L..."), which scripts/text-layout.ld gathers: no ordering list can name it.
         name = '.text.' + first_symbol.get(fn.section, f'.Lunnamed.{fn.start:x}')
-        section = Section((add_name(name), 1, SHF_ALLOC | SHF_EXECINSTR, 0, 0, len(data), 0, 0,
-                           min(16, fn.start & -fn.start), 0), data, name)
-        out.append(section)
+        code_sections.append(Section((add_name(name), 1, SHF_ALLOC | SHF_EXECINSTR, 0, 0, fn.end - fn.start,
+                                      0, 0, min(16, fn.start & -fn.start), 0), text[fn.start:fn.end], name))
         if fn.relocations:
-            rows = b''.join(RELA.pack(r[0], (r[1] << 32) | r[2], r[3]) for r in sorted(fn.relocations))
+            rows = relocation_rows(fn)
             relocation_sections.append(Section((add_name('.rela' + name), SHT_RELA, SHF_INFO_LINK, 0, 0,
-                                                len(rows), symtab_index, fn.section, 8, RELA.size), rows, ''))
-    out.extend(relocation_sections)
-    strtab.data = bytes(names)
-    strtab.size = len(strtab.data)
-    if len(out) >= SHN_LORESERVE:
-        raise SplitError(f'{len(out)} sections: more than an ELF section index holds')
-
-    # Write: header, each section's bytes aligned, then the section headers.
-    body = bytearray(EHDR.size)
-    offsets = []
-    for s in out:
-        if s.type == SHT_NOBITS or not s.data:
-            offsets.append(len(body) if s.type != SHT_NOBITS else 0)
-            continue
-        align = max(s.align, 1)
-        body.extend(b'\0' * (-len(body) % align))
-        offsets.append(len(body))
-        body.extend(s.data)
-    body.extend(b'\0' * (-len(body) % 8))
-    shoff = len(body)
-    for s, offset in zip(out, offsets):
-        size = s.size if s.type == SHT_NOBITS else len(s.data)
-        body.extend(SHDR.pack(s.name_offset, s.type, s.flags, s.addr, offset, size, s.link, s.info,
-                              s.align, s.entsize))
-    fields = list(header)
-    fields[6] = shoff
-    fields[12] = len(out)
-    EHDR.pack_into(body, 0, *fields)
-    with open(out_path, 'wb') as f:
-        f.write(body)
-    print(f'split-text-sections: {in_path}: .text ({functions[-1].end} bytes) '
+                                                len(rows), obj.symtab_index, fn.section, 8, RELA.size), rows, ''))
+    obj.strtab.data = bytes(names)
+    obj.write(out_path, sections + code_sections + relocation_sections)
+    print(f'split-text-sections: {in_path}: .text ({len(text)} bytes) '
           f'into {len(functions)} sections ({len(starts) - len(functions)} functions kept with a '
           f'neighbour); {added} references made relocations, {moved} relocations moved '
-          f'({tables["moved"]} of {tables["entries"]} jump table entries)', file=sys.stderr)
+          f'({table_moves} of {len(table_blocks)} jump table entries)', file=sys.stderr)
 
 
 def main():
