@@ -65,6 +65,8 @@ class Section:
 
 def read_object(path):
     raw = open(path, 'rb').read()
+    if len(raw) < EHDR.size:
+        raise SplitError(f'{path}: not an x86-64 relocatable ELF object')
     header = EHDR.unpack_from(raw, 0)
     if header[0][:4] != b'\x7fELF' or header[0][4] != 2 or header[2] != 62 or header[1] != 1:
         raise SplitError(f'{path}: not an x86-64 relocatable ELF object')
