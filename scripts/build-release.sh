@@ -62,12 +62,11 @@ fi
 toolchain_static="$(dirname "$(readlink -f "$(command -v swiftc)")")/../lib/swift_static/linux"
 split_members="libswiftCore.a:Swift.o libswift_Concurrency.a:_Concurrency.o"
 stdlib=.build/lean/stdlib
-remake=$([ -f "$stdlib/libswiftSplit.a" ] && echo no || echo yes)
-for member in $split_members scripts/split-text-sections.py; do
-    input=$member
-    [ "${member#*:}" = "$member" ] || input="$toolchain_static/${member%%:*}"
-    if [ "$input" -nt "$stdlib/libswiftSplit.a" ]; then remake=yes; fi
+remake=no   # -nt is also true when the archive is missing
+for member in $split_members; do
+    if [ "$toolchain_static/${member%%:*}" -nt "$stdlib/libswiftSplit.a" ]; then remake=yes; fi
 done
+if [ scripts/split-text-sections.py -nt "$stdlib/libswiftSplit.a" ]; then remake=yes; fi
 if [ "$remake" = yes ]; then
     rm -rf "$stdlib" && mkdir -p "$stdlib/work"
     for member in $split_members; do

@@ -20,10 +20,11 @@ enum CriuArguments {
         .flag("--auto-dedup", help: "Deduplicate memory images as they are written."),
     ]
 
-    /// What these options ask of either command; the images by default in "checkpoint" of
-    /// the current directory, as runc keeps them.
+    /// What these options, and the global `--criu`, ask of either command; the images by
+    /// default in "checkpoint" of the current directory, as runc keeps them.
     static func commonOptions(_ line: ParsedCommand) -> CriuCommonOptions {
         var options = CriuCommonOptions(imagePath: line.value("image-path") ?? "checkpoint")
+        options.criu = line.globals.criu
         options.workPath = line.value("work-path")
         options.tcpEstablished = line.flag("tcp-established")
         options.externalUnixSockets = line.flag("ext-unix-sk")
@@ -55,7 +56,6 @@ enum Checkpoint: HakoCommand {
 
     static func run(_ line: ParsedCommand, logger: Logger) throws {
         var options = CheckpointOptions(common: CriuArguments.commonOptions(line))
-        options.common.criu = line.globals.criu
         options.parentPath = line.value("parent-path")
         options.leaveRunning = line.flag("leave-running")
         options.tcpSkipInFlight = line.flag("tcp-skip-in-flight")

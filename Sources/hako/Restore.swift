@@ -25,7 +25,6 @@ enum Restore: HakoCommand {
                                    noPivot: line.flag("no-pivot"))
         create.systemdCgroup = line.globals.systemdCgroup
         var options = RestoreOptions(create: create, common: CriuArguments.commonOptions(line))
-        options.common.criu = line.globals.criu
         options.lsmProfile = line.value("lsm-profile")
         options.lsmMountContext = line.value("lsm-mount-context")
         if !detach && !line.flag("no-subreaper") { try Supervision.becomeSubreaper() }
